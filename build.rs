@@ -1,0 +1,32 @@
+//! Compiles `proto/` into Rust (prost) with proto3 JSON support (pbjson),
+//! and writes the file-descriptor set that server reflection serves.
+
+use std::path::PathBuf;
+
+const PROTOS: &[&str] = &[
+    "proto/orchestrator/v1/workflow.proto",
+    "proto/orchestrator/v1/execution.proto",
+    "proto/orchestrator/v1/storage.proto",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=proto");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    let descriptor_path = out_dir.join("orchestrator_descriptor.bin");
+    // The vendored protoc and its well-known types mean nothing needs installing.
+    let well_known = protoc_bin_vendored::include_path()?;
+
+    prost_build::Config::new()
+        .protoc_executable(protoc_bin_vendored::protoc_bin_path()?)
+        .file_descriptor_set_path(&descriptor_path)
+        .compile_well_known_types()
+        .extern_path(".google.protobuf", "::pbjson_types")
+        .compile_protos(PROTOS, &[PathBuf::from("proto"), well_known])?;
+
+    let descriptors = std::fs::read(&descriptor_path)?;
+    pbjson_build::Builder::new()
+        .register_descriptors(&descriptors)?
+        .preserve_proto_field_names()
+        .build(&[".orchestrator"])?;
+    Ok(())
+}

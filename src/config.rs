@@ -1,0 +1,163 @@
+//! One configuration tree for the whole process: defaults in one place,
+//! overridden by environment variables (names from the product brief), then
+//! by command-line flags (applied by `main`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A configuration value that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// An environment variable holds something unusable.
+    #[error("{name}: {message}")]
+    Invalid {
+        /// The variable's name.
+        name: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// RocksDB directory (`ROCKSDB_PATH`).
+    pub data_dir: PathBuf,
+    /// Global worker pool: tasks running at once across all executions (`WORKERS`).
+    pub workers: usize,
+    /// Entries of the in-memory result cache (`RESULT_CACHE_SIZE`).
+    pub result_cache_size: usize,
+    /// Entries of the compiled-plan cache (`WORKFLOW_CACHE_SIZE`).
+    pub workflow_cache_size: usize,
+    /// How long a cached result stays valid unless the task says otherwise (`RESULT_CACHE_TTL`).
+    pub result_cache_ttl: Duration,
+    /// Programs the shell plugin may run: names or absolute paths (`SHELL_ALLOWLIST`).
+    pub shell_allowlist: Vec<String>,
+    /// Largest task output kept, in bytes of JSON (`MAX_OUTPUT_BYTES`).
+    pub max_output_bytes: usize,
+    /// Largest workflow definition accepted, in bytes (`MAX_SPEC_BYTES`).
+    pub max_spec_bytes: usize,
+    /// Most tasks in one workflow (`MAX_TASKS`).
+    pub max_tasks: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            workers: 8,
+            result_cache_size: 10_000,
+            workflow_cache_size: 1_000,
+            result_cache_ttl: Duration::from_secs(3600),
+            shell_allowlist: Vec::new(),
+            max_output_bytes: 1 << 20,
+            max_spec_bytes: 4 << 20,
+            max_tasks: 100_000,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults overridden by the environment of this process.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Defaults overridden by `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut c = Self::default();
+        if let Some(v) = lookup("ROCKSDB_PATH").filter(|v| !v.is_empty()) {
+            c.data_dir = PathBuf::from(v);
+        }
+        number(&lookup, "WORKERS", &mut c.workers)?;
+        number(&lookup, "RESULT_CACHE_SIZE", &mut c.result_cache_size)?;
+        number(&lookup, "WORKFLOW_CACHE_SIZE", &mut c.workflow_cache_size)?;
+        number(&lookup, "MAX_OUTPUT_BYTES", &mut c.max_output_bytes)?;
+        number(&lookup, "MAX_SPEC_BYTES", &mut c.max_spec_bytes)?;
+        number(&lookup, "MAX_TASKS", &mut c.max_tasks)?;
+        if let Some(v) = lookup("RESULT_CACHE_TTL") {
+            c.result_cache_ttl =
+                crate::spec::parse_duration(&v).map_err(|message| ConfigError::Invalid {
+                    name: "RESULT_CACHE_TTL",
+                    message,
+                })?;
+        }
+        if let Some(v) = lookup("SHELL_ALLOWLIST") {
+            c.shell_allowlist = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Checks values that parse but cannot work.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.workers == 0 {
+            return Err(ConfigError::Invalid {
+                name: "WORKERS",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.workflow_cache_size == 0 {
+            return Err(ConfigError::Invalid {
+                name: "WORKFLOW_CACHE_SIZE",
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    slot: &mut usize,
+) -> Result<(), ConfigError> {
+    if let Some(v) = lookup(name) {
+        *slot = v.trim().parse().map_err(|_| ConfigError::Invalid {
+            name,
+            message: format!("expected a whole number, got {v:?}"),
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn env_overrides_defaults() {
+        let c = from(&[
+            ("WORKERS", "3"),
+            ("SHELL_ALLOWLIST", "echo, /bin/true,,"),
+            ("ROCKSDB_PATH", "/tmp/x"),
+        ])
+        .unwrap();
+        assert_eq!(c.workers, 3);
+        assert_eq!(c.shell_allowlist, vec!["echo", "/bin/true"]);
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(from(&[]).unwrap().workers, 8);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = from(&[("WORKERS", "eight")]).unwrap_err().to_string();
+        assert!(e.starts_with("WORKERS:"), "{e}");
+        let e = from(&[("WORKERS", "0")]).unwrap_err().to_string();
+        assert!(e.contains("at least 1"), "{e}");
+    }
+}

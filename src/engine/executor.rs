@@ -1,0 +1,732 @@
+//! One execution as one async state machine. It owns the DAG state (no
+//! shared locks on the hot path): per-task slots with counts of ended
+//! dependencies, a queue of ready tasks and the set of running attempts.
+//! A task's end updates its dependents at once and queues the ready ones.
+//!
+//! Dependency rules: a task runs when every dependency succeeded, was
+//! skipped, or failed with `allow_failure`. A dependency that ended any
+//! other way cancels it ("upstream task did not succeed"); a failure
+//! without `allow_failure` fails the execution, and tasks not yet started
+//! are cancelled. `run_if: always` tasks run once their dependencies have
+//! ended, whatever happened.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use minijinja::Value as MjValue;
+use pbjson_types::Timestamp;
+use serde_json::{Map, Value, json};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use super::EngineError;
+use super::cache::ResultCache;
+use super::recorder::Recorder;
+use super::retry;
+use crate::plugins::{TaskContext, TaskError, TaskOutput, TaskPlugin};
+use crate::proto::{
+    self, Execution, ExecutionEnded, ExecutionState, TaskAttemptFailed, TaskEnded, TaskResult,
+    TaskStarted, TaskState, execution_event::Kind,
+};
+use crate::spec::template::{Scope, json_value};
+use crate::spec::{Plan, PlanTask, Retry};
+
+/// What every execution of one engine shares.
+pub(crate) struct Shared {
+    pub store: Arc<dyn crate::store::Store>,
+    pub workers: Arc<Semaphore>,
+    pub cache: ResultCache,
+    pub max_output_bytes: usize,
+}
+
+/// How an execution is asked to stop, and why.
+#[derive(Default)]
+pub(crate) struct Control {
+    pub token: CancellationToken,
+    /// (reason, who asked).
+    pub reason: Mutex<Option<(String, String)>>,
+}
+
+impl Control {
+    pub fn cancel(&self, reason: &str, by: &str) {
+        let mut r = self.reason.lock().unwrap_or_else(|e| e.into_inner());
+        if r.is_none() {
+            *r = Some((reason.to_owned(), by.to_owned()));
+        }
+        drop(r);
+        self.token.cancel();
+    }
+
+    fn reason(&self) -> (String, String) {
+        self.reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(|| ("cancelled".into(), String::new()))
+    }
+}
+
+/// A task's state within the run.
+#[derive(Debug, Default)]
+struct Slot {
+    state: TaskState,
+    output: Option<Arc<Value>>,
+    meta: Map<String, Value>,
+    error: String,
+    attempts: u32,
+    cached: bool,
+    started_at: Option<Timestamp>,
+    finished_at: Option<Timestamp>,
+    ended_deps: u32,
+    /// The first dependency that ended without success.
+    blocker: Option<u32>,
+    /// Put on the ready queue (decided, not yet final).
+    queued: bool,
+}
+
+/// How an attempt sequence ended.
+struct Outcome {
+    state: TaskState,
+    output: Option<Value>,
+    meta: Map<String, Value>,
+    error: String,
+    attempts: u32,
+    cached: bool,
+}
+
+type Attempts = Pin<Box<dyn Future<Output = (u32, Outcome)> + Send>>;
+
+/// One execution being driven.
+pub(crate) struct Run {
+    plan: Arc<Plan>,
+    shared: Arc<Shared>,
+    control: Arc<Control>,
+    rec: Recorder,
+    header: Execution,
+    input: Arc<Value>,
+    event: Arc<Value>,
+    workflow_info: Arc<Value>,
+    slots: Vec<Slot>,
+    ready: VecDeque<u32>,
+    running: FuturesUnordered<Attempts>,
+    failure: Option<String>,
+}
+
+impl Run {
+    /// A run of `plan` described by `header`; `prior` holds task results
+    /// recorded before a restart (empty for a new execution).
+    pub fn new(
+        plan: Arc<Plan>,
+        shared: Arc<Shared>,
+        control: Arc<Control>,
+        rec: Recorder,
+        header: Execution,
+    ) -> Self {
+        let input = Arc::new(Value::Object(
+            header
+                .input
+                .as_ref()
+                .map(proto::struct_to_json_map)
+                .unwrap_or_default(),
+        ));
+        let event = Arc::new(header.event.as_ref().map_or(Value::Null, proto::pb_to_json));
+        let workflow_info = Arc::new(json!({
+            "id": header.id,
+            "name": header.workflow,
+            "version": header.version,
+        }));
+        let mut slots: Vec<Slot> = (0..plan.tasks.len()).map(|_| Slot::default()).collect();
+        for (i, t) in plan.tasks.iter().enumerate() {
+            if let Some(r) = header.task_results.get(&*t.id) {
+                slots[i] = slot_from_record(r);
+            }
+        }
+        Self {
+            plan,
+            shared,
+            control,
+            rec,
+            header,
+            input,
+            event,
+            workflow_info,
+            slots,
+            ready: VecDeque::new(),
+            running: FuturesUnordered::new(),
+            failure: None,
+        }
+    }
+
+    /// Runs to the end and returns the final execution, once durable.
+    pub async fn drive(mut self) -> Result<Execution, EngineError> {
+        self.start_state();
+        let deadline = self.plan.timeout.map(|t| {
+            let started = self
+                .header
+                .started_at
+                .as_ref()
+                .map_or(0, proto::timestamp_ms);
+            let elapsed = (proto::timestamp_ms(&proto::now()) - started).max(0) as u64;
+            tokio::time::Instant::now() + t.saturating_sub(Duration::from_millis(elapsed))
+        });
+        let abort = loop {
+            if self.control.token.is_cancelled() {
+                break Some((ExecutionState::Cancelled, self.control.reason().0));
+            }
+            self.dispatch();
+            if self.running.is_empty() {
+                break None;
+            }
+            tokio::select! {
+                biased;
+                _ = self.control.token.cancelled() => {
+                    break Some((ExecutionState::Cancelled, self.control.reason().0));
+                }
+                _ = sleep_until(deadline) => {
+                    let t = self.plan.timeout.unwrap_or_default();
+                    break Some((ExecutionState::TimedOut, format!("workflow timeout of {} exceeded", humantime::format_duration(t))));
+                }
+                Some((i, outcome)) = self.running.next() => self.task_done(i, outcome),
+            }
+        };
+        if let Some((state, why)) = &abort {
+            self.abort(*state, why);
+        }
+        self.finish(abort).await
+    }
+
+    /// Counts ended dependencies from recorded results and queues (or
+    /// cancels) every task whose dependencies have all ended.
+    fn start_state(&mut self) {
+        let plan = self.plan.clone();
+        for &i in &plan.topological {
+            let i = i as usize;
+            let st = self.slots[i].state;
+            if st.is_final() {
+                if self.fails_execution(i) && self.failure.is_none() {
+                    self.failure = Some(self.failure_message(i));
+                }
+                for &d in &plan.dependents[i] {
+                    let ok = self.satisfied(i);
+                    let s = &mut self.slots[d as usize];
+                    s.ended_deps += 1;
+                    if !ok && s.blocker.is_none() {
+                        s.blocker = Some(i as u32);
+                    }
+                }
+            }
+        }
+        for &i in &plan.topological {
+            let s = &self.slots[i as usize];
+            let all_ended = s.ended_deps as usize == plan.dependencies[i as usize].len();
+            if !s.state.is_final() && !s.queued && all_ended && self.deps_ended(i) {
+                self.propagate(i);
+            }
+        }
+    }
+
+    fn satisfied(&self, i: usize) -> bool {
+        match self.slots[i].state {
+            TaskState::Succeeded | TaskState::Skipped => true,
+            TaskState::Failed | TaskState::TimedOut => self.plan.tasks[i].allow_failure,
+            _ => false,
+        }
+    }
+
+    fn fails_execution(&self, i: usize) -> bool {
+        matches!(self.slots[i].state, TaskState::Failed | TaskState::TimedOut)
+            && !self.plan.tasks[i].allow_failure
+    }
+
+    fn failure_message(&self, i: usize) -> String {
+        let s = &self.slots[i];
+        format!(
+            "task '{}' {}: {}",
+            self.plan.tasks[i].id,
+            s.state.label(),
+            s.error
+        )
+    }
+
+    /// Decides what happens to a task whose dependencies have all ended:
+    /// queued, or cancelled (returns true: the caller propagates).
+    fn deps_ended(&mut self, i: u32) -> bool {
+        let t = &self.plan.tasks[i as usize];
+        if t.run_always {
+            self.slots[i as usize].queued = true;
+            self.ready.push_back(i);
+            return false;
+        }
+        if let Some(b) = self.slots[i as usize].blocker {
+            let why = format!(
+                "upstream task '{}' {}",
+                self.plan.tasks[b as usize].id,
+                self.slots[b as usize].state.label()
+            );
+            self.end_task(i, TaskState::Cancelled, why);
+            return true;
+        }
+        if let Some(f) = &self.failure {
+            let why = format!("execution failed: {f}");
+            self.end_task(i, TaskState::Cancelled, why);
+            return true;
+        }
+        self.slots[i as usize].queued = true;
+        self.ready.push_back(i);
+        false
+    }
+
+    /// Applies a task's end to its dependents, transitively through
+    /// cancellations. Iterative: a long chain must not exhaust the stack.
+    fn propagate(&mut self, first: u32) {
+        let plan = self.plan.clone();
+        let mut work = vec![first];
+        while let Some(i) = work.pop() {
+            let iu = i as usize;
+            if self.fails_execution(iu) && self.failure.is_none() {
+                self.failure = Some(self.failure_message(iu));
+                // Tasks queued but not started will not start now.
+                let queued: Vec<u32> = self.ready.drain(..).collect();
+                for q in queued {
+                    if plan.tasks[q as usize].run_always {
+                        self.ready.push_back(q);
+                    } else {
+                        let why = format!(
+                            "execution failed: {}",
+                            self.failure.clone().unwrap_or_default()
+                        );
+                        self.end_task(q, TaskState::Cancelled, why);
+                        work.push(q);
+                    }
+                }
+            }
+            let ok = self.satisfied(iu);
+            for &d in &plan.dependents[iu] {
+                let s = &mut self.slots[d as usize];
+                s.ended_deps += 1;
+                if !ok && s.blocker.is_none() {
+                    s.blocker = Some(i);
+                }
+                if s.ended_deps as usize == plan.dependencies[d as usize].len()
+                    && self.deps_ended(d)
+                {
+                    work.push(d);
+                }
+            }
+        }
+    }
+
+    /// Starts every queued task the limits allow.
+    fn dispatch(&mut self) {
+        let max = self.plan.max_parallel;
+        while max == 0 || self.running.len() < max {
+            let Some(i) = self.ready.pop_front() else {
+                break;
+            };
+            let plan = self.plan.clone();
+            let t = &plan.tasks[i as usize];
+            let scope = self.scope(t);
+            if let Some(cond) = &t.condition {
+                match cond.eval(&scope) {
+                    Ok(v) if !v.is_true() => {
+                        let why = format!("condition `{}` is false", cond.source());
+                        self.end_task(i, TaskState::Skipped, why);
+                        self.propagate(i);
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(m) => {
+                        let why = format!("condition `{}`: {m}", cond.source());
+                        self.end_task(i, TaskState::Failed, why);
+                        self.propagate(i);
+                        continue;
+                    }
+                }
+            }
+            let config = match t.config.render(&scope) {
+                Ok(c) => c,
+                Err(m) => {
+                    self.end_task(i, TaskState::Failed, format!("config: {m}"));
+                    self.propagate(i);
+                    continue;
+                }
+            };
+            let slot = &mut self.slots[i as usize];
+            slot.state = TaskState::Running;
+            if slot.started_at.is_none() {
+                slot.started_at = Some(proto::now());
+            }
+            let attempt = Attempt {
+                index: i,
+                plugin: t.plugin.clone(),
+                task_id: t.id.clone(),
+                execution_id: self.header.id.as_str().into(),
+                cache_key: t.cacheable.then(|| ResultCache::key(&t.kind, &config)),
+                cache_ttl: t.cache_ttl,
+                config,
+                timeout: t.timeout,
+                retry: t.retry.clone(),
+                first_attempt: slot.attempts + 1,
+                shared: self.shared.clone(),
+                rec: self.rec.clone(),
+            };
+            self.running.push(Box::pin(attempt.run()));
+        }
+    }
+
+    /// The names task `t`'s expressions read, bound to their values now.
+    fn scope(&self, t: &PlanTask) -> MjValue {
+        let r = &t.reads;
+        if r.globals.is_empty() && r.outputs.is_empty() && r.records.is_empty() && !r.all_records {
+            return MjValue::UNDEFINED;
+        }
+        let mut scope = Scope::new();
+        for g in &r.globals {
+            let v = match *g {
+                "input" => self.input.clone(),
+                "event" => self.event.clone(),
+                _ => self.workflow_info.clone(),
+            };
+            scope.bind(*g, json_value(v));
+        }
+        for &i in &r.outputs {
+            let v = match &self.slots[i as usize].output {
+                Some(o) => json_value(o.clone()),
+                // A skipped or failed task's output reads as null.
+                None => MjValue::UNDEFINED,
+            };
+            scope.bind(self.plan.tasks[i as usize].id.clone(), v);
+        }
+        if r.all_records || !r.records.is_empty() {
+            let mut records = Map::new();
+            let all: Vec<u32>;
+            let which: &[u32] = if r.all_records {
+                all = (0..self.slots.len() as u32)
+                    .filter(|&i| self.slots[i as usize].state.is_final())
+                    .collect();
+                &all
+            } else {
+                &r.records
+            };
+            for &i in which {
+                records.insert(
+                    self.plan.tasks[i as usize].id.to_string(),
+                    self.record_json(i),
+                );
+            }
+            scope.bind("tasks", json_value(Arc::new(Value::Object(records))));
+        }
+        scope.into_value()
+    }
+
+    /// `tasks.<id>` as expressions see it.
+    fn record_json(&self, i: u32) -> Value {
+        let s = &self.slots[i as usize];
+        let mut m = s.meta.clone();
+        m.insert("status".into(), json!(s.state.label()));
+        m.insert("attempts".into(), json!(s.attempts));
+        m.insert("cached".into(), json!(s.cached));
+        m.insert("error".into(), json!(s.error));
+        m.insert(
+            "duration_ms".into(),
+            json!(proto::elapsed_ms(
+                s.started_at.as_ref(),
+                s.finished_at.as_ref()
+            )),
+        );
+        m.insert(
+            "output".into(),
+            s.output.as_deref().cloned().unwrap_or(Value::Null),
+        );
+        Value::Object(m)
+    }
+
+    fn task_done(&mut self, i: u32, o: Outcome) {
+        let s = &mut self.slots[i as usize];
+        s.attempts = o.attempts;
+        s.cached = o.cached;
+        s.meta = o.meta;
+        s.output = o.output.map(Arc::new);
+        self.end_task(i, o.state, o.error);
+        self.propagate(i);
+    }
+
+    /// Records a task's final state (the caller propagates).
+    fn end_task(&mut self, i: u32, state: TaskState, error: String) {
+        let s = &mut self.slots[i as usize];
+        s.state = state;
+        s.error = error;
+        s.finished_at = Some(proto::now());
+        let result = self.result(i);
+        self.rec.emit(Kind::TaskEnded(TaskEnded {
+            result: Some(result),
+        }));
+    }
+
+    fn result(&self, i: u32) -> TaskResult {
+        let s = &self.slots[i as usize];
+        TaskResult {
+            task_id: self.plan.tasks[i as usize].id.to_string(),
+            status: s.state as i32,
+            output: s.output.as_deref().map(proto::json_to_pb),
+            error: s.error.clone(),
+            attempts: s.attempts,
+            cached: s.cached,
+            duration_ms: proto::elapsed_ms(s.started_at.as_ref(), s.finished_at.as_ref()),
+            started_at: s.started_at,
+            finished_at: s.finished_at,
+            meta: (!s.meta.is_empty()).then(|| proto::json_map_to_struct(&s.meta)),
+        }
+    }
+
+    /// Stops everything: running attempts are dropped (their child
+    /// processes killed), the rest cancelled.
+    fn abort(&mut self, state: ExecutionState, why: &str) {
+        self.running = FuturesUnordered::new();
+        self.ready.clear();
+        for i in 0..self.slots.len() as u32 {
+            let s = &self.slots[i as usize];
+            if s.state.is_final() {
+                continue;
+            }
+            let task_state = if s.state == TaskState::Running && state == ExecutionState::TimedOut {
+                TaskState::TimedOut
+            } else {
+                TaskState::Cancelled
+            };
+            self.end_task(i, task_state, why.to_owned());
+        }
+    }
+
+    async fn finish(
+        mut self,
+        abort: Option<(ExecutionState, String)>,
+    ) -> Result<Execution, EngineError> {
+        let (status, error) = match abort {
+            Some((state, why)) => (state, why),
+            None => match self.failure.take() {
+                Some(f) => (ExecutionState::Failed, f),
+                None => (ExecutionState::Completed, String::new()),
+            },
+        };
+        let cancelled_by = if status == ExecutionState::Cancelled {
+            self.control.reason().1
+        } else {
+            String::new()
+        };
+        let mut e = std::mem::take(&mut self.header);
+        e.status = status as i32;
+        e.error = error.clone();
+        e.cancelled_by = cancelled_by.clone();
+        e.finished_at = Some(proto::now());
+        e.duration_ms = proto::elapsed_ms(e.started_at.as_ref(), e.finished_at.as_ref());
+        e.task_results = (0..self.slots.len() as u32)
+            .map(|i| (self.plan.tasks[i as usize].id.to_string(), self.result(i)))
+            .collect();
+        self.rec.emit(Kind::ExecutionEnded(ExecutionEnded {
+            status: status as i32,
+            error,
+            cancelled_by,
+        }));
+        let e = Arc::new(e);
+        self.shared
+            .store
+            .append(crate::store::Write::Execution(e.clone()));
+        self.shared.store.flush().await?;
+        Ok(Arc::unwrap_or_clone(e))
+    }
+}
+
+fn slot_from_record(r: &TaskResult) -> Slot {
+    let state = TaskState::try_from(r.status).unwrap_or_default();
+    Slot {
+        // A task that was running when the process died runs again.
+        state: if state.is_final() {
+            state
+        } else {
+            TaskState::Pending
+        },
+        output: r
+            .output
+            .as_ref()
+            .filter(|_| state == TaskState::Succeeded)
+            .map(|o| Arc::new(proto::pb_to_json(o))),
+        meta: r
+            .meta
+            .as_ref()
+            .map(proto::struct_to_json_map)
+            .unwrap_or_default(),
+        error: r.error.clone(),
+        attempts: r.attempts,
+        cached: r.cached,
+        started_at: r.started_at,
+        finished_at: r.finished_at.filter(|_| state.is_final()),
+        ended_deps: 0,
+        blocker: None,
+        queued: false,
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// One task's attempts: cache lookup, then plugin calls under the worker
+/// pool, timeout and retry policy.
+struct Attempt {
+    index: u32,
+    plugin: Arc<dyn TaskPlugin>,
+    task_id: Arc<str>,
+    execution_id: Arc<str>,
+    config: Value,
+    cache_key: Option<[u8; 32]>,
+    cache_ttl: Option<Duration>,
+    timeout: Option<Duration>,
+    retry: Retry,
+    first_attempt: u32,
+    shared: Arc<Shared>,
+    rec: Recorder,
+}
+
+impl Attempt {
+    async fn run(mut self) -> (u32, Outcome) {
+        let index = self.index;
+        (index, self.attempts().await)
+    }
+
+    async fn attempts(&mut self) -> Outcome {
+        if let Some(key) = &self.cache_key
+            && let Some(hit) = self.shared.cache.get(key).await
+        {
+            return Outcome {
+                state: TaskState::Succeeded,
+                output: Some(hit.output),
+                meta: hit.meta,
+                error: String::new(),
+                attempts: self.first_attempt - 1,
+                cached: true,
+            };
+        }
+        // After a restart the interrupted attempt is run again even if it
+        // was the last one allowed.
+        let last = self.retry.max_attempts.max(self.first_attempt);
+        let mut attempt = self.first_attempt;
+        loop {
+            let permit = self
+                .shared
+                .workers
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("the worker pool is never closed");
+            self.rec.emit(Kind::TaskStarted(TaskStarted {
+                task_id: self.task_id.to_string(),
+                attempt,
+            }));
+            let config = if attempt == last {
+                std::mem::take(&mut self.config)
+            } else {
+                self.config.clone()
+            };
+            let ctx = TaskContext {
+                execution_id: self.execution_id.clone(),
+                task_id: self.task_id.clone(),
+                attempt,
+                config,
+                timeout: self.timeout,
+            };
+            let call = self.plugin.execute(ctx);
+            let (result, timed_out) = match self.timeout {
+                None => (call.await, false),
+                Some(t) => match tokio::time::timeout(t, call).await {
+                    Ok(r) => (r, false),
+                    Err(_) => (
+                        Err(TaskError::retryable(format!(
+                            "timed out after {}",
+                            humantime::format_duration(t)
+                        ))),
+                        true,
+                    ),
+                },
+            };
+            drop(permit);
+            let err = match result.and_then(|out| self.check_size(out)) {
+                Ok(out) => {
+                    if let Some(key) = self.cache_key {
+                        self.shared
+                            .cache
+                            .put(key, &out.output, &out.meta, self.cache_ttl);
+                    }
+                    return Outcome {
+                        state: TaskState::Succeeded,
+                        output: Some(out.output),
+                        meta: out.meta,
+                        error: String::new(),
+                        attempts: attempt,
+                        cached: false,
+                    };
+                }
+                Err(e) => e,
+            };
+            if err.retryable && attempt < last {
+                let delay = retry::backoff(&self.retry, attempt, &mut rand::rng());
+                self.rec.emit(Kind::TaskAttemptFailed(TaskAttemptFailed {
+                    task_id: self.task_id.to_string(),
+                    attempt,
+                    error: err.message,
+                    backoff_ms: delay.as_millis() as u64,
+                }));
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+                continue;
+            }
+            return Outcome {
+                state: if timed_out {
+                    TaskState::TimedOut
+                } else {
+                    TaskState::Failed
+                },
+                output: None,
+                meta: err.meta,
+                error: err.message,
+                attempts: attempt,
+                cached: false,
+            };
+        }
+    }
+
+    fn check_size(&self, out: TaskOutput) -> Result<TaskOutput, TaskError> {
+        let size = json_size(&out.output);
+        let max = self.shared.max_output_bytes;
+        if size > max {
+            return Err(TaskError::permanent(format!(
+                "output is about {size} bytes; the limit is {max} (MAX_OUTPUT_BYTES)"
+            )));
+        }
+        Ok(out)
+    }
+}
+
+/// Approximate size of a value as JSON text, without serialising it.
+fn json_size(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 12,
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => 2 + items.iter().map(|i| json_size(i) + 1).sum::<usize>(),
+        Value::Object(m) => {
+            2 + m
+                .iter()
+                .map(|(k, v)| k.len() + 4 + json_size(v))
+                .sum::<usize>()
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Runs plans. An execution is one async state machine (see `executor`)
+//! spawned on the tokio runtime; tasks of all executions share one worker
+//! pool (`WORKERS` slots). Every transition is an `ExecutionEvent` sent to
+//! the store and to live watchers. The engine knows no transport: the CLI
+//! and the servers call it the same way.
+
+mod cache;
+mod executor;
+mod recorder;
+pub mod retry;
+pub mod summary;
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use lru::LruCache;
+use serde_json::{Map, Value};
+use tokio::sync::{Semaphore, broadcast};
+use tokio::task::JoinHandle;
+
+pub use cache::{CachedResult, ResultCache};
+pub use recorder::WATCH_BUFFER;
+
+use crate::config::Config;
+use crate::plugins::Registry;
+use crate::proto::{
+    self, Execution, ExecutionEvent, ExecutionResumed, ExecutionStarted, ExecutionState, Workflow,
+    execution_event::Kind,
+};
+use crate::spec::{self, Plan, SpecError};
+use crate::store::{Store, StoreError, Write};
+use executor::{Control, Run, Shared};
+use recorder::Recorder;
+
+/// Why the engine could not start, resume or finish an execution.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored workflow no longer compiles (e.g. its plugin is gone).
+    #[error("workflow '{workflow}' version {version} cannot run: {source}")]
+    Plan {
+        /// Workflow name.
+        workflow: String,
+        /// Workflow version.
+        version: u32,
+        /// The problems.
+        source: SpecError,
+    },
+    /// The execution's task panicked (a bug); the execution is unfinished
+    /// in the store and resumes on the next start.
+    #[error("execution {0} stopped unexpectedly: {1}")]
+    Crashed(String, String),
+}
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Worker pool size.
+    pub workers: usize,
+    /// In-memory result cache entries.
+    pub result_cache_size: usize,
+    /// Default validity of cached results.
+    pub result_cache_ttl: Duration,
+    /// Largest task output, in bytes of JSON.
+    pub max_output_bytes: usize,
+    /// Compiled plans kept.
+    pub plan_cache_size: usize,
+}
+
+impl From<&Config> for EngineConfig {
+    fn from(c: &Config) -> Self {
+        Self {
+            workers: c.workers,
+            result_cache_size: c.result_cache_size,
+            result_cache_ttl: c.result_cache_ttl,
+            max_output_bytes: c.max_output_bytes,
+            plan_cache_size: c.workflow_cache_size,
+        }
+    }
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self::from(&Config::default())
+    }
+}
+
+/// What to run with.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    /// Parameters, visible as `input`.
+    pub input: Map<String, Value>,
+    /// The triggering event, visible as `event`.
+    pub event: Option<Value>,
+}
+
+/// Compiled plans by (workflow, version).
+type PlanCache = Mutex<LruCache<(String, u32), Arc<Plan>>>;
+
+/// The workflow engine.
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+    registry: Arc<Registry>,
+    plans: Arc<PlanCache>,
+}
+
+impl Engine {
+    /// An engine over a store with a set of plugins.
+    pub fn new(store: Arc<dyn Store>, registry: Arc<Registry>, config: &EngineConfig) -> Self {
+        let cache = ResultCache::new(
+            config.result_cache_size,
+            config.result_cache_ttl,
+            store.clone(),
+        );
+        Self {
+            shared: Arc::new(Shared {
+                store,
+                workers: Arc::new(Semaphore::new(config.workers.max(1))),
+                cache,
+                max_output_bytes: config.max_output_bytes,
+            }),
+            registry,
+            plans: Arc::new(Mutex::new(LruCache::new(
+                NonZeroUsize::new(config.plan_cache_size.max(1)).expect("at least 1"),
+            ))),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.shared.store
+    }
+
+    /// The plugins.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The compiled plan of a stored workflow version (cached).
+    pub fn plan(&self, workflow: &Workflow) -> Result<Arc<Plan>, EngineError> {
+        let spec = workflow.spec.clone().unwrap_or_default();
+        let key = (spec.name.clone(), workflow.version);
+        if let Some(p) = self
+            .plans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return Ok(p.clone());
+        }
+        let plan = Arc::new(
+            spec::compile(&spec, workflow.version, &self.registry).map_err(|source| {
+                EngineError::Plan {
+                    workflow: spec.name.clone(),
+                    version: workflow.version,
+                    source,
+                }
+            })?,
+        );
+        self.plans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(key, plan.clone());
+        Ok(plan)
+    }
+
+    /// Starts an execution of `plan`. Its first records are queued for the
+    /// store before this returns; `store().flush()` makes them durable.
+    pub fn start(&self, plan: Arc<Plan>, request: RunRequest) -> ExecutionHandle {
+        let header = Execution {
+            id: new_execution_id(&plan.name),
+            workflow: plan.name.to_string(),
+            version: plan.version,
+            status: ExecutionState::Running as i32,
+            input: Some(proto::json_map_to_struct(&request.input)),
+            started_at: Some(proto::now()),
+            event: request.event.as_ref().map(proto::json_to_pb),
+            ..Default::default()
+        };
+        self.shared
+            .store
+            .append(Write::Execution(Arc::new(header.clone())));
+        let started = Kind::ExecutionStarted(ExecutionStarted {
+            workflow: header.workflow.clone(),
+            version: header.version,
+        });
+        self.launch(plan, header, 0, started)
+    }
+
+    /// Resumes every execution the store holds as unfinished. Tasks that
+    /// ended keep their results; tasks that were running run again.
+    pub async fn resume_unfinished(&self) -> Result<Vec<ExecutionHandle>, EngineError> {
+        let mut handles = Vec::new();
+        for exec in self.shared.store.unfinished_executions().await? {
+            let workflow = self
+                .shared
+                .store
+                .get_workflow(&exec.workflow, Some(exec.version))
+                .await?;
+            let plan = self.plan(&workflow)?;
+            let last_seq = self
+                .shared
+                .store
+                .events(&exec.id, 0)
+                .await?
+                .last()
+                .map_or(0, |e| e.seq);
+            tracing::info!(execution = %exec.id, workflow = %exec.workflow, "resuming");
+            handles.push(self.launch(
+                plan,
+                exec,
+                last_seq,
+                Kind::ExecutionResumed(ExecutionResumed {}),
+            ));
+        }
+        Ok(handles)
+    }
+
+    fn launch(
+        &self,
+        plan: Arc<Plan>,
+        header: Execution,
+        last_seq: u64,
+        first: Kind,
+    ) -> ExecutionHandle {
+        let (watchers, first_rx) = broadcast::channel(WATCH_BUFFER);
+        let rec = Recorder::new(
+            header.id.clone(),
+            last_seq,
+            self.shared.store.clone(),
+            watchers.clone(),
+        );
+        rec.emit(first);
+        let control = Arc::new(Control::default());
+        let id = header.id.clone();
+        let run = Run::new(plan, self.shared.clone(), control.clone(), rec, header);
+        let join = tokio::spawn(run.drive());
+        ExecutionHandle {
+            id,
+            control,
+            watchers,
+            first_rx: Mutex::new(Some(first_rx)),
+            join,
+        }
+    }
+}
+
+/// A running execution.
+pub struct ExecutionHandle {
+    id: String,
+    control: Arc<Control>,
+    watchers: broadcast::Sender<Arc<ExecutionEvent>>,
+    first_rx: Mutex<Option<broadcast::Receiver<Arc<ExecutionEvent>>>>,
+    join: JoinHandle<Result<Execution, EngineError>>,
+}
+
+impl ExecutionHandle {
+    /// The execution's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Live events. The first call gets every event from the start; later
+    /// calls get events from now on (read history from the store).
+    pub fn events(&self) -> broadcast::Receiver<Arc<ExecutionEvent>> {
+        self.first_rx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .unwrap_or_else(|| self.watchers.subscribe())
+    }
+
+    /// Asks the execution to stop: running tasks are stopped and every
+    /// unfinished task is recorded as cancelled with `reason`.
+    pub fn cancel(&self, reason: &str, by: &str) {
+        self.control.cancel(reason, by);
+    }
+
+    /// A cloneable way to cancel this execution from elsewhere.
+    pub fn canceller(&self) -> Canceller {
+        Canceller(self.control.clone())
+    }
+
+    /// Waits for the end; the result is durable when this returns.
+    pub async fn wait(self) -> Result<Execution, EngineError> {
+        match self.join.await {
+            Ok(r) => r,
+            Err(e) => Err(EngineError::Crashed(self.id, e.to_string())),
+        }
+    }
+}
+
+/// Cancels one execution.
+#[derive(Clone)]
+pub struct Canceller(Arc<Control>);
+
+impl Canceller {
+    /// See [`ExecutionHandle::cancel`].
+    pub fn cancel(&self, reason: &str, by: &str) {
+        self.0.cancel(reason, by);
+    }
+}
+
+/// `<workflow>-<unix ms>-<random>`: the brief's shape, unique even for
+/// runs started in the same millisecond.
+fn new_execution_id(workflow: &str) -> String {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    format!("{workflow}-{ms}-{:06x}", rand::random::<u32>() & 0xff_ffff)
+}

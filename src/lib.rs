@@ -1,0 +1,15 @@
+//! Orchestrator: a DAG workflow engine for security response playbooks.
+//!
+//! The crate is laid out as the architecture: `spec` turns YAML/JSON
+//! definitions into validated, compiled plans; `engine` runs plans as
+//! durable state machines; `plugins` are the task types; `store` keeps
+//! workflows, executions and their event histories; `cli` is the command
+//! line's presentation. `proto` holds the one schema everything shares.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod plugins;
+pub mod proto;
+pub mod spec;
+pub mod store;

@@ -1,0 +1,146 @@
+//! The `orchestrator` command: validate, run, resume and draw workflows.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use orchestrator::cli::{self, GraphFormat, OutputFormat, RunArgs, StoreChoice};
+use orchestrator::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "orchestrator",
+    version,
+    about = "A DAG workflow engine for security response playbooks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check workflow files; one line per problem on stderr.
+    Validate {
+        /// YAML or JSON definition files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Run a workflow file to its end.
+    Run {
+        /// YAML or JSON definition file.
+        file: PathBuf,
+        /// A parameter, KEY=VALUE (VALUE is JSON when it parses as JSON, else text).
+        #[arg(long = "input", value_name = "KEY=VALUE")]
+        inputs: Vec<String>,
+        /// Parameters as one JSON object (--input pairs override its keys).
+        #[arg(long, value_name = "JSON")]
+        input_json: Option<String>,
+        /// RocksDB directory [env: ROCKSDB_PATH, default ./data].
+        #[arg(long, value_name = "DIR", conflicts_with = "ephemeral")]
+        data_dir: Option<PathBuf>,
+        /// Keep nothing: record in memory only.
+        #[arg(long)]
+        ephemeral: bool,
+        /// Live progress lines, or one JSON object.
+        #[arg(long, value_enum, default_value = "text")]
+        output: OutputFormat,
+    },
+    /// Continue the unfinished executions of a data directory.
+    Resume {
+        /// RocksDB directory [env: ROCKSDB_PATH, default ./data].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Live progress lines, or one JSON object per execution.
+        #[arg(long, value_enum, default_value = "text")]
+        output: OutputFormat,
+    },
+    /// Print a workflow's DAG.
+    Graph {
+        /// YAML or JSON definition file.
+        file: PathBuf,
+        /// Output syntax.
+        #[arg(long, value_enum, default_value = "mermaid")]
+        format: GraphFormat,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match real_main(cli) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(cli::EXIT_USAGE as u8)
+        }
+    }
+}
+
+fn real_main(cli: Cli) -> anyhow::Result<i32> {
+    let config = Config::from_env()?;
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr();
+    let code = match cli.command {
+        Command::Validate { files } => cli::validate(&files, &config, &mut err),
+        Command::Graph { file, format } => match cli::graph(&file, format, &config) {
+            Ok(text) => {
+                out.write_all(text.as_bytes())?;
+                cli::EXIT_OK
+            }
+            Err(lines) => {
+                for l in lines {
+                    writeln!(err, "{l}")?;
+                }
+                cli::EXIT_USAGE
+            }
+        },
+        Command::Run {
+            file,
+            inputs,
+            input_json,
+            data_dir,
+            ephemeral,
+            output,
+        } => {
+            let inputs = match cli::parse_inputs(&inputs, input_json.as_deref()) {
+                Ok(i) => i,
+                Err(m) => {
+                    writeln!(err, "error: {m}")?;
+                    return Ok(cli::EXIT_USAGE);
+                }
+            };
+            let store = if ephemeral {
+                StoreChoice::Ephemeral
+            } else {
+                StoreChoice::Dir(data_dir.unwrap_or_else(|| config.data_dir.clone()))
+            };
+            let args = RunArgs {
+                file,
+                inputs,
+                store,
+                output,
+            };
+            runtime()?.block_on(cli::run(args, &config, &mut out, &mut err))
+        }
+        Command::Resume { data_dir, output } => {
+            let dir = data_dir.unwrap_or_else(|| config.data_dir.clone());
+            runtime()?.block_on(cli::resume(dir, output, &config, &mut out, &mut err))
+        }
+    };
+    out.flush()?;
+    Ok(code)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}

@@ -1,0 +1,222 @@
+//! `http`: one request through a shared, pooled client. The output is the
+//! parsed response body (JSON when it is JSON, else text); the status code
+//! and headers are side facts (`tasks.<id>.status_code`, `.headers`).
+//!
+//! Retry classification: connection errors, timeouts, 5xx and 429 are
+//! retryable; other 4xx are not (sending the same request again will not
+//! help).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use reqwest::{Client, Method, Url};
+use serde_json::{Map, Value, json};
+
+use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin, is_templated};
+use crate::proto::HttpConfig;
+
+/// Largest response body read; the rest is cut off and the task fails,
+/// so a hostile peer cannot exhaust memory.
+const MAX_BODY_BYTES: usize = 10 << 20;
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// The `http` plugin.
+#[derive(Debug, Clone)]
+pub struct HttpPlugin {
+    client: Client,
+}
+
+impl Default for HttpPlugin {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HttpPlugin {
+    /// A plugin with its own connection pool.
+    pub fn new() -> Self {
+        // Several components may race to install it; the first wins.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = Client::builder()
+            .pool_idle_timeout(Duration::from_secs(90))
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("orchestrator/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client configuration is static and valid");
+        Self { client }
+    }
+}
+
+#[async_trait::async_trait]
+impl TaskPlugin for HttpPlugin {
+    fn kind(&self) -> &'static str {
+        "http"
+    }
+
+    fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
+        let cfg = match super::decode::<HttpConfig>(config) {
+            Ok(c) => c,
+            Err(e) => return vec![(String::new(), e.message)],
+        };
+        let mut p = Vec::new();
+        if cfg.url.is_empty() {
+            p.push(("url".into(), "required".into()));
+        } else if !is_templated(&cfg.url)
+            && let Err(m) = parse_url(&cfg.url)
+        {
+            p.push(("url".into(), m));
+        }
+        if !cfg.method.is_empty()
+            && !is_templated(&cfg.method)
+            && !METHODS.contains(&cfg.method.to_ascii_uppercase().as_str())
+        {
+            p.push((
+                "method".into(),
+                format!(
+                    "unknown method '{}'; expected one of {}",
+                    cfg.method,
+                    METHODS.join(", ")
+                ),
+            ));
+        }
+        p
+    }
+
+    async fn execute(&self, ctx: TaskContext) -> Result<TaskOutput, TaskError> {
+        let mut config = ctx.config;
+        for field in ["headers", "query", "url", "method"] {
+            if let Some(v) = config.get_mut(field) {
+                super::stringify_scalars(v);
+            }
+        }
+        let cfg: HttpConfig = super::decode(&config)?;
+        let url = parse_url(&cfg.url).map_err(TaskError::permanent)?;
+        let method = match cfg.method.to_ascii_uppercase().as_str() {
+            "" => Method::GET,
+            m if METHODS.contains(&m) => Method::from_bytes(m.as_bytes()).expect("known method"),
+            m => {
+                return Err(TaskError::permanent(format!(
+                    "config: unknown method '{m}'"
+                )));
+            }
+        };
+        let mut req = self
+            .client
+            .request(method, url)
+            .headers(header_map(&cfg.headers)?);
+        if !cfg.query.is_empty() {
+            req = req.query(&cfg.query.iter().collect::<Vec<_>>());
+        }
+        match cfg.body.as_ref().map(crate::proto::pb_to_json) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(text)) => req = req.body(text),
+            Some(v) => req = req.json(&v),
+        }
+        if let Some(t) = ctx.timeout {
+            req = req.timeout(t);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| TaskError::retryable(describe(&e)))?;
+        respond(resp).await
+    }
+}
+
+async fn respond(mut resp: reqwest::Response) -> Result<TaskOutput, TaskError> {
+    let status = resp.status();
+    let mut headers = Map::new();
+    for (name, value) in resp.headers() {
+        headers.insert(
+            name.as_str().to_owned(),
+            Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()),
+        );
+    }
+    let is_json = headers
+        .get("content-type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.contains("json"));
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| TaskError::retryable(format!("reading response: {}", describe(&e))))?
+    {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(TaskError::permanent(format!(
+                "response body exceeds {MAX_BODY_BYTES} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let output = parse_body(&body, is_json);
+    let mut meta = Map::new();
+    meta.insert("status_code".into(), json!(status.as_u16()));
+    meta.insert("headers".into(), Value::Object(headers));
+    if status.is_success() || status.is_redirection() || status.is_informational() {
+        return Ok(TaskOutput { output, meta });
+    }
+    let snippet: String = match &output {
+        Value::String(s) => s.chars().take(200).collect(),
+        v => v.to_string().chars().take(200).collect(),
+    };
+    let retryable = status.is_server_error() || status.as_u16() == 429;
+    Err(TaskError {
+        message: format!("HTTP {status}: {snippet}"),
+        retryable,
+        meta,
+    })
+}
+
+fn parse_body(body: &[u8], is_json: bool) -> Value {
+    if body.is_empty() {
+        return Value::Null;
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v) => v,
+        Err(_) if is_json => Value::String(String::from_utf8_lossy(body).into_owned()),
+        Err(_) => Value::String(String::from_utf8_lossy(body).into_owned()),
+    }
+}
+
+fn header_map(headers: &HashMap<String, String>) -> Result<reqwest::header::HeaderMap, TaskError> {
+    let mut map = reqwest::header::HeaderMap::new();
+    for (k, v) in headers {
+        let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
+            .map_err(|_| TaskError::permanent(format!("config: headers: bad header name {k:?}")))?;
+        let value = reqwest::header::HeaderValue::from_str(v)
+            .map_err(|_| TaskError::permanent(format!("config: headers.{k}: bad header value")))?;
+        map.insert(name, value);
+    }
+    Ok(map)
+}
+
+fn parse_url(url: &str) -> Result<Url, String> {
+    let u = Url::parse(url).map_err(|e| format!("bad URL {url:?}: {e}"))?;
+    match u.scheme() {
+        "http" | "https" => Ok(u),
+        s => Err(format!(
+            "bad URL {url:?}: scheme '{s}' is not http or https"
+        )),
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    let mut msg = kind.to_owned();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}

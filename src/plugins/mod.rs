@@ -1,0 +1,177 @@
+//! Task types. A plugin checks its config when a workflow is defined and
+//! runs one attempt of a task when asked; the engine does everything around
+//! the call (templates, conditions, caching, retries, timeouts, recording).
+//!
+//! Cancellation and timeouts drop the future returned by `execute`, so a
+//! plugin must release what it holds on drop (child processes are killed by
+//! their guard, sockets close).
+
+mod echo;
+mod http;
+mod shell;
+mod sleep;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use echo::EchoPlugin;
+pub use http::HttpPlugin;
+pub use shell::{ShellOptions, ShellPlugin};
+pub use sleep::SleepPlugin;
+
+use crate::config::Config;
+
+/// What a plugin gets for one attempt.
+#[derive(Debug, Clone)]
+pub struct TaskContext {
+    /// The execution this task belongs to.
+    pub execution_id: Arc<str>,
+    /// The task's id.
+    pub task_id: Arc<str>,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// The task's config with templates rendered.
+    pub config: Value,
+    /// The per-attempt timeout, if any (the engine enforces it; plugins may
+    /// pass it on, e.g. as an HTTP request timeout).
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// A successful attempt's result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskOutput {
+    /// The output, visible to later tasks by the task's id.
+    pub output: Value,
+    /// Side facts, visible as `tasks.<id>.<key>` (http: status_code, headers).
+    pub meta: Map<String, Value>,
+}
+
+impl TaskOutput {
+    /// An output without side facts.
+    pub fn new(output: Value) -> Self {
+        Self {
+            output,
+            meta: Map::new(),
+        }
+    }
+}
+
+/// A failed attempt.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct TaskError {
+    /// What went wrong, for people.
+    pub message: String,
+    /// Whether trying again may succeed (timeouts, connection errors, 5xx).
+    pub retryable: bool,
+    /// Side facts of the failed attempt (e.g. the HTTP status).
+    pub meta: Map<String, Value>,
+}
+
+impl TaskError {
+    /// A failure that another attempt will not fix.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: false,
+            meta: Map::new(),
+        }
+    }
+
+    /// A failure another attempt may not meet.
+    pub fn retryable(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: true,
+            meta: Map::new(),
+        }
+    }
+}
+
+/// A config problem: the field (dotted path inside the config) and message.
+pub type ConfigProblem = (String, String);
+
+/// A task type.
+#[async_trait::async_trait]
+pub trait TaskPlugin: Send + Sync + 'static {
+    /// The `type:` name that selects it.
+    fn kind(&self) -> &'static str;
+
+    /// Checks a task's config at definition time. Strings may still hold
+    /// `{{ templates }}`; check those fields only where they are literal.
+    fn validate(&self, config: &Value) -> Vec<ConfigProblem>;
+
+    /// Runs one attempt.
+    async fn execute(&self, ctx: TaskContext) -> Result<TaskOutput, TaskError>;
+}
+
+/// The plugins known to this process, by type name.
+#[derive(Clone, Default)]
+pub struct Registry {
+    plugins: BTreeMap<&'static str, Arc<dyn TaskPlugin>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.plugins.keys()).finish()
+    }
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The built-in plugins, configured from `config`.
+    pub fn builtin(config: &Config) -> Self {
+        let mut r = Self::new();
+        r.register(Arc::new(EchoPlugin));
+        r.register(Arc::new(SleepPlugin));
+        r.register(Arc::new(ShellPlugin::new(ShellOptions::from(config))));
+        r.register(Arc::new(HttpPlugin::new()));
+        r
+    }
+
+    /// Adds or replaces a plugin.
+    pub fn register(&mut self, plugin: Arc<dyn TaskPlugin>) {
+        self.plugins.insert(plugin.kind(), plugin);
+    }
+
+    /// The plugin for a type name.
+    pub fn get(&self, kind: &str) -> Option<&Arc<dyn TaskPlugin>> {
+        self.plugins.get(kind)
+    }
+
+    /// The known type names, sorted.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        self.plugins.keys().copied().collect()
+    }
+}
+
+/// Decodes a rendered config into a plugin's typed config; the error names
+/// the field when serde does.
+pub fn decode<T: DeserializeOwned>(config: &Value) -> Result<T, TaskError> {
+    T::deserialize(config).map_err(|e| TaskError::permanent(format!("config: {e}")))
+}
+
+/// Turns numbers and booleans in string positions into strings: a template
+/// like `"{{ input.port }}"` renders typed, but an argv element, header or
+/// query value is text.
+pub fn stringify_scalars(value: &mut Value) {
+    match value {
+        Value::Number(n) => *value = Value::String(n.to_string()),
+        Value::Bool(b) => *value = Value::String(b.to_string()),
+        Value::Array(items) => items.iter_mut().for_each(stringify_scalars),
+        Value::Object(map) => map.values_mut().for_each(stringify_scalars),
+        _ => {}
+    }
+}
+
+/// True when a config string holds a template, so its value is known only at run time.
+pub fn is_templated(s: &str) -> bool {
+    s.contains("{{")
+}

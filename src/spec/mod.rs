@@ -1,0 +1,145 @@
+//! Workflow definitions: loading YAML and JSON (the brief's flat task form
+//! and the typed form), checking them, and compiling them into a [`Plan`].
+//!
+//! Checking reports every problem at once, each naming the task and field,
+//! so a user fixes a file in one round trip.
+
+mod graph;
+mod load;
+mod plan;
+pub mod template;
+
+use std::fmt;
+use std::time::Duration;
+
+pub use load::{Format, Limits, parse, typed_config_json};
+pub use plan::{Plan, PlanTask, Retry, compile};
+
+use crate::plugins::Registry;
+use crate::proto::WorkflowSpec;
+
+/// One thing wrong with a definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The task's id, for task-level problems.
+    pub task: Option<String>,
+    /// The field (a dotted path inside the task or workflow), if any.
+    pub field: String,
+    /// What is wrong, in lower case.
+    pub message: String,
+}
+
+impl Problem {
+    /// A workflow-level problem.
+    pub fn workflow(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            task: None,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A problem of one task.
+    pub fn task(task: &str, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            task: Some(task.to_owned()),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(task) = &self.task {
+            write!(f, "task '{task}': ")?;
+        }
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// A definition that cannot be used, with every problem found.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", render(.problems))]
+pub struct SpecError {
+    /// The problems, in the order they were found.
+    pub problems: Vec<Problem>,
+}
+
+fn render(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(Problem::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl From<Vec<Problem>> for SpecError {
+    fn from(problems: Vec<Problem>) -> Self {
+        Self { problems }
+    }
+}
+
+/// Loads and checks a definition from text, then compiles it: the one call
+/// the command line and the API use. All problems of both steps are reported
+/// together.
+pub fn load(
+    text: &str,
+    format: Format,
+    registry: &Registry,
+    limits: &Limits,
+) -> Result<(WorkflowSpec, Plan), SpecError> {
+    let (spec, mut problems) = parse(text, format, limits)?;
+    match compile(&spec, 0, registry) {
+        Ok(plan) if problems.is_empty() => Ok((spec, plan)),
+        Ok(_) => Err(problems.into()),
+        Err(e) => {
+            // Both steps look at some fields (a wrongly typed id is also a
+            // missing one); report each task and field once.
+            for q in e.problems {
+                if !problems
+                    .iter()
+                    .any(|x| x.task == q.task && x.field == q.field)
+                {
+                    problems.push(q);
+                }
+            }
+            Err(problems.into())
+        }
+    }
+}
+
+/// Parses a human duration: `250ms`, `5s`, `2m`, `1h30m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty duration".into());
+    }
+    humantime::parse_duration(t).map_err(|_| {
+        format!("bad duration {text:?}: expected a number and a unit, like 250ms, 5s, 2m or 1h")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_in_the_briefs_forms() {
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("5").unwrap_err().contains("like 250ms"));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn problems_print_task_field_and_message() {
+        let p = Problem::task("enrich", "timeout", "bad duration");
+        assert_eq!(p.to_string(), "task 'enrich': timeout: bad duration");
+        assert_eq!(Problem::workflow("", "no tasks").to_string(), "no tasks");
+    }
+}

@@ -1,0 +1,221 @@
+//! An in-process store: the same contract as RocksDB without the disk, for
+//! tests, benchmarks and `orchestrator run --ephemeral`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::{ExecutionQuery, Store, StoreError, Write, fold_events};
+use crate::proto::{self, CacheEntry, Execution, ExecutionEvent, Workflow, WorkflowSpec};
+
+#[derive(Default)]
+struct Inner {
+    /// (name, version) → workflow.
+    workflows: BTreeMap<(String, u32), Workflow>,
+    /// name → archived flag.
+    archived: HashMap<String, bool>,
+    executions: HashMap<String, Arc<Execution>>,
+    events: HashMap<String, Vec<Arc<ExecutionEvent>>>,
+    cache: HashMap<[u8; 32], CacheEntry>,
+}
+
+/// A store that keeps everything in memory.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data; keep serving it.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Inner {
+    fn versions(&self, name: &str) -> impl DoubleEndedIterator<Item = &Workflow> {
+        self.workflows
+            .range((name.to_owned(), 0)..=(name.to_owned(), u32::MAX))
+            .map(|(_, w)| w)
+    }
+
+    fn with_flag(&self, w: &Workflow) -> Workflow {
+        let mut w = w.clone();
+        w.archived = self
+            .archived
+            .get(&w.spec.as_ref().map(|s| s.name.clone()).unwrap_or_default())
+            .copied()
+            .unwrap_or(false);
+        w
+    }
+
+    fn latest(&self, name: &str) -> Result<Workflow, StoreError> {
+        self.versions(name)
+            .next_back()
+            .map(|w| self.with_flag(w))
+            .ok_or_else(|| StoreError::WorkflowNotFound(name.to_owned()))
+    }
+
+    fn full_execution(&self, e: &Execution) -> Execution {
+        let mut e = e.clone();
+        if let Some(evs) = self.events.get(&e.id).filter(|_| e.task_results.is_empty()) {
+            fold_events(&mut e, evs.iter().map(|ev| &**ev));
+        }
+        e
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for MemoryStore {
+    async fn save_workflow(&self, spec: WorkflowSpec) -> Result<Workflow, StoreError> {
+        let mut g = self.lock();
+        let prev = g.latest(&spec.name).ok();
+        if prev.as_ref().is_some_and(|w| w.archived) {
+            return Err(StoreError::Archived(spec.name));
+        }
+        let now = proto::now();
+        let w = Workflow {
+            version: prev.as_ref().map_or(1, |w| w.version + 1),
+            created_at: Some(now),
+            first_created_at: prev.and_then(|w| w.first_created_at).or(Some(now)),
+            archived: false,
+            spec: Some(spec),
+        };
+        let name = w.spec.as_ref().map(|s| s.name.clone()).unwrap_or_default();
+        g.workflows.insert((name, w.version), w.clone());
+        Ok(w)
+    }
+
+    async fn get_workflow(&self, name: &str, version: Option<u32>) -> Result<Workflow, StoreError> {
+        let g = self.lock();
+        let latest = g.latest(name)?;
+        match version {
+            None => Ok(latest),
+            Some(v) => g
+                .workflows
+                .get(&(name.to_owned(), v))
+                .map(|w| g.with_flag(w))
+                .ok_or(StoreError::VersionNotFound {
+                    name: name.to_owned(),
+                    version: v,
+                }),
+        }
+    }
+
+    async fn list_workflows(&self, include_archived: bool) -> Result<Vec<Workflow>, StoreError> {
+        let g = self.lock();
+        let mut names: Vec<&String> = g.workflows.keys().map(|(n, _)| n).collect();
+        names.dedup();
+        Ok(names
+            .into_iter()
+            .filter_map(|n| g.latest(n).ok())
+            .filter(|w| include_archived || !w.archived)
+            .collect())
+    }
+
+    async fn list_versions(&self, name: &str) -> Result<Vec<Workflow>, StoreError> {
+        let g = self.lock();
+        g.latest(name)?;
+        Ok(g.versions(name).map(|w| g.with_flag(w)).collect())
+    }
+
+    async fn set_archived(&self, name: &str, archived: bool) -> Result<Workflow, StoreError> {
+        let mut g = self.lock();
+        g.latest(name)?;
+        g.archived.insert(name.to_owned(), archived);
+        g.latest(name)
+    }
+
+    async fn purge_workflow(&self, name: &str) -> Result<u32, StoreError> {
+        let mut g = self.lock();
+        let versions: Vec<_> = g.versions(name).map(|w| w.version).collect();
+        if versions.is_empty() {
+            return Err(StoreError::WorkflowNotFound(name.to_owned()));
+        }
+        for v in &versions {
+            g.workflows.remove(&(name.to_owned(), *v));
+        }
+        g.archived.remove(name);
+        Ok(versions.len() as u32)
+    }
+
+    fn append(&self, write: Write) {
+        let mut g = self.lock();
+        match write {
+            Write::Execution(e) => {
+                g.executions.insert(e.id.clone(), e);
+            }
+            Write::Event(ev) => g
+                .events
+                .entry(ev.execution_id.clone())
+                .or_default()
+                .push(ev),
+            Write::Cache { key, entry } => {
+                g.cache.insert(key, entry);
+            }
+        }
+    }
+
+    async fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn get_execution(&self, id: &str) -> Result<Execution, StoreError> {
+        let g = self.lock();
+        let e = g
+            .executions
+            .get(id)
+            .ok_or_else(|| StoreError::ExecutionNotFound(id.to_owned()))?;
+        Ok(g.full_execution(e))
+    }
+
+    async fn events(&self, id: &str, from_seq: u64) -> Result<Vec<ExecutionEvent>, StoreError> {
+        let g = self.lock();
+        if !g.executions.contains_key(id) {
+            return Err(StoreError::ExecutionNotFound(id.to_owned()));
+        }
+        Ok(g.events
+            .get(id)
+            .map(|evs| {
+                evs.iter()
+                    .filter(|e| e.seq >= from_seq)
+                    .map(|e| (**e).clone())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn list_executions(&self, q: &ExecutionQuery) -> Result<Vec<Execution>, StoreError> {
+        let g = self.lock();
+        let started = |e: &Execution| e.started_at.as_ref().map_or(0, proto::timestamp_ms);
+        let mut v: Vec<&Arc<Execution>> = g
+            .executions
+            .values()
+            .filter(|e| q.from_ms.is_none_or(|f| started(e) >= f))
+            .filter(|e| q.to_ms.is_none_or(|t| started(e) < t))
+            .filter(|e| q.matches(e))
+            .collect();
+        v.sort_by(|a, b| started(b).cmp(&started(a)).then_with(|| b.id.cmp(&a.id)));
+        if q.limit > 0 {
+            v.truncate(q.limit);
+        }
+        Ok(v.into_iter().map(|e| g.full_execution(e)).collect())
+    }
+
+    async fn unfinished_executions(&self) -> Result<Vec<Execution>, StoreError> {
+        let g = self.lock();
+        Ok(g.executions
+            .values()
+            .filter(|e| !proto::ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final()))
+            .map(|e| g.full_execution(e))
+            .collect())
+    }
+
+    async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
+        Ok(self.lock().cache.get(key).cloned())
+    }
+}

@@ -1,0 +1,201 @@
+//! Durable state: workflow versions, executions, their event histories,
+//! and cached task results. `Store` is the only thing the engine and the
+//! API know of storage; `rocks` is the embedded default and `memory` serves
+//! tests, benchmarks and `--ephemeral` runs.
+//!
+//! Execution writes are appended in order and group-committed: `append`
+//! never blocks the engine, and `flush` waits until everything appended
+//! before it is durable. An execution's task results are derived from its
+//! events (`fold_events`), so a crash can lose at most a suffix of history,
+//! never leave it inconsistent.
+
+mod memory;
+mod rocks;
+
+use std::sync::Arc;
+
+pub use memory::MemoryStore;
+pub use rocks::{RocksOptions, RocksStore};
+
+use crate::proto::{
+    CacheEntry, Execution, ExecutionEvent, ExecutionState, TaskResult, TaskState, Workflow,
+    WorkflowSpec, execution_event::Kind,
+};
+
+/// A storage failure or a missing record.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// No workflow of that name (or it was purged).
+    #[error("workflow '{0}' not found")]
+    WorkflowNotFound(String),
+    /// The workflow exists but not in that version.
+    #[error("workflow '{name}' has no version {version}")]
+    VersionNotFound {
+        /// Workflow name.
+        name: String,
+        /// The version asked for.
+        version: u32,
+    },
+    /// The workflow is archived: restore it before saving or running it.
+    #[error("workflow '{0}' is archived; restore it first")]
+    Archived(String),
+    /// No execution with that id.
+    #[error("execution '{0}' not found")]
+    ExecutionNotFound(String),
+    /// Another process has the data directory open.
+    #[error("data directory {0} is in use by another process")]
+    Locked(String),
+    /// The storage engine failed (disk full, I/O error, ...).
+    #[error("storage failure: {0}")]
+    Backend(String),
+    /// A stored record could not be decoded.
+    #[error("corrupt record {key}: {message}")]
+    Corrupt {
+        /// Which record.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// One ordered write of execution state.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// Create or replace an execution's header (status, times, and when it
+    /// has ended, its task results).
+    Execution(Arc<Execution>),
+    /// Add one event to an execution's history.
+    Event(Arc<ExecutionEvent>),
+    /// Cache a task result under its key.
+    Cache {
+        /// SHA-256 of the task type and rendered config.
+        key: [u8; 32],
+        /// The result.
+        entry: CacheEntry,
+    },
+}
+
+/// Which executions to list.
+#[derive(Debug, Clone, Default)]
+pub struct ExecutionQuery {
+    /// Started at or after, Unix milliseconds.
+    pub from_ms: Option<i64>,
+    /// Started before, Unix milliseconds.
+    pub to_ms: Option<i64>,
+    /// Only this workflow.
+    pub workflow: Option<String>,
+    /// Only this state.
+    pub status: Option<ExecutionState>,
+    /// At most this many (0: no limit).
+    pub limit: usize,
+}
+
+impl ExecutionQuery {
+    /// Whether an execution passes the filters other than the time range.
+    pub fn matches(&self, e: &Execution) -> bool {
+        self.workflow.as_ref().is_none_or(|w| *w == e.workflow)
+            && self.status.is_none_or(|s| s as i32 == e.status)
+    }
+}
+
+/// Storage of workflows, executions, events and cached results.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Saves a new version of a workflow (version 1 for a new name).
+    async fn save_workflow(&self, spec: WorkflowSpec) -> Result<Workflow, StoreError>;
+    /// A workflow's given version, or its latest.
+    async fn get_workflow(&self, name: &str, version: Option<u32>) -> Result<Workflow, StoreError>;
+    /// The latest version of every workflow, by name.
+    async fn list_workflows(&self, include_archived: bool) -> Result<Vec<Workflow>, StoreError>;
+    /// Every version of a workflow, oldest first.
+    async fn list_versions(&self, name: &str) -> Result<Vec<Workflow>, StoreError>;
+    /// Archives (soft-deletes) or restores a workflow; returns its latest version.
+    async fn set_archived(&self, name: &str, archived: bool) -> Result<Workflow, StoreError>;
+    /// Removes every version of a workflow; returns how many there were.
+    async fn purge_workflow(&self, name: &str) -> Result<u32, StoreError>;
+
+    /// Queues a write; writes are applied in the order appended.
+    fn append(&self, write: Write);
+    /// Waits until every write appended before this call is durable.
+    async fn flush(&self) -> Result<(), StoreError>;
+    /// An execution with its task results.
+    async fn get_execution(&self, id: &str) -> Result<Execution, StoreError>;
+    /// An execution's events from `from_seq` on.
+    async fn events(&self, id: &str, from_seq: u64) -> Result<Vec<ExecutionEvent>, StoreError>;
+    /// Executions by start time, newest first.
+    async fn list_executions(&self, query: &ExecutionQuery) -> Result<Vec<Execution>, StoreError>;
+    /// Executions that have not ended, with their task results.
+    async fn unfinished_executions(&self) -> Result<Vec<Execution>, StoreError>;
+    /// A cached result, if present (expiry is the caller's concern).
+    async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError>;
+}
+
+/// Saves `spec` as a new version unless it equals the latest one, which is
+/// returned instead: re-running an unchanged file does not pile up versions.
+pub async fn save_if_changed(
+    store: &dyn Store,
+    spec: WorkflowSpec,
+) -> Result<Workflow, StoreError> {
+    match store.get_workflow(&spec.name, None).await {
+        Ok(latest) if latest.archived => Err(StoreError::Archived(spec.name)),
+        Ok(latest) if latest.spec.as_ref() == Some(&spec) => Ok(latest),
+        Ok(_) | Err(StoreError::WorkflowNotFound(_)) => store.save_workflow(spec).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// Applies events to an execution: task records, status and end time.
+/// Events at or below the highest already applied sequence are ignored.
+pub fn fold_events<'a>(exec: &mut Execution, events: impl IntoIterator<Item = &'a ExecutionEvent>) {
+    for ev in events {
+        match &ev.kind {
+            Some(Kind::TaskStarted(s)) => {
+                let r = exec
+                    .task_results
+                    .entry(s.task_id.clone())
+                    .or_insert_with(|| TaskResult {
+                        task_id: s.task_id.clone(),
+                        started_at: ev.time,
+                        ..Default::default()
+                    });
+                r.status = TaskState::Running as i32;
+                r.attempts = s.attempt;
+            }
+            Some(Kind::TaskAttemptFailed(f)) => {
+                if let Some(r) = exec.task_results.get_mut(&f.task_id) {
+                    r.error = f.error.clone();
+                }
+            }
+            Some(Kind::TaskEnded(end)) => {
+                if let Some(r) = &end.result {
+                    exec.task_results.insert(r.task_id.clone(), r.clone());
+                }
+            }
+            Some(Kind::ExecutionEnded(end)) => {
+                exec.status = end.status;
+                exec.error = end.error.clone();
+                exec.cancelled_by = end.cancelled_by.clone();
+                exec.finished_at = ev.time;
+                exec.duration_ms =
+                    crate::proto::elapsed_ms(exec.started_at.as_ref(), exec.finished_at.as_ref());
+            }
+            Some(Kind::ExecutionStarted(_) | Kind::ExecutionResumed(_)) | None => {}
+        }
+    }
+}
+
+/// Encodes a message for storage.
+pub(crate) fn encode<M: prost::Message>(m: &M) -> Vec<u8> {
+    m.encode_to_vec()
+}
+
+/// Decodes a stored message, naming the record when it is corrupt.
+pub(crate) fn decode<M: prost::Message + Default>(
+    key: &str,
+    bytes: &[u8],
+) -> Result<M, StoreError> {
+    M::decode(bytes).map_err(|e| StoreError::Corrupt {
+        key: key.to_owned(),
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,534 @@
+//! The embedded store: RocksDB in a local directory (`ROCKSDB_PATH`).
+//!
+//! Column families: `workflows` (name \0 version), `workflow_flags`
+//! (name → archived), `executions` (id → header), `events`
+//! (id \0 seq), `exec_time` (started-ms \0 id, the time index for range
+//! queries), `active` (ids of unfinished executions) and `cache`.
+//! Keys use big-endian numbers so that byte order is numeric order.
+//!
+//! Execution writes go to one writer thread that group-commits: it takes
+//! everything queued, writes it as one batch with one fsync, then answers
+//! the flushes that were waiting on that batch.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use rocksdb::{
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
+    Direction, IteratorMode, Options, WriteBatch, WriteOptions,
+};
+use tokio::sync::oneshot;
+
+use super::{ExecutionQuery, Store, StoreError, Write, decode, encode, fold_events};
+use crate::proto::{
+    self, CacheEntry, Execution, ExecutionEvent, ExecutionState, Workflow, WorkflowSpec,
+};
+
+const CF_WORKFLOWS: &str = "workflows";
+const CF_WORKFLOW_FLAGS: &str = "workflow_flags";
+const CF_EXECUTIONS: &str = "executions";
+const CF_EVENTS: &str = "events";
+const CF_EXEC_TIME: &str = "exec_time";
+const CF_ACTIVE: &str = "active";
+const CF_CACHE: &str = "cache";
+const FAMILIES: &[&str] = &[
+    CF_WORKFLOWS,
+    CF_WORKFLOW_FLAGS,
+    CF_EXECUTIONS,
+    CF_EVENTS,
+    CF_EXEC_TIME,
+    CF_ACTIVE,
+    CF_CACHE,
+];
+
+/// Most writes folded into one group commit.
+const MAX_GROUP: usize = 8192;
+
+/// Tuning of the embedded store.
+#[derive(Debug, Clone)]
+pub struct RocksOptions {
+    /// fsync each group commit (off only for benchmarks of the engine).
+    pub sync: bool,
+    /// Block cache size in bytes.
+    pub block_cache_bytes: usize,
+    /// Memtable size per column family in bytes.
+    pub write_buffer_bytes: usize,
+}
+
+impl Default for RocksOptions {
+    fn default() -> Self {
+        Self {
+            sync: true,
+            block_cache_bytes: 32 << 20,
+            write_buffer_bytes: 8 << 20,
+        }
+    }
+}
+
+enum Msg {
+    Write(Write),
+    Flush(oneshot::Sender<Result<(), StoreError>>),
+}
+
+/// RocksDB-backed store.
+pub struct RocksStore {
+    db: Arc<DB>,
+    path: PathBuf,
+    tx: Mutex<Option<Sender<Msg>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    /// Serialises version allocation of workflow saves.
+    workflow_lock: tokio::sync::Mutex<()>,
+}
+
+impl RocksStore {
+    /// Opens (creating if needed) the store in `path`.
+    pub fn open(path: impl AsRef<Path>, options: RocksOptions) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        std::fs::create_dir_all(&path)
+            .map_err(|e| StoreError::Backend(format!("creating {}: {e}", path.display())))?;
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.set_compression_type(DBCompressionType::Lz4);
+        opts.set_bottommost_compression_type(DBCompressionType::Zstd);
+        opts.set_write_buffer_size(options.write_buffer_bytes);
+        opts.set_max_total_wal_size(64 << 20);
+        opts.set_keep_log_file_num(4);
+        let mut table = BlockBasedOptions::default();
+        table.set_bloom_filter(10.0, false);
+        table.set_block_cache(&Cache::new_lru_cache(options.block_cache_bytes));
+        table.set_cache_index_and_filter_blocks(true);
+        opts.set_block_based_table_factory(&table);
+        let cfs = FAMILIES
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(*name, opts.clone()));
+        let db = DB::open_cf_descriptors(&opts, &path, cfs).map_err(|e| {
+            let msg = e.to_string();
+            if msg.contains("lock") {
+                StoreError::Locked(path.display().to_string())
+            } else {
+                StoreError::Backend(msg)
+            }
+        })?;
+        let db = Arc::new(db);
+        let (tx, rx) = mpsc::channel();
+        let writer_db = db.clone();
+        let sync = options.sync;
+        let writer = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || write_loop(&writer_db, &rx, sync))
+            .map_err(|e| StoreError::Backend(format!("starting the writer thread: {e}")))?;
+        Ok(Self {
+            db,
+            path,
+            tx: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+            workflow_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The directory the store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn send(&self, msg: Msg) -> bool {
+        let guard = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().is_some_and(|tx| tx.send(msg).is_ok())
+    }
+
+    fn get<M: prost::Message + Default>(
+        &self,
+        cf: &str,
+        key: &[u8],
+    ) -> Result<Option<M>, StoreError> {
+        let handle = cf_handle(&self.db, cf);
+        match self.db.get_pinned_cf(handle, key).map_err(backend)? {
+            None => Ok(None),
+            Some(bytes) => decode(&printable(key), &bytes).map(Some),
+        }
+    }
+
+    fn archived(&self, name: &str) -> Result<bool, StoreError> {
+        let flag = self
+            .db
+            .get_pinned_cf(cf_handle(&self.db, CF_WORKFLOW_FLAGS), name.as_bytes())
+            .map_err(backend)?;
+        Ok(flag.is_some_and(|b| b.first() == Some(&1)))
+    }
+
+    /// Every stored version of a workflow, oldest first (no archived flag).
+    fn versions(&self, name: &str) -> Result<Vec<Workflow>, StoreError> {
+        let prefix = name_prefix(name);
+        let iter = self.db.iterator_cf(
+            cf_handle(&self.db, CF_WORKFLOWS),
+            IteratorMode::From(&prefix, Direction::Forward),
+        );
+        let mut out = Vec::new();
+        for item in iter {
+            let (k, v) = item.map_err(backend)?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            out.push(decode::<Workflow>(&printable(&k), &v)?);
+        }
+        Ok(out)
+    }
+
+    fn latest(&self, name: &str) -> Result<Workflow, StoreError> {
+        let mut upper = name_prefix(name);
+        upper.extend_from_slice(&u32::MAX.to_be_bytes());
+        let mut iter = self.db.iterator_cf(
+            cf_handle(&self.db, CF_WORKFLOWS),
+            IteratorMode::From(&upper, Direction::Reverse),
+        );
+        let prefix = name_prefix(name);
+        match iter.next() {
+            Some(Ok((k, v))) if k.starts_with(&prefix) => {
+                let mut w: Workflow = decode(&printable(&k), &v)?;
+                w.archived = self.archived(name)?;
+                Ok(w)
+            }
+            Some(Err(e)) => Err(backend(e)),
+            _ => Err(StoreError::WorkflowNotFound(name.to_owned())),
+        }
+    }
+
+    fn write_sync(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.db.write_opt(batch, &wo).map_err(backend)
+    }
+
+    fn full_execution(&self, mut e: Execution) -> Result<Execution, StoreError> {
+        let ended = ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final());
+        if !ended || e.task_results.is_empty() {
+            let events = self.events_from(&e.id, 0)?;
+            fold_events(&mut e, &events);
+        }
+        Ok(e)
+    }
+
+    fn events_from(&self, id: &str, from_seq: u64) -> Result<Vec<ExecutionEvent>, StoreError> {
+        let prefix = name_prefix(id);
+        let start = event_key(id, from_seq);
+        let iter = self.db.iterator_cf(
+            cf_handle(&self.db, CF_EVENTS),
+            IteratorMode::From(&start, Direction::Forward),
+        );
+        let mut out = Vec::new();
+        for item in iter {
+            let (k, v) = item.map_err(backend)?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            out.push(decode(&printable(&k), &v)?);
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for RocksStore {
+    fn drop(&mut self) {
+        // Closing the channel lets the writer drain what is queued and stop;
+        // joining it means everything appended is written before the DB closes.
+        self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(w) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = w.join();
+        }
+    }
+}
+
+fn write_loop(db: &DB, rx: &Receiver<Msg>, sync: bool) {
+    let mut wo = WriteOptions::default();
+    wo.set_sync(sync);
+    // After a failed write nothing later may be written: history must not
+    // have holes. Every later flush reports the first failure.
+    let mut failed: Option<StoreError> = None;
+    while let Ok(first) = rx.recv() {
+        let mut batch = WriteBatch::default();
+        let mut waiters = Vec::new();
+        let mut count = 0;
+        let mut msg = Some(first);
+        while let Some(m) = msg.take() {
+            match m {
+                Msg::Write(w) => {
+                    add_write(db, &mut batch, w);
+                    count += 1;
+                }
+                Msg::Flush(tx) => waiters.push(tx),
+            }
+            if count < MAX_GROUP {
+                msg = rx.try_recv().ok();
+            }
+        }
+        if failed.is_none()
+            && !batch.is_empty()
+            && let Err(e) = db.write_opt(batch, &wo)
+        {
+            tracing::error!(error = %e, "store write failed; no further writes are accepted");
+            failed = Some(backend(e));
+        }
+        for w in waiters {
+            let _ = w.send(failed.clone().map_or(Ok(()), Err));
+        }
+    }
+}
+
+fn add_write(db: &DB, batch: &mut WriteBatch, w: Write) {
+    match w {
+        Write::Execution(e) => {
+            let started = e.started_at.as_ref().map_or(0, proto::timestamp_ms);
+            batch.put_cf(cf_handle(db, CF_EXECUTIONS), e.id.as_bytes(), encode(&*e));
+            batch.put_cf(cf_handle(db, CF_EXEC_TIME), time_key(started, &e.id), []);
+            let ended = ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final());
+            if ended {
+                batch.delete_cf(cf_handle(db, CF_ACTIVE), e.id.as_bytes());
+            } else {
+                batch.put_cf(cf_handle(db, CF_ACTIVE), e.id.as_bytes(), []);
+            }
+        }
+        Write::Event(ev) => {
+            batch.put_cf(
+                cf_handle(db, CF_EVENTS),
+                event_key(&ev.execution_id, ev.seq),
+                encode(&*ev),
+            );
+        }
+        Write::Cache { key, entry } => batch.put_cf(cf_handle(db, CF_CACHE), key, encode(&entry)),
+    }
+}
+
+fn cf_handle<'a>(db: &'a DB, name: &str) -> &'a ColumnFamily {
+    db.cf_handle(name)
+        .expect("every column family is created when the store opens")
+}
+
+fn backend(e: rocksdb::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn printable(key: &[u8]) -> String {
+    String::from_utf8_lossy(key).replace('\0', "/")
+}
+
+fn name_prefix(name: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(name.len() + 13);
+    k.extend_from_slice(name.as_bytes());
+    k.push(0);
+    k
+}
+
+fn version_key(name: &str, version: u32) -> Vec<u8> {
+    let mut k = name_prefix(name);
+    k.extend_from_slice(&version.to_be_bytes());
+    k
+}
+
+fn event_key(id: &str, seq: u64) -> Vec<u8> {
+    let mut k = name_prefix(id);
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// Time-index key: start time with the sign bit flipped (so negative times
+/// sort first), a separator, the id.
+fn time_key(started_ms: i64, id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(9 + id.len());
+    k.extend_from_slice(&((started_ms as u64) ^ (1 << 63)).to_be_bytes());
+    k.push(0);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+#[async_trait::async_trait]
+impl Store for RocksStore {
+    async fn save_workflow(&self, spec: WorkflowSpec) -> Result<Workflow, StoreError> {
+        let _guard = self.workflow_lock.lock().await;
+        let prev = match self.latest(&spec.name) {
+            Ok(w) => Some(w),
+            Err(StoreError::WorkflowNotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        if prev.as_ref().is_some_and(|w| w.archived) {
+            return Err(StoreError::Archived(spec.name));
+        }
+        let now = proto::now();
+        let w = Workflow {
+            version: prev.as_ref().map_or(1, |w| w.version + 1),
+            created_at: Some(now),
+            first_created_at: prev.and_then(|w| w.first_created_at).or(Some(now)),
+            archived: false,
+            spec: Some(spec),
+        };
+        let name = w.spec.as_ref().map(|s| s.name.as_str()).unwrap_or_default();
+        let mut batch = WriteBatch::default();
+        batch.put_cf(
+            cf_handle(&self.db, CF_WORKFLOWS),
+            version_key(name, w.version),
+            encode(&w),
+        );
+        self.write_sync(batch)?;
+        Ok(w)
+    }
+
+    async fn get_workflow(&self, name: &str, version: Option<u32>) -> Result<Workflow, StoreError> {
+        let latest = self.latest(name)?;
+        let Some(v) = version else {
+            return Ok(latest);
+        };
+        let mut w: Workflow =
+            self.get(CF_WORKFLOWS, &version_key(name, v))?
+                .ok_or(StoreError::VersionNotFound {
+                    name: name.to_owned(),
+                    version: v,
+                })?;
+        w.archived = latest.archived;
+        Ok(w)
+    }
+
+    async fn list_workflows(&self, include_archived: bool) -> Result<Vec<Workflow>, StoreError> {
+        // Walk names by seeking past each name's versions.
+        let mut out = Vec::new();
+        let mut seek: Vec<u8> = Vec::new();
+        loop {
+            let mut iter = self.db.iterator_cf(
+                cf_handle(&self.db, CF_WORKFLOWS),
+                IteratorMode::From(&seek, Direction::Forward),
+            );
+            let Some(item) = iter.next() else { break };
+            let (k, _) = item.map_err(backend)?;
+            let Some(end) = k.iter().position(|&b| b == 0) else {
+                break;
+            };
+            let name = String::from_utf8_lossy(&k[..end]).into_owned();
+            let w = self.latest(&name)?;
+            if include_archived || !w.archived {
+                out.push(w);
+            }
+            seek = k[..end].to_vec();
+            seek.push(1);
+        }
+        Ok(out)
+    }
+
+    async fn list_versions(&self, name: &str) -> Result<Vec<Workflow>, StoreError> {
+        let archived = self.latest(name)?.archived;
+        let mut v = self.versions(name)?;
+        v.iter_mut().for_each(|w| w.archived = archived);
+        Ok(v)
+    }
+
+    async fn set_archived(&self, name: &str, archived: bool) -> Result<Workflow, StoreError> {
+        let _guard = self.workflow_lock.lock().await;
+        self.latest(name)?;
+        let mut batch = WriteBatch::default();
+        batch.put_cf(
+            cf_handle(&self.db, CF_WORKFLOW_FLAGS),
+            name.as_bytes(),
+            [u8::from(archived)],
+        );
+        self.write_sync(batch)?;
+        self.latest(name)
+    }
+
+    async fn purge_workflow(&self, name: &str) -> Result<u32, StoreError> {
+        let _guard = self.workflow_lock.lock().await;
+        let versions = self.versions(name)?;
+        if versions.is_empty() {
+            return Err(StoreError::WorkflowNotFound(name.to_owned()));
+        }
+        let mut batch = WriteBatch::default();
+        for w in &versions {
+            batch.delete_cf(
+                cf_handle(&self.db, CF_WORKFLOWS),
+                version_key(name, w.version),
+            );
+        }
+        batch.delete_cf(cf_handle(&self.db, CF_WORKFLOW_FLAGS), name.as_bytes());
+        self.write_sync(batch)?;
+        Ok(versions.len() as u32)
+    }
+
+    fn append(&self, write: Write) {
+        if !self.send(Msg::Write(write)) {
+            tracing::error!("write after the store closed was dropped");
+        }
+    }
+
+    async fn flush(&self) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        if !self.send(Msg::Flush(tx)) {
+            return Err(StoreError::Backend("the store is closed".into()));
+        }
+        rx.await
+            .map_err(|_| StoreError::Backend("the store writer stopped".into()))?
+    }
+
+    async fn get_execution(&self, id: &str) -> Result<Execution, StoreError> {
+        let e: Execution = self
+            .get(CF_EXECUTIONS, id.as_bytes())?
+            .ok_or_else(|| StoreError::ExecutionNotFound(id.to_owned()))?;
+        self.full_execution(e)
+    }
+
+    async fn events(&self, id: &str, from_seq: u64) -> Result<Vec<ExecutionEvent>, StoreError> {
+        if self
+            .get::<Execution>(CF_EXECUTIONS, id.as_bytes())?
+            .is_none()
+        {
+            return Err(StoreError::ExecutionNotFound(id.to_owned()));
+        }
+        self.events_from(id, from_seq)
+    }
+
+    async fn list_executions(&self, q: &ExecutionQuery) -> Result<Vec<Execution>, StoreError> {
+        let upper = time_key(q.to_ms.unwrap_or(i64::MAX), "");
+        let lower = q.from_ms.map(|f| time_key(f, ""));
+        let iter = self.db.iterator_cf(
+            cf_handle(&self.db, CF_EXEC_TIME),
+            IteratorMode::From(&upper, Direction::Reverse),
+        );
+        let mut out = Vec::new();
+        for item in iter {
+            let (k, _) = item.map_err(backend)?;
+            if k.as_ref() >= upper.as_slice() {
+                continue;
+            }
+            if lower.as_ref().is_some_and(|l| k.as_ref() < l.as_slice()) {
+                break;
+            }
+            let id = String::from_utf8_lossy(&k[9..]).into_owned();
+            let Some(e) = self.get::<Execution>(CF_EXECUTIONS, id.as_bytes())? else {
+                continue;
+            };
+            if q.matches(&e) {
+                out.push(self.full_execution(e)?);
+                if q.limit > 0 && out.len() >= q.limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn unfinished_executions(&self) -> Result<Vec<Execution>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(cf_handle(&self.db, CF_ACTIVE), IteratorMode::Start)
+        {
+            let (k, _) = item.map_err(backend)?;
+            if let Some(e) = self.get::<Execution>(CF_EXECUTIONS, &k)? {
+                out.push(self.full_execution(e)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
+        self.get(CF_CACHE, key)
+    }
+}

@@ -1,0 +1,263 @@
+//! Shared test peers: a real HTTP server on 127.0.0.1 that counts calls,
+//! a probe plugin that records how the engine calls it, and helpers to run
+//! YAML workflows through a real engine.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::any;
+use serde_json::{Map, Value, json};
+
+use orchestrator::engine::{Engine, EngineConfig, RunRequest};
+use orchestrator::plugins::{
+    ConfigProblem, Registry, TaskContext, TaskError, TaskOutput, TaskPlugin,
+};
+use orchestrator::proto::{Execution, TaskResult, TaskState};
+use orchestrator::spec::{self, Format, Limits};
+use orchestrator::store::{self, MemoryStore, Store};
+
+/// A real HTTP server on 127.0.0.1 that counts requests per path.
+///
+/// Paths: `/status/{code}` answers with that status; `/slow/{ms}` waits;
+/// `/hold/{name}` waits while `name` is held; anything else echoes the
+/// request body as `{"path", "body", "n"}`.
+pub struct CountingServer {
+    pub addr: SocketAddr,
+    state: Arc<ServerState>,
+}
+
+#[derive(Default)]
+struct ServerState {
+    counts: Mutex<HashMap<String, usize>>,
+    held: Mutex<std::collections::HashSet<String>>,
+    released: tokio::sync::Notify,
+}
+
+impl CountingServer {
+    /// Starts the server on an ephemeral port of 127.0.0.1.
+    pub async fn start() -> Self {
+        let state = Arc::new(ServerState::default());
+        let app = Router::new()
+            .route("/{*path}", any(handle))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self { addr, state }
+    }
+
+    /// `http://127.0.0.1:PORT/path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}/{}", self.addr, path.trim_start_matches('/'))
+    }
+
+    /// Requests seen for a path (without the leading slash).
+    pub fn count(&self, path: &str) -> usize {
+        *self
+            .state
+            .counts
+            .lock()
+            .unwrap()
+            .get(path.trim_start_matches('/'))
+            .unwrap_or(&0)
+    }
+
+    /// Makes `/hold/{name}` wait until released.
+    pub fn hold(&self, name: &str) {
+        self.state.held.lock().unwrap().insert(name.to_owned());
+    }
+
+    /// Lets waiting and future `/hold/{name}` requests through.
+    pub fn release(&self, name: &str) {
+        self.state.held.lock().unwrap().remove(name);
+        self.state.released.notify_waiters();
+    }
+}
+
+async fn handle(
+    State(state): State<Arc<ServerState>>,
+    Path(path): Path<String>,
+    body: String,
+) -> impl IntoResponse {
+    let n = {
+        let mut c = state.counts.lock().unwrap();
+        let e = c.entry(path.clone()).or_default();
+        *e += 1;
+        *e
+    };
+    let body_json: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    let mut parts = path.splitn(2, '/');
+    let (head, arg) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    match head {
+        "status" => {
+            let code = StatusCode::from_u16(arg.parse().unwrap_or(500)).unwrap();
+            (code, axum::Json(json!({"code": code.as_u16(), "n": n})))
+        }
+        "slow" => {
+            tokio::time::sleep(Duration::from_millis(arg.parse().unwrap_or(100))).await;
+            (StatusCode::OK, axum::Json(json!({"slept": arg, "n": n})))
+        }
+        "hold" => {
+            loop {
+                let released = state.released.notified();
+                if !state.held.lock().unwrap().contains(arg) {
+                    break;
+                }
+                released.await;
+            }
+            (StatusCode::OK, axum::Json(json!({"task": arg, "n": n})))
+        }
+        _ => (
+            StatusCode::OK,
+            axum::Json(json!({"path": path, "body": body_json, "n": n})),
+        ),
+    }
+}
+
+/// A plugin that records its calls: `probe` tasks take
+/// `{fail_times, retryable, sleep_ms, output}`.
+#[derive(Default)]
+pub struct Probe {
+    pub calls: Mutex<HashMap<String, u32>>,
+    pub running: AtomicUsize,
+    pub max_running: AtomicUsize,
+}
+
+impl Probe {
+    pub fn calls(&self, task: &str) -> u32 {
+        *self.calls.lock().unwrap().get(task).unwrap_or(&0)
+    }
+}
+
+struct RunningGuard<'a>(&'a AtomicUsize);
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The probe as a registered plugin (shares state through the Arc).
+pub struct ProbePlugin(pub Arc<Probe>);
+
+#[async_trait::async_trait]
+impl TaskPlugin for ProbePlugin {
+    fn kind(&self) -> &'static str {
+        "probe"
+    }
+
+    fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
+        match config.get("fail_times") {
+            Some(v) if !v.is_u64() => vec![("fail_times".into(), "expected a whole number".into())],
+            _ => Vec::new(),
+        }
+    }
+
+    async fn execute(&self, ctx: TaskContext) -> Result<TaskOutput, TaskError> {
+        let n = {
+            let mut c = self.0.calls.lock().unwrap();
+            let e = c.entry(ctx.task_id.to_string()).or_default();
+            *e += 1;
+            *e
+        };
+        let now = self.0.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.0.max_running.fetch_max(now, Ordering::SeqCst);
+        let _guard = RunningGuard(&self.0.running);
+        let cfg = &ctx.config;
+        if let Some(ms) = cfg.get("sleep_ms").and_then(Value::as_u64) {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        let fail_times = cfg.get("fail_times").and_then(Value::as_u64).unwrap_or(0) as u32;
+        if n <= fail_times {
+            let retryable = cfg
+                .get("retryable")
+                .and_then(Value::as_bool)
+                .unwrap_or(true);
+            let msg = format!("probe failure {n}");
+            return Err(if retryable {
+                TaskError::retryable(msg)
+            } else {
+                TaskError::permanent(msg)
+            });
+        }
+        Ok(TaskOutput::new(
+            cfg.get("output").cloned().unwrap_or(json!({"call": n})),
+        ))
+    }
+}
+
+/// The built-in plugins plus the probe; the shell allow-list holds `allow`.
+pub fn registry(probe: &Arc<Probe>, allow: &[&str]) -> Registry {
+    let config = orchestrator::config::Config {
+        shell_allowlist: allow.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    let mut r = Registry::builtin(&config);
+    r.register(Arc::new(ProbePlugin(probe.clone())));
+    r
+}
+
+/// An engine over `store` with the probe registered.
+pub fn engine(store: Arc<dyn Store>, probe: &Arc<Probe>, config: &EngineConfig) -> Engine {
+    Engine::new(
+        store,
+        Arc::new(registry(probe, &["sh", "sleep", "echo", "cat"])),
+        config,
+    )
+}
+
+/// An engine over a fresh in-memory store.
+pub fn memory_engine(probe: &Arc<Probe>) -> Engine {
+    engine(
+        Arc::new(MemoryStore::new()),
+        probe,
+        &EngineConfig::default(),
+    )
+}
+
+/// Loads, stores and runs a YAML workflow to its end.
+pub async fn run_yaml(engine: &Engine, yaml: &str, input: Value) -> Execution {
+    let (spec, _) = spec::load(yaml, Format::Yaml, engine.registry(), &Limits::default())
+        .unwrap_or_else(|e| panic!("workflow does not load:\n{e}"));
+    let wf = store::save_if_changed(engine.store().as_ref(), spec)
+        .await
+        .unwrap();
+    let plan = engine.plan(&wf).unwrap();
+    let input: Map<String, Value> = match input {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    engine
+        .start(plan, RunRequest { input, event: None })
+        .wait()
+        .await
+        .unwrap()
+}
+
+/// A task's record in an ended execution.
+pub fn task<'a>(e: &'a Execution, id: &str) -> &'a TaskResult {
+    e.task_results
+        .get(id)
+        .unwrap_or_else(|| panic!("no task '{id}' in {:?}", e.task_results.keys()))
+}
+
+/// A task's state.
+pub fn state(e: &Execution, id: &str) -> TaskState {
+    TaskState::try_from(task(e, id).status).unwrap()
+}
+
+/// A task's output as JSON.
+pub fn output(e: &Execution, id: &str) -> Value {
+    task(e, id)
+        .output
+        .as_ref()
+        .map_or(Value::Null, orchestrator::proto::pb_to_json)
+}

@@ -1,0 +1,635 @@
+//! The engine's semantics (ARCHITECTURE.md, "Semantics"), one test per rule,
+//! through a real engine and store. Timers run on paused tokio time where
+//! the rule is about time.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use common::{CountingServer, Probe, memory_engine, output, run_yaml, state, task};
+use orchestrator::engine::{EngineConfig, RunRequest};
+use orchestrator::proto::{ExecutionState, TaskState, execution_event::Kind};
+use orchestrator::spec::{self, Format, Limits};
+use orchestrator::store::{self, MemoryStore, Store};
+use serde_json::json;
+
+fn status(e: &orchestrator::proto::Execution) -> ExecutionState {
+    ExecutionState::try_from(e.status).unwrap()
+}
+
+#[tokio::test]
+async fn skipped_dependency_still_runs_dependent() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        r#"
+name: skip
+tasks:
+  - {id: score, type: echo, body: {risk: 0.2}}
+  - {id: block, type: probe, depends_on: [score], condition: "score.risk > 0.8"}
+  - id: audit
+    type: echo
+    depends_on: [block]
+    body: {result: "{{ block.status }}", text: "r={{ block.status }}"}
+"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status(&e), ExecutionState::Completed);
+    assert_eq!(state(&e, "block"), TaskState::Skipped);
+    assert!(task(&e, "block").error.contains("score.risk > 0.8"));
+    assert_eq!(probe.calls("block"), 0);
+    assert_eq!(state(&e, "audit"), TaskState::Succeeded);
+    assert_eq!(output(&e, "audit"), json!({"result": null, "text": "r="}));
+}
+
+#[tokio::test]
+async fn failed_dependency_cancels_downstream_and_fails_execution() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        r#"
+name: fail
+tasks:
+  - {id: a, type: probe, fail_times: 1, retryable: false}
+  - {id: b, type: probe, depends_on: [a]}
+  - {id: c, type: probe, depends_on: [b]}
+"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status(&e), ExecutionState::Failed);
+    assert!(e.error.contains("task 'a' failed"), "{}", e.error);
+    assert_eq!(state(&e, "a"), TaskState::Failed);
+    assert_eq!(state(&e, "b"), TaskState::Cancelled);
+    assert!(
+        task(&e, "b").error.contains("upstream task 'a' failed"),
+        "{}",
+        task(&e, "b").error
+    );
+    assert_eq!(state(&e, "c"), TaskState::Cancelled);
+    assert_eq!(probe.calls("b") + probe.calls("c"), 0);
+}
+
+#[tokio::test]
+async fn allow_failure_lets_dependents_run() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        r#"
+name: allow
+tasks:
+  - {id: a, type: probe, fail_times: 1, retryable: false, allow_failure: true}
+  - {id: b, type: probe, depends_on: [a]}
+"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status(&e), ExecutionState::Completed);
+    assert_eq!(state(&e, "a"), TaskState::Failed);
+    assert_eq!(state(&e, "b"), TaskState::Succeeded);
+}
+
+#[tokio::test]
+async fn run_if_always_runs_after_upstream_failure() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        r#"
+name: always
+tasks:
+  - {id: a, type: probe, fail_times: 1, retryable: false}
+  - {id: b, type: probe, depends_on: [a]}
+  - id: cleanup
+    type: echo
+    depends_on: [b]
+    run_if: always
+    body: {a: "{{ tasks.a.status }}", b: "{{ tasks.b.status }}"}
+"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status(&e), ExecutionState::Failed);
+    assert_eq!(state(&e, "b"), TaskState::Cancelled);
+    assert_eq!(state(&e, "cleanup"), TaskState::Succeeded);
+    assert_eq!(
+        output(&e, "cleanup"),
+        json!({"a": "failed", "b": "cancelled"})
+    );
+}
+
+#[tokio::test]
+async fn failure_cancels_independent_tasks_not_yet_started() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        r#"
+name: branches
+max_parallel: 1
+tasks:
+  - {id: a, type: probe, fail_times: 1, retryable: false}
+  - {id: x, type: probe, depends_on: [a]}
+  - {id: other, type: probe}
+  - {id: other2, type: probe, depends_on: [other]}
+"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status(&e), ExecutionState::Failed);
+    // `a` runs first (max_parallel 1, declaration order); `other` had not started.
+    assert_eq!(state(&e, "other"), TaskState::Cancelled);
+    assert_eq!(state(&e, "other2"), TaskState::Cancelled);
+    assert!(task(&e, "other").error.contains("execution failed"));
+}
+
+#[tokio::test]
+async fn condition_error_fails_task_with_expression() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        r#"
+name: cond
+tasks:
+  - {id: a, type: echo, body: {n: 1}}
+  - {id: b, type: probe, depends_on: [a], condition: "a.n + 'x'"}
+"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(state(&e, "b"), TaskState::Failed);
+    let err = &task(&e, "b").error;
+    assert!(err.contains("condition `a.n + 'x'`"), "{err}");
+    assert_eq!(probe.calls("b"), 0);
+}
+
+#[tokio::test]
+async fn whole_string_templates_keep_json_types_and_text_interpolates() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        r#"
+name: types
+tasks:
+  - {id: enrich, type: echo, body: {features: [1, 2.5, "x"], ip: "1.2.3.4", score: 0.93}}
+  - id: out
+    type: echo
+    depends_on: [enrich]
+    body:
+      list: "{{ enrich.features }}"
+      number: "{{ enrich.score }}"
+      text: "ip={{ enrich.ip }} n={{ input.n }}"
+      wf: "{{ workflow.name }}"
+      id_prefix: "{{ workflow.id is startingwith('types-') }}"
+      missing: "{{ enrich.nothing.deeper }}"
+"#,
+        json!({"n": 7}),
+    )
+    .await;
+    assert_eq!(
+        state(&e, "out"),
+        TaskState::Succeeded,
+        "{}",
+        task(&e, "out").error
+    );
+    assert_eq!(
+        output(&e, "out"),
+        json!({"list": [1, 2.5, "x"], "number": 0.93, "text": "ip=1.2.3.4 n=7",
+               "wf": "types", "id_prefix": true, "missing": null})
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_stops_at_max_attempts_with_jittered_backoff() {
+    let probe = Arc::new(Probe::default());
+    let engine = memory_engine(&probe);
+    let start = tokio::time::Instant::now();
+    let e = run_yaml(
+        &engine,
+        r#"
+name: retry
+tasks:
+  - id: a
+    type: probe
+    fail_times: 10
+    retry: {max_attempts: 4, initial_backoff: 1s, max_backoff: 3s, multiplier: 2}
+"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(state(&e, "a"), TaskState::Failed);
+    assert_eq!(task(&e, "a").attempts, 4);
+    assert_eq!(probe.calls("a"), 4);
+    let events = engine.store().events(&e.id, 0).await.unwrap();
+    let backoffs: Vec<u64> = events
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            Some(Kind::TaskAttemptFailed(f)) => Some(f.backoff_ms),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        backoffs.len(),
+        3,
+        "every failed attempt before the last is recorded"
+    );
+    // Bounds: 1s, 2s, then capped at 3s; full jitter draws below them.
+    for (b, bound) in backoffs.iter().zip([1000, 2000, 3000]) {
+        assert!(*b <= bound, "backoff {b}ms over its bound {bound}ms");
+    }
+    let waited = start.elapsed().as_millis() as u64;
+    assert!(
+        waited >= backoffs.iter().sum::<u64>(),
+        "the engine really waited"
+    );
+    let started = events
+        .iter()
+        .filter(|ev| matches!(ev.kind, Some(Kind::TaskStarted(_))))
+        .count();
+    assert_eq!(started, 4, "every attempt is recorded");
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_succeeds_once_the_failure_clears() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        "name: r\ntasks:\n  - {id: a, type: probe, fail_times: 2, retry: {max_attempts: 5}}\n",
+        json!({}),
+    )
+    .await;
+    assert_eq!(state(&e, "a"), TaskState::Succeeded);
+    assert_eq!(task(&e, "a").attempts, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn non_retryable_error_is_not_retried() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        "name: r\ntasks:\n  - {id: a, type: probe, fail_times: 3, retryable: false, retry: {max_attempts: 5}}\n",
+        json!({}),
+    )
+    .await;
+    assert_eq!(state(&e, "a"), TaskState::Failed);
+    assert_eq!(probe.calls("a"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn task_timeout_stops_the_attempt_and_is_retried() {
+    let probe = Arc::new(Probe::default());
+    let start = tokio::time::Instant::now();
+    let e = run_yaml(
+        &memory_engine(&probe),
+        r#"
+name: t
+tasks:
+  - {id: slow, type: probe, sleep_ms: 3600000, timeout: 2s, retry: {max_attempts: 2, initial_backoff: 10ms}}
+  - {id: after, type: probe, depends_on: [slow]}
+"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(state(&e, "slow"), TaskState::TimedOut);
+    assert_eq!(task(&e, "slow").attempts, 2);
+    assert!(task(&e, "slow").error.contains("timed out after 2s"));
+    assert_eq!(state(&e, "after"), TaskState::Cancelled);
+    assert_eq!(status(&e), ExecutionState::Failed);
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "the hour-long sleep was stopped"
+    );
+    assert_eq!(
+        probe.running.load(Ordering::SeqCst),
+        0,
+        "no attempt is left running"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn workflow_timeout_cancels_running_tasks() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        r#"
+name: wt
+timeout: 5s
+tasks:
+  - {id: quick, type: probe}
+  - {id: slow, type: probe, sleep_ms: 3600000, depends_on: [quick]}
+  - {id: never, type: probe, depends_on: [slow]}
+"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status(&e), ExecutionState::TimedOut);
+    assert!(e.error.contains("workflow timeout of 5s"), "{}", e.error);
+    assert_eq!(state(&e, "quick"), TaskState::Succeeded);
+    assert_eq!(state(&e, "slow"), TaskState::TimedOut);
+    assert_eq!(state(&e, "never"), TaskState::Cancelled);
+    assert_eq!(probe.running.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn timeout_kills_shell_process_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let probe = Arc::new(Probe::default());
+    let yaml = format!(
+        r#"
+name: kill
+tasks:
+  - id: sh
+    type: shell
+    program: sh
+    args: ["-c", "sleep 300 & echo $! > {}; wait"]
+    timeout: 500ms
+"#,
+        pidfile.display()
+    );
+    let e = run_yaml(&memory_engine(&probe), &yaml, json!({})).await;
+    assert_eq!(state(&e, "sh"), TaskState::TimedOut);
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // The grandchild (`sleep 300`) was in the task's process group: it must be gone.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let alive = unsafe { libc::kill(pid, 0) } == 0
+            && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.contains(") Z "));
+        if !alive {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "grandchild {pid} survived the timeout"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn cache_hit_skips_plugin_call() {
+    let server = CountingServer::start().await;
+    let probe = Arc::new(Probe::default());
+    let engine = memory_engine(&probe);
+    let yaml = format!(
+        r#"
+name: cache
+tasks:
+  - id: enrich
+    type: http
+    method: POST
+    url: "{}"
+    body: {{indicator: "{{{{ input.indicator }}}}"}}
+    cacheable: true
+"#,
+        server.url("/enrich")
+    );
+    let first = run_yaml(&engine, &yaml, json!({"indicator": "1.2.3.4"})).await;
+    let second = run_yaml(&engine, &yaml, json!({"indicator": "1.2.3.4"})).await;
+    let other = run_yaml(&engine, &yaml, json!({"indicator": "5.6.7.8"})).await;
+    assert!(!task(&first, "enrich").cached);
+    assert!(task(&second, "enrich").cached);
+    assert_eq!(task(&second, "enrich").attempts, 0);
+    assert_eq!(output(&second, "enrich"), output(&first, "enrich"));
+    assert!(
+        !task(&other, "enrich").cached,
+        "a different indicator is a different key"
+    );
+    assert_eq!(server.count("enrich"), 2);
+}
+
+#[tokio::test]
+async fn cancellation_records_reason_and_caller() {
+    let probe = Arc::new(Probe::default());
+    let engine = memory_engine(&probe);
+    let (spec, _) = spec::load(
+        "name: c\ntasks:\n  - {id: a, type: probe, sleep_ms: 3600000}\n  - {id: b, type: probe, depends_on: [a]}\n",
+        Format::Yaml,
+        engine.registry(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let wf = store::save_if_changed(engine.store().as_ref(), spec)
+        .await
+        .unwrap();
+    let handle = engine.start(engine.plan(&wf).unwrap(), RunRequest::default());
+    let mut events = handle.events();
+    while let Ok(ev) = events.recv().await {
+        if matches!(ev.kind, Some(Kind::TaskStarted(_))) {
+            break;
+        }
+    }
+    handle.cancel("False positive detected", "analyst@example");
+    let e = handle.wait().await.unwrap();
+    assert_eq!(status(&e), ExecutionState::Cancelled);
+    assert_eq!(e.error, "False positive detected");
+    assert_eq!(e.cancelled_by, "analyst@example");
+    assert_eq!(state(&e, "a"), TaskState::Cancelled);
+    assert_eq!(state(&e, "b"), TaskState::Cancelled);
+    assert_eq!(
+        probe.running.load(Ordering::SeqCst),
+        0,
+        "the running attempt was stopped"
+    );
+    let stored = engine.store().get_execution(&e.id).await.unwrap();
+    assert_eq!(stored.error, "False positive detected");
+}
+
+#[tokio::test]
+async fn max_parallel_bounds_one_execution() {
+    let probe = Arc::new(Probe::default());
+    let mut yaml = String::from("name: mp\nmax_parallel: 2\ntasks:\n");
+    for i in 0..8 {
+        yaml.push_str(&format!("  - {{id: t{i}, type: probe, sleep_ms: 20}}\n"));
+    }
+    let e = run_yaml(&memory_engine(&probe), &yaml, json!({})).await;
+    assert_eq!(status(&e), ExecutionState::Completed);
+    assert_eq!(probe.max_running.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn worker_pool_bounds_all_executions() {
+    let probe = Arc::new(Probe::default());
+    let config = EngineConfig {
+        workers: 3,
+        ..EngineConfig::default()
+    };
+    let engine = common::engine(Arc::new(MemoryStore::new()), &probe, &config);
+    let mut yaml = String::from("name: wp\ntasks:\n");
+    for i in 0..6 {
+        yaml.push_str(&format!("  - {{id: t{i}, type: probe, sleep_ms: 20}}\n"));
+    }
+    let (a, b) = tokio::join!(
+        run_yaml(&engine, &yaml, json!({})),
+        run_yaml(&engine, &yaml, json!({}))
+    );
+    assert_eq!(status(&a), ExecutionState::Completed);
+    assert_eq!(status(&b), ExecutionState::Completed);
+    assert_eq!(probe.max_running.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn every_transition_is_an_event_numbered_without_gaps() {
+    let probe = Arc::new(Probe::default());
+    let engine = memory_engine(&probe);
+    let e = run_yaml(
+        &engine,
+        "name: ev\ntasks:\n  - {id: a, type: echo, body: 1}\n  - {id: b, type: echo, depends_on: [a], condition: 'false'}\n",
+        json!({}),
+    )
+    .await;
+    let events = engine.store().events(&e.id, 0).await.unwrap();
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=events.len() as u64).collect::<Vec<_>>());
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| match e.kind.as_ref().unwrap() {
+            Kind::ExecutionStarted(_) => "started",
+            Kind::TaskStarted(_) => "task_started",
+            Kind::TaskEnded(_) => "task_ended",
+            Kind::ExecutionEnded(_) => "ended",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "started",
+            "task_started",
+            "task_ended",
+            "task_ended",
+            "ended"
+        ]
+    );
+    let tail = engine.store().events(&e.id, 4).await.unwrap();
+    assert_eq!(
+        tail.len(),
+        2,
+        "reading from a sequence number skips what came before"
+    );
+}
+
+#[tokio::test]
+async fn oversized_output_fails_the_task() {
+    let probe = Arc::new(Probe::default());
+    let config = EngineConfig {
+        max_output_bytes: 100,
+        ..EngineConfig::default()
+    };
+    let engine = common::engine(Arc::new(MemoryStore::new()), &probe, &config);
+    let big = "x".repeat(500);
+    let e = run_yaml(
+        &engine,
+        &format!("name: big\ntasks:\n  - {{id: a, type: echo, body: '{big}'}}\n"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(state(&e, "a"), TaskState::Failed);
+    assert!(task(&e, "a").error.contains("MAX_OUTPUT_BYTES"));
+}
+
+#[tokio::test]
+async fn runaway_template_is_stopped_by_fuel() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        r#"
+name: fuel
+tasks:
+  - id: a
+    type: echo
+    body: "{{ range(100000) | map('string') | join(',') | length }}"
+"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(state(&e, "a"), TaskState::Failed);
+    let err = &task(&e, "a").error;
+    assert!(err.starts_with("config: "), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_keeps_completed_outputs_and_reruns_interrupted_tasks() {
+    let server = CountingServer::start().await;
+    server.hold("b");
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        r#"
+name: resume
+tasks:
+  - {{id: a, type: probe, output: {{v: 41}}}}
+  - {{id: b, type: http, url: "{}", depends_on: [a]}}
+  - {{id: c, type: echo, depends_on: [b], body: {{from_a: "{{{{ a.v + 1 }}}}", from_b: "{{{{ b.task }}}}"}}}}
+"#,
+        server.url("/hold/b")
+    );
+    // First process: `a` ends, `b` is waiting on the server when the
+    // process goes away (its runtime is shut down mid-execution).
+    let probe = Arc::new(Probe::default());
+    let (path, first_probe) = (dir.path().to_owned(), probe.clone());
+    let id = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let id = rt.block_on(async {
+            let store: Arc<dyn Store> =
+                Arc::new(orchestrator::store::RocksStore::open(&path, Default::default()).unwrap());
+            let engine = common::engine(store.clone(), &first_probe, &EngineConfig::default());
+            let (spec, _) =
+                spec::load(&yaml, Format::Yaml, engine.registry(), &Limits::default()).unwrap();
+            let wf = store::save_if_changed(store.as_ref(), spec).await.unwrap();
+            let handle = engine.start(engine.plan(&wf).unwrap(), RunRequest::default());
+            let mut events = handle.events();
+            while let Ok(ev) = events.recv().await {
+                if let Some(Kind::TaskStarted(s)) = &ev.kind
+                    && s.task_id == "b"
+                {
+                    break;
+                }
+            }
+            store.flush().await.unwrap();
+            handle.id().to_owned()
+        });
+        rt.shutdown_background();
+        id
+    })
+    .join()
+    .unwrap();
+    assert_eq!(probe.calls("a"), 1);
+
+    // Second process: resume with `b` released.
+    server.release("b");
+    let probe2 = Arc::new(Probe::default());
+    let store: Arc<dyn Store> = loop {
+        // The first runtime's threads drop the store (and its lock) as they exit.
+        match orchestrator::store::RocksStore::open(dir.path(), Default::default()) {
+            Ok(s) => break Arc::new(s),
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    let engine = common::engine(store, &probe2, &EngineConfig::default());
+    let handles = engine.resume_unfinished().await.unwrap();
+    assert_eq!(handles.len(), 1);
+    assert_eq!(handles[0].id(), id);
+    let e = handles.into_iter().next().unwrap().wait().await.unwrap();
+    assert_eq!(status(&e), ExecutionState::Completed);
+    assert_eq!(probe2.calls("a"), 0, "a completed task is not run again");
+    assert_eq!(output(&e, "a"), json!({"v": 41}));
+    assert_eq!(
+        task(&e, "b").attempts,
+        2,
+        "the interrupted attempt runs again, counted"
+    );
+    assert_eq!(output(&e, "c"), json!({"from_a": 42, "from_b": "b"}));
+    assert!(
+        engine.resume_unfinished().await.unwrap().is_empty(),
+        "nothing left to resume"
+    );
+}
