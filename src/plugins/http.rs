@@ -113,9 +113,6 @@ impl TaskPlugin for HttpPlugin {
             Some(Value::String(text)) => req = req.body(text),
             Some(v) => req = req.json(&v),
         }
-        if let Some(t) = ctx.timeout {
-            req = req.timeout(t);
-        }
         let resp = req
             .send()
             .await

@@ -1,0 +1,222 @@
+//! The first four plugins against real peers: a real HTTP server on
+//! 127.0.0.1 and real programs for `shell`.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{CountingServer, Probe, memory_engine, output, run_yaml, state, task};
+use orchestrator::proto::TaskState;
+use serde_json::json;
+
+#[tokio::test]
+async fn http_output_is_the_parsed_body_with_status_and_headers_beside_it() {
+    let server = CountingServer::start().await;
+    let probe = Arc::new(Probe::default());
+    let yaml = format!(
+        r#"
+name: h
+tasks:
+  - id: call
+    type: http
+    method: POST
+    url: "{}"
+    query: {{q: "{{{{ input.q }}}}", n: "{{{{ input.n }}}}"}}
+    headers: {{X-Trace: abc}}
+    body: {{indicator: "{{{{ input.q }}}}"}}
+  - id: use
+    type: echo
+    depends_on: [call]
+    body: {{code: "{{{{ tasks.call.status_code }}}}", type: "{{{{ tasks.call.headers['content-type'] }}}}", ind: "{{{{ call.body.indicator }}}}"}}
+"#,
+        server.url("/echo/x")
+    );
+    let e = run_yaml(
+        &memory_engine(&probe),
+        &yaml,
+        json!({"q": "1.2.3.4; rm -rf /", "n": 5}),
+    )
+    .await;
+    assert_eq!(
+        state(&e, "call"),
+        TaskState::Succeeded,
+        "{}",
+        task(&e, "call").error
+    );
+    assert_eq!(
+        output(&e, "call")["body"],
+        json!({"indicator": "1.2.3.4; rm -rf /"})
+    );
+    assert_eq!(
+        output(&e, "use"),
+        json!({"code": 200, "type": "application/json", "ind": "1.2.3.4; rm -rf /"})
+    );
+    assert_eq!(server.count("echo/x"), 1);
+}
+
+#[tokio::test]
+async fn http_5xx_and_429_are_retried_other_4xx_are_not() {
+    let server = CountingServer::start().await;
+    let probe = Arc::new(Probe::default());
+    let engine = memory_engine(&probe);
+    let yaml = |code: u16| {
+        format!(
+            "name: s{code}\ntasks:\n  - {{id: a, type: http, url: \"{}\", retry: {{max_attempts: 3, initial_backoff: 1ms}}}}\n",
+            server.url(&format!("/status/{code}"))
+        )
+    };
+    for (code, calls) in [(503, 3), (429, 3), (404, 1), (400, 1)] {
+        let e = run_yaml(&engine, &yaml(code), json!({})).await;
+        assert_eq!(state(&e, "a"), TaskState::Failed);
+        assert!(
+            task(&e, "a").error.starts_with(&format!("HTTP {code}")),
+            "{}",
+            task(&e, "a").error
+        );
+        assert_eq!(
+            server.count(&format!("status/{code}")),
+            calls,
+            "status {code}"
+        );
+        assert_eq!(task(&e, "a").attempts, calls as u32);
+    }
+}
+
+#[tokio::test]
+async fn http_connection_refused_is_retryable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        &format!("name: c\ntasks:\n  - {{id: a, type: http, url: \"http://127.0.0.1:{port}/\", retry: {{max_attempts: 2, initial_backoff: 1ms}}}}\n"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(state(&e, "a"), TaskState::Failed);
+    assert_eq!(task(&e, "a").attempts, 2);
+    assert!(
+        task(&e, "a").error.contains("connection failed"),
+        "{}",
+        task(&e, "a").error
+    );
+}
+
+#[tokio::test]
+async fn http_timeout_is_enforced() {
+    let server = CountingServer::start().await;
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        &format!(
+            "name: t\ntasks:\n  - {{id: a, type: http, url: \"{}\", timeout: 100ms}}\n",
+            server.url("/slow/5000")
+        ),
+        json!({}),
+    )
+    .await;
+    assert_eq!(state(&e, "a"), TaskState::TimedOut);
+    assert!(task(&e, "a").duration_ms < 4000);
+}
+
+#[tokio::test]
+async fn shell_arguments_stay_literal_argv_elements() {
+    let probe = Arc::new(Probe::default());
+    let yaml = r#"
+name: argv
+tasks:
+  - id: a
+    type: shell
+    program: sh
+    args: ["-c", 'printf "%s\n" "$@"', "argv0", "{{ input.ip }}", "$(id)", "`id`", "a b"]
+"#;
+    let e = run_yaml(
+        &memory_engine(&probe),
+        yaml,
+        json!({"ip": "1.2.3.4; rm -rf /"}),
+    )
+    .await;
+    assert_eq!(
+        state(&e, "a"),
+        TaskState::Succeeded,
+        "{}",
+        task(&e, "a").error
+    );
+    assert_eq!(
+        output(&e, "a")["stdout"],
+        json!("1.2.3.4; rm -rf /\n$(id)\n`id`\na b\n"),
+        "each templated value is one argument, never interpreted"
+    );
+}
+
+#[tokio::test]
+async fn shell_gets_env_and_stdin_but_not_the_servers_environment() {
+    // SAFETY: set before any thread of this test reads the environment.
+    unsafe { std::env::set_var("ORCH_TEST_SECRET", "hunter2") };
+    let probe = Arc::new(Probe::default());
+    let yaml = r#"
+name: env
+tasks:
+  - id: a
+    type: shell
+    program: sh
+    args: ["-c", 'read line; echo "$line|$GREETING|${ORCH_TEST_SECRET:-unset}"']
+    env: {GREETING: "{{ input.g }}"}
+    stdin: "{{ input.line }}"
+"#;
+    let e = run_yaml(&memory_engine(&probe), yaml, json!({"g": "hi", "line": 42})).await;
+    assert_eq!(output(&e, "a")["stdout"], json!("42|hi|unset\n"));
+}
+
+#[tokio::test]
+async fn shell_output_is_capped_and_non_zero_exit_fails() {
+    let probe = Arc::new(Probe::default());
+    let yaml = r#"
+name: cap
+tasks:
+  - id: big
+    type: shell
+    program: sh
+    args: ["-c", "head -c 100000 /dev/zero | tr '\\0' x"]
+    max_output_bytes: 1000
+  - id: bad
+    type: shell
+    program: sh
+    args: ["-c", "echo out; echo err >&2; exit 7"]
+    allow_failure: true
+"#;
+    let e = run_yaml(&memory_engine(&probe), yaml, json!({})).await;
+    let big = output(&e, "big");
+    assert_eq!(big["stdout"].as_str().unwrap().len(), 1000);
+    assert_eq!(big["truncated"], true);
+    assert_eq!(state(&e, "bad"), TaskState::Failed);
+    assert_eq!(task(&e, "bad").error, "exit code 7: err");
+}
+
+#[tokio::test]
+async fn shell_refuses_programs_off_the_allow_list_at_run_time() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        "name: deny\ntasks:\n  - {id: a, type: shell, program: '{{ input.p }}'}\n",
+        json!({"p": "/usr/bin/id"}),
+    )
+    .await;
+    assert_eq!(state(&e, "a"), TaskState::Failed);
+    assert!(task(&e, "a").error.contains("not on the shell allow-list"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn sleep_waits_for_its_duration() {
+    let probe = Arc::new(Probe::default());
+    let start = tokio::time::Instant::now();
+    let e = run_yaml(
+        &memory_engine(&probe),
+        "name: s\ntasks:\n  - {id: a, type: sleep, duration: '{{ input.d }}'}\n",
+        json!({"d": "90s"}),
+    )
+    .await;
+    assert_eq!(state(&e, "a"), TaskState::Succeeded);
+    assert!(start.elapsed() >= std::time::Duration::from_secs(90));
+}
