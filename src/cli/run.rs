@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, progress, read_file};
@@ -123,6 +124,15 @@ pub async fn run(args: RunArgs, config: &Config, out: &mut dyn Write, err: &mut 
             return EXIT_USAGE;
         }
     };
+    // Listen for Ctrl-C before anything runs, so that no interrupt falls
+    // through to the default handler (which would kill the run unrecorded).
+    let mut interrupts = match interrupts() {
+        Ok(s) => s,
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            return EXIT_USAGE;
+        }
+    };
     let handle = engine.start(
         plan,
         RunRequest {
@@ -131,7 +141,7 @@ pub async fn run(args: RunArgs, config: &Config, out: &mut dyn Write, err: &mut 
         },
     );
     report(
-        follow(handle, args.output, out).await,
+        follow(handle, args.output, &mut interrupts, out).await,
         args.output,
         out,
         err,
@@ -159,6 +169,13 @@ pub async fn resume(
         Arc::new(Registry::builtin(config)),
         &EngineConfig::from(config),
     );
+    let mut interrupts = match interrupts() {
+        Ok(s) => s,
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            return EXIT_USAGE;
+        }
+    };
     let handles = match engine.resume_unfinished().await {
         Ok(h) => h,
         Err(e) => {
@@ -171,9 +188,18 @@ pub async fn resume(
     }
     let mut code = EXIT_OK;
     for h in handles {
-        code = code.max(report(follow(h, output, out).await, output, out, err));
+        code = code.max(report(
+            follow(h, output, &mut interrupts, out).await,
+            output,
+            out,
+            err,
+        ));
     }
     code
+}
+
+fn interrupts() -> Result<Signal, String> {
+    signal(SignalKind::interrupt()).map_err(|e| format!("cannot listen for Ctrl-C: {e}"))
 }
 
 /// Prints progress until the execution ends; Ctrl-C cancels it with reason
@@ -181,6 +207,7 @@ pub async fn resume(
 async fn follow(
     handle: ExecutionHandle,
     output: OutputFormat,
+    interrupts: &mut Signal,
     out: &mut dyn Write,
 ) -> Result<Execution, EngineError> {
     let mut events = handle.events();
@@ -198,7 +225,7 @@ async fn follow(
                 Err(RecvError::Lagged(n)) if text => { let _ = writeln!(out, "  … {n} events not shown"); }
                 Err(_) => {}
             },
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupts.recv() => {
                 if interrupted {
                     std::process::exit(130);
                 }

@@ -106,7 +106,7 @@ pub fn parse(
             serde_norway::from_str(text).map_err(|e| fatal(format!("invalid YAML: {e}")))?
         }
     };
-    from_value(&value, limits)
+    from_value(value, limits)
 }
 
 fn fatal(message: String) -> SpecError {
@@ -115,18 +115,18 @@ fn fatal(message: String) -> SpecError {
 
 /// Builds a spec from an already parsed JSON value.
 pub fn from_value(
-    value: &Value,
+    value: Value,
     limits: &Limits,
 ) -> Result<(WorkflowSpec, Vec<Problem>), SpecError> {
-    let Value::Object(obj) = value else {
+    let Value::Object(mut obj) = value else {
         return Err(fatal(format!(
             "a workflow must be a mapping with name and tasks, not {}",
-            kind_of(value)
+            kind_of(&value)
         )));
     };
     let mut p = Vec::new();
     let mut spec = WorkflowSpec::default();
-    unknown_fields(obj, WORKFLOW_FIELDS, None, &mut p);
+    unknown_fields(&obj, WORKFLOW_FIELDS, None, &mut p);
 
     match obj.get("name") {
         Some(Value::String(n)) => spec.name = n.clone(),
@@ -146,7 +146,7 @@ pub fn from_value(
     if let Some(v) = obj.get("labels") {
         spec.labels = decode_or_report(v, None, "labels", &mut p).unwrap_or_default();
     }
-    match obj.get("tasks") {
+    match obj.remove("tasks") {
         Some(Value::Array(items)) if items.len() > limits.max_tasks => p.push(Problem::workflow(
             "tasks",
             format!(
@@ -157,23 +157,23 @@ pub fn from_value(
         )),
         Some(Value::Array(items)) => {
             spec.tasks = items
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(i, t)| task_from_value(i, t, &mut p))
                 .collect();
         }
-        Some(v) => p.push(Problem::workflow("tasks", wrong_type("a list", v))),
+        Some(v) => p.push(Problem::workflow("tasks", wrong_type("a list", &v))),
         None => {}
     }
     Ok((spec, p))
 }
 
-fn task_from_value(index: usize, value: &Value, p: &mut Vec<Problem>) -> TaskSpec {
+fn task_from_value(index: usize, value: Value, p: &mut Vec<Problem>) -> TaskSpec {
     let mut t = TaskSpec::default();
-    let Value::Object(obj) = value else {
+    let Value::Object(mut obj) = value else {
         p.push(Problem::workflow(
             format!("tasks[{index}]"),
-            wrong_type("a mapping", value),
+            wrong_type("a mapping", &value),
         ));
         return t;
     };
@@ -252,15 +252,19 @@ fn task_from_value(index: usize, value: &Value, p: &mut Vec<Problem>) -> TaskSpe
     // Plugin config: the typed block named after the type, or the flat
     // fields on the task, not both.
     let kind = t.r#type.clone();
+    let typed = if kind.is_empty() {
+        None
+    } else {
+        obj.remove(&kind)
+    };
     let mut flat = Map::new();
     for (k, v) in obj {
-        if !TASK_FIELDS.contains(&k.as_str()) && *k != kind {
-            flat.insert(k.clone(), v.clone());
+        if !TASK_FIELDS.contains(&k.as_str()) {
+            flat.insert(k, v);
         }
     }
-    let typed = obj.get(&kind).filter(|_| !kind.is_empty());
     let config = match (typed, flat.is_empty()) {
-        (Some(Value::Object(m)), true) => Some(m.clone()),
+        (Some(Value::Object(m)), true) => Some(m),
         (Some(Value::Object(_)), false) => {
             let names: Vec<_> = flat.keys().map(String::as_str).collect();
             p.push(Problem::task(
@@ -274,7 +278,7 @@ fn task_from_value(index: usize, value: &Value, p: &mut Vec<Problem>) -> TaskSpe
             p.push(Problem::task(
                 &label,
                 kind.clone(),
-                wrong_type("a mapping", v),
+                wrong_type("a mapping", &v),
             ));
             None
         }
@@ -353,10 +357,13 @@ pub fn typed_config_json(task: &TaskSpec) -> Value {
 /// Decodes a config object; on failure decodes field by field so that each
 /// bad field is named.
 fn decode_config<T: DeserializeOwned>(cfg: Map<String, Value>) -> Result<T, Vec<(String, String)>> {
-    let whole = serde_json::from_value::<T>(Value::Object(cfg.clone()));
-    let first = match whole {
+    let whole = Value::Object(cfg);
+    let first = match T::deserialize(&whole) {
         Ok(t) => return Ok(t),
         Err(e) => e.to_string(),
+    };
+    let Value::Object(cfg) = whole else {
+        unreachable!("built as an object above")
     };
     let mut errs = Vec::new();
     for (k, v) in cfg {
@@ -447,7 +454,7 @@ fn decode_or_report<T: DeserializeOwned>(
     field: &str,
     p: &mut Vec<Problem>,
 ) -> Option<T> {
-    serde_json::from_value(v.clone())
+    T::deserialize(v)
         .map_err(|e| push(p, task, field, clean_serde(&e.to_string())))
         .ok()
 }

@@ -227,7 +227,7 @@ fn compile_task(
             p.push(Problem::task(id, field, message));
         }
     }
-    let config = Template::compile(&config_json)
+    let config = Template::compile(config_json)
         .map_err(|errs| {
             for (field, message) in errs {
                 p.push(Problem::task(id, field, message));

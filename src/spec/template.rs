@@ -140,13 +140,21 @@ pub type TemplateProblem = (String, String);
 impl Template {
     /// Compiles every `{{ expr }}` in a JSON value; problems name the path
     /// (`body.indicator`) of each string that does not compile.
-    pub fn compile(value: &Value) -> Result<Self, Vec<TemplateProblem>> {
+    pub fn compile(value: Value) -> Result<Self, Vec<TemplateProblem>> {
         let mut problems = Vec::new();
         let t = compile_at(value, &mut String::new(), 0, &mut problems);
         if problems.is_empty() {
             Ok(t)
         } else {
             Err(problems)
+        }
+    }
+
+    /// The value of a literal template (null for any other).
+    fn into_literal(self) -> Value {
+        match self {
+            Template::Literal(v) => v,
+            _ => Value::Null,
         }
     }
 
@@ -210,7 +218,7 @@ impl Template {
 }
 
 fn compile_at(
-    value: &Value,
+    value: Value,
     path: &mut String,
     depth: usize,
     problems: &mut Vec<TemplateProblem>,
@@ -223,7 +231,7 @@ fn compile_at(
         return Template::Literal(Value::Null);
     }
     match value {
-        Value::String(s) if s.contains("{{") => match compile_text(s) {
+        Value::String(s) if s.contains("{{") => match compile_text(&s) {
             Ok(t) => t,
             Err(m) => {
                 problems.push((path.clone(), m));
@@ -232,7 +240,7 @@ fn compile_at(
         },
         Value::Array(items) => {
             let parts: Vec<Template> = items
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(i, v)| {
                     let len = path.len();
@@ -243,32 +251,39 @@ fn compile_at(
                 })
                 .collect();
             if parts.iter().all(Template::is_literal) {
-                Template::Literal(value.clone())
+                Template::Literal(Value::Array(
+                    parts.into_iter().map(Template::into_literal).collect(),
+                ))
             } else {
                 Template::List(parts)
             }
         }
         Value::Object(map) => {
             let fields: Vec<(String, Template)> = map
-                .iter()
+                .into_iter()
                 .map(|(k, v)| {
                     let len = path.len();
                     if !path.is_empty() {
                         path.push('.');
                     }
-                    path.push_str(k);
+                    path.push_str(&k);
                     let t = compile_at(v, path, depth + 1, problems);
                     path.truncate(len);
-                    (k.clone(), t)
+                    (k, t)
                 })
                 .collect();
             if fields.iter().all(|(_, t)| t.is_literal()) {
-                Template::Literal(value.clone())
+                Template::Literal(Value::Object(
+                    fields
+                        .into_iter()
+                        .map(|(k, t)| (k, t.into_literal()))
+                        .collect(),
+                ))
             } else {
                 Template::Object(fields)
             }
         }
-        _ => Template::Literal(value.clone()),
+        literal => Template::Literal(literal),
     }
 }
 
@@ -463,14 +478,14 @@ mod tests {
     #[test]
     fn whole_string_template_keeps_the_json_type() {
         let t =
-            Template::compile(&json!({"f": "{{ enrich.features }}", "n": "{{ 1 + 2 }}"})).unwrap();
+            Template::compile(json!({"f": "{{ enrich.features }}", "n": "{{ 1 + 2 }}"})).unwrap();
         let s = scope(&[("enrich", json!({"features": [1, 2.5, "x"]}))]);
         assert_eq!(t.render(&s).unwrap(), json!({"f": [1, 2.5, "x"], "n": 3}));
     }
 
     #[test]
     fn mixed_text_interpolates() {
-        let t = Template::compile(&json!("High risk score: {{score.risk}}!")).unwrap();
+        let t = Template::compile(json!("High risk score: {{score.risk}}!")).unwrap();
         let s = scope(&[("score", json!({"risk": 0.93}))]);
         assert_eq!(t.render(&s).unwrap(), json!("High risk score: 0.93!"));
     }
@@ -478,7 +493,7 @@ mod tests {
     #[test]
     fn missing_fields_and_skipped_tasks_render_as_null() {
         let t =
-            Template::compile(&json!({"r": "{{ block.status }}", "x": "{{ enrich.nope.deeper }}"}))
+            Template::compile(json!({"r": "{{ block.status }}", "x": "{{ enrich.nope.deeper }}"}))
                 .unwrap();
         let s = scope(&[("enrich", json!({"ip": "1.2.3.4"}))]);
         assert_eq!(t.render(&s).unwrap(), json!({"r": null, "x": null}));
@@ -486,15 +501,15 @@ mod tests {
 
     #[test]
     fn strings_without_templates_stay_literal() {
-        let t = Template::compile(&json!({"a": "plain", "b": [1, 2]})).unwrap();
+        let t = Template::compile(json!({"a": "plain", "b": [1, 2]})).unwrap();
         assert!(t.is_literal());
     }
 
     #[test]
     fn compile_errors_name_the_path() {
-        let err = Template::compile(&json!({"body": {"x": ["ok", "{{ 1 + }}"]}})).unwrap_err();
+        let err = Template::compile(json!({"body": {"x": ["ok", "{{ 1 + }}"]}})).unwrap_err();
         assert_eq!(err[0].0, "body.x[1]");
-        let err = Template::compile(&json!({"u": "{{ never closed"})).unwrap_err();
+        let err = Template::compile(json!({"u": "{{ never closed"})).unwrap_err();
         assert!(err[0].1.contains("unclosed"), "{err:?}");
     }
 

@@ -15,7 +15,7 @@ mod rocks;
 use std::sync::Arc;
 
 pub use memory::MemoryStore;
-pub use rocks::{RocksOptions, RocksStore};
+pub use rocks::{RocksOptions, RocksStore, WriteStats};
 
 use crate::proto::{
     CacheEntry, Execution, ExecutionEvent, ExecutionState, TaskResult, TaskState, Workflow,

@@ -11,6 +11,7 @@
 //! the flushes that were waiting on that batch.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -67,6 +68,21 @@ impl Default for RocksOptions {
     }
 }
 
+/// Counts of the writer's work since the store opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Execution writes applied.
+    pub writes: u64,
+    /// Group commits (one write batch, one fsync each).
+    pub commits: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    writes: AtomicU64,
+    commits: AtomicU64,
+}
+
 enum Msg {
     Write(Write),
     Flush(oneshot::Sender<Result<(), StoreError>>),
@@ -78,6 +94,7 @@ pub struct RocksStore {
     path: PathBuf,
     tx: Mutex<Option<Sender<Msg>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    counters: Arc<Counters>,
     /// Serialises version allocation of workflow saves.
     workflow_lock: tokio::sync::Mutex<()>,
 }
@@ -116,17 +133,28 @@ impl RocksStore {
         let (tx, rx) = mpsc::channel();
         let writer_db = db.clone();
         let sync = options.sync;
+        let counters = Arc::new(Counters::default());
+        let writer_counters = counters.clone();
         let writer = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || write_loop(&writer_db, &rx, sync))
+            .spawn(move || write_loop(&writer_db, &rx, sync, &writer_counters))
             .map_err(|e| StoreError::Backend(format!("starting the writer thread: {e}")))?;
         Ok(Self {
             db,
             path,
             tx: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
+            counters,
             workflow_lock: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// How many writes and group commits the writer has done.
+    pub fn write_stats(&self) -> WriteStats {
+        WriteStats {
+            writes: self.counters.writes.load(Ordering::Relaxed),
+            commits: self.counters.commits.load(Ordering::Relaxed),
+        }
     }
 
     /// The directory the store lives in.
@@ -241,7 +269,7 @@ impl Drop for RocksStore {
     }
 }
 
-fn write_loop(db: &DB, rx: &Receiver<Msg>, sync: bool) {
+fn write_loop(db: &DB, rx: &Receiver<Msg>, sync: bool, counters: &Counters) {
     let mut wo = WriteOptions::default();
     wo.set_sync(sync);
     // After a failed write nothing later may be written: history must not
@@ -264,12 +292,17 @@ fn write_loop(db: &DB, rx: &Receiver<Msg>, sync: bool) {
                 msg = rx.try_recv().ok();
             }
         }
-        if failed.is_none()
-            && !batch.is_empty()
-            && let Err(e) = db.write_opt(batch, &wo)
-        {
-            tracing::error!(error = %e, "store write failed; no further writes are accepted");
-            failed = Some(backend(e));
+        if failed.is_none() && !batch.is_empty() {
+            match db.write_opt(batch, &wo) {
+                Ok(()) => {
+                    counters.writes.fetch_add(count as u64, Ordering::Relaxed);
+                    counters.commits.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "store write failed; no further writes are accepted");
+                    failed = Some(backend(e));
+                }
+            }
         }
         for w in waiters {
             let _ = w.send(failed.clone().map_or(Ok(()), Err));

@@ -1,0 +1,328 @@
+//! The `Store` contract, run against both implementations: workflow
+//! versions, archive and purge, executions with their event history, the
+//! time index, cached results, and RocksDB's durability across reopen.
+
+mod common;
+
+use std::sync::Arc;
+
+use orchestrator::proto::{
+    self, CacheEntry, Execution, ExecutionEvent, ExecutionState, TaskEnded, TaskResult,
+    TaskStarted, TaskState, WorkflowSpec, execution_event::Kind,
+};
+use orchestrator::store::{
+    ExecutionQuery, MemoryStore, RocksOptions, RocksStore, Store, StoreError, Write,
+    save_if_changed,
+};
+
+fn spec(name: &str, description: &str) -> WorkflowSpec {
+    WorkflowSpec {
+        name: name.into(),
+        description: description.into(),
+        ..Default::default()
+    }
+}
+
+fn execution(id: &str, workflow: &str, started_ms: i64, status: ExecutionState) -> Arc<Execution> {
+    Arc::new(Execution {
+        id: id.into(),
+        workflow: workflow.into(),
+        version: 1,
+        status: status as i32,
+        started_at: Some(pbjson_types::Timestamp {
+            seconds: started_ms / 1000,
+            nanos: ((started_ms % 1000) * 1_000_000) as i32,
+        }),
+        ..Default::default()
+    })
+}
+
+fn event(id: &str, seq: u64, kind: Kind) -> Arc<ExecutionEvent> {
+    Arc::new(ExecutionEvent {
+        execution_id: id.into(),
+        seq,
+        time: Some(proto::now()),
+        kind: Some(kind),
+    })
+}
+
+async fn workflows_are_versioned_archived_restored_and_purged(store: &dyn Store) {
+    let v1 = store.save_workflow(spec("wf", "first")).await.unwrap();
+    let v2 = store.save_workflow(spec("wf", "second")).await.unwrap();
+    store.save_workflow(spec("other", "x")).await.unwrap();
+    assert_eq!((v1.version, v2.version), (1, 2));
+    assert_eq!(v2.first_created_at, v1.created_at);
+    assert_eq!(
+        store
+            .get_workflow("wf", None)
+            .await
+            .unwrap()
+            .spec
+            .unwrap()
+            .description,
+        "second"
+    );
+    assert_eq!(
+        store
+            .get_workflow("wf", Some(1))
+            .await
+            .unwrap()
+            .spec
+            .unwrap()
+            .description,
+        "first"
+    );
+    assert!(matches!(
+        store.get_workflow("wf", Some(9)).await,
+        Err(StoreError::VersionNotFound { version: 9, .. })
+    ));
+    assert!(matches!(
+        store.get_workflow("nope", None).await,
+        Err(StoreError::WorkflowNotFound(_))
+    ));
+    let versions = store.list_versions("wf").await.unwrap();
+    assert_eq!(
+        versions.iter().map(|w| w.version).collect::<Vec<_>>(),
+        [1, 2]
+    );
+
+    // Saving an unchanged spec does not add a version.
+    let same = save_if_changed(store, spec("wf", "second")).await.unwrap();
+    assert_eq!(same.version, 2);
+
+    let archived = store.set_archived("wf", true).await.unwrap();
+    assert!(archived.archived);
+    assert!(store.get_workflow("wf", Some(1)).await.unwrap().archived);
+    let names = |ws: Vec<orchestrator::proto::Workflow>| -> Vec<String> {
+        ws.into_iter().map(|w| w.spec.unwrap().name).collect()
+    };
+    assert_eq!(names(store.list_workflows(false).await.unwrap()), ["other"]);
+    assert_eq!(
+        names(store.list_workflows(true).await.unwrap()),
+        ["other", "wf"]
+    );
+    assert!(matches!(
+        store.save_workflow(spec("wf", "third")).await,
+        Err(StoreError::Archived(_))
+    ));
+    assert!(!store.set_archived("wf", false).await.unwrap().archived);
+    assert_eq!(
+        store
+            .save_workflow(spec("wf", "third"))
+            .await
+            .unwrap()
+            .version,
+        3
+    );
+
+    assert_eq!(store.purge_workflow("wf").await.unwrap(), 3);
+    assert!(matches!(
+        store.get_workflow("wf", None).await,
+        Err(StoreError::WorkflowNotFound(_))
+    ));
+    assert_eq!(names(store.list_workflows(true).await.unwrap()), ["other"]);
+    assert!(matches!(
+        store.purge_workflow("wf").await,
+        Err(StoreError::WorkflowNotFound(_))
+    ));
+}
+
+async fn executions_fold_their_events_and_index_by_time(store: &dyn Store) {
+    store.append(Write::Execution(execution(
+        "e1",
+        "wf",
+        1_000,
+        ExecutionState::Running,
+    )));
+    store.append(Write::Event(event(
+        "e1",
+        1,
+        Kind::TaskStarted(TaskStarted {
+            task_id: "a".into(),
+            attempt: 1,
+        }),
+    )));
+    store.append(Write::Event(event(
+        "e1",
+        2,
+        Kind::TaskEnded(TaskEnded {
+            result: Some(TaskResult {
+                task_id: "a".into(),
+                status: TaskState::Succeeded as i32,
+                attempts: 1,
+                output: Some(proto::json_to_pb(&serde_json::json!({"x": 1}))),
+                ..Default::default()
+            }),
+        }),
+    )));
+    store.append(Write::Event(event(
+        "e1",
+        3,
+        Kind::TaskStarted(TaskStarted {
+            task_id: "b".into(),
+            attempt: 1,
+        }),
+    )));
+    store.append(Write::Execution(execution(
+        "e2",
+        "wf",
+        2_000,
+        ExecutionState::Completed,
+    )));
+    store.append(Write::Execution(execution(
+        "e3",
+        "other",
+        3_000,
+        ExecutionState::Failed,
+    )));
+    store.flush().await.unwrap();
+
+    let e1 = store.get_execution("e1").await.unwrap();
+    assert_eq!(e1.task_results["a"].status, TaskState::Succeeded as i32);
+    assert_eq!(e1.task_results["b"].status, TaskState::Running as i32);
+    assert_eq!(
+        store
+            .events("e1", 2)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>(),
+        [2, 3]
+    );
+    assert!(matches!(
+        store.get_execution("zz").await,
+        Err(StoreError::ExecutionNotFound(_))
+    ));
+    assert!(matches!(
+        store.events("zz", 0).await,
+        Err(StoreError::ExecutionNotFound(_))
+    ));
+
+    let ids = |v: Vec<Execution>| v.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store
+            .list_executions(&ExecutionQuery::default())
+            .await
+            .unwrap()),
+        ["e3", "e2", "e1"]
+    );
+    let range = ExecutionQuery {
+        from_ms: Some(1_500),
+        to_ms: Some(3_000),
+        ..Default::default()
+    };
+    assert_eq!(ids(store.list_executions(&range).await.unwrap()), ["e2"]);
+    let by_wf = ExecutionQuery {
+        workflow: Some("wf".into()),
+        limit: 1,
+        ..Default::default()
+    };
+    assert_eq!(ids(store.list_executions(&by_wf).await.unwrap()), ["e2"]);
+    let by_status = ExecutionQuery {
+        status: Some(ExecutionState::Failed),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(store.list_executions(&by_status).await.unwrap()),
+        ["e3"]
+    );
+    assert_eq!(ids(store.unfinished_executions().await.unwrap()), ["e1"]);
+
+    // Ending e1 takes it off the unfinished list.
+    store.append(Write::Execution(execution(
+        "e1",
+        "wf",
+        1_000,
+        ExecutionState::Completed,
+    )));
+    store.flush().await.unwrap();
+    assert!(store.unfinished_executions().await.unwrap().is_empty());
+
+    let key = [7u8; 32];
+    assert!(store.get_cache(&key).await.unwrap().is_none());
+    store.append(Write::Cache {
+        key,
+        entry: CacheEntry {
+            expires_at_ms: 99,
+            ..Default::default()
+        },
+    });
+    store.flush().await.unwrap();
+    assert_eq!(
+        store.get_cache(&key).await.unwrap().unwrap().expires_at_ms,
+        99
+    );
+}
+
+#[tokio::test]
+async fn memory_store_keeps_the_contract() {
+    let store = MemoryStore::new();
+    workflows_are_versioned_archived_restored_and_purged(&store).await;
+    executions_fold_their_events_and_index_by_time(&store).await;
+}
+
+#[tokio::test]
+async fn rocksdb_store_keeps_the_contract_and_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = RocksStore::open(dir.path(), RocksOptions::default()).unwrap();
+        workflows_are_versioned_archived_restored_and_purged(&store).await;
+        executions_fold_their_events_and_index_by_time(&store).await;
+    }
+    let store = RocksStore::open(dir.path(), RocksOptions::default()).unwrap();
+    assert_eq!(store.get_workflow("other", None).await.unwrap().version, 1);
+    assert_eq!(store.events("e1", 0).await.unwrap().len(), 3);
+    assert_eq!(
+        store
+            .get_cache(&[7u8; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .expires_at_ms,
+        99
+    );
+}
+
+#[tokio::test]
+async fn a_second_process_cannot_open_the_same_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = RocksStore::open(dir.path(), RocksOptions::default()).unwrap();
+    match RocksStore::open(dir.path(), RocksOptions::default()) {
+        Err(StoreError::Locked(p)) => assert!(p.contains(&dir.path().display().to_string())),
+        Err(e) => panic!("expected Locked, got {e}"),
+        Ok(_) => panic!("opened twice"),
+    }
+}
+
+#[tokio::test]
+async fn appends_are_group_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RocksStore::open(dir.path(), RocksOptions::default()).unwrap();
+    store.append(Write::Execution(execution(
+        "g",
+        "wf",
+        1,
+        ExecutionState::Running,
+    )));
+    for seq in 1..=10_000 {
+        store.append(Write::Event(event(
+            "g",
+            seq,
+            Kind::TaskStarted(TaskStarted {
+                task_id: "t".into(),
+                attempt: 1,
+            }),
+        )));
+    }
+    store.flush().await.unwrap();
+    let stats = store.write_stats();
+    assert_eq!(stats.writes, 10_001);
+    assert!(
+        stats.commits * 10 <= stats.writes,
+        "{} synced commits for {} writes: writes were not grouped",
+        stats.commits,
+        stats.writes
+    );
+    assert_eq!(store.events("g", 0).await.unwrap().len(), 10_000);
+}
