@@ -4,7 +4,6 @@
 use serde_json::Value;
 
 use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin};
-use crate::proto::EchoConfig;
 
 /// The `echo` plugin.
 #[derive(Debug, Default)]
@@ -17,10 +16,20 @@ impl TaskPlugin for EchoPlugin {
     }
 
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
-        match super::decode::<EchoConfig>(config) {
-            Ok(_) => Vec::new(),
-            Err(e) => vec![(String::new(), e.message)],
-        }
+        // `body` may be any JSON value: only unknown fields can be wrong.
+        let unknown = config
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .filter(|k| *k != "body");
+        unknown
+            .map(|k| {
+                (
+                    k.clone(),
+                    "unknown field; echo takes only `body`".to_owned(),
+                )
+            })
+            .collect()
     }
 
     async fn execute(&self, mut ctx: TaskContext) -> Result<TaskOutput, TaskError> {

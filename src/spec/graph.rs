@@ -2,16 +2,16 @@
 //! unknown and duplicate ids, and cycles found with Kahn's algorithm (the
 //! cycle's path is printed so the user sees which edge to remove).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::Problem;
 use crate::proto::TaskSpec;
 
 /// A checked graph in dense-index form.
 #[derive(Debug, Default)]
-pub struct Graph {
+pub struct Graph<'a> {
     /// Task id → index.
-    pub index: HashMap<String, u32>,
+    pub index: FxHashMap<&'a str, u32>,
     /// Per task, the tasks it waits for.
     pub dependencies: Vec<Vec<u32>>,
     /// Per task, the tasks that wait for it.
@@ -22,14 +22,14 @@ pub struct Graph {
 
 /// Resolves ids and edges and orders the tasks; adds a problem for each
 /// duplicate id, unknown or repeated dependency, and each cycle.
-pub fn build(tasks: &[TaskSpec], p: &mut Vec<Problem>) -> Graph {
+pub fn build<'a>(tasks: &'a [TaskSpec], p: &mut Vec<Problem>) -> Graph<'a> {
     let mut g = Graph::default();
     g.index.reserve(tasks.len());
     for (i, t) in tasks.iter().enumerate() {
         if t.id.is_empty() {
             continue;
         }
-        if g.index.insert(t.id.clone(), i as u32).is_some() {
+        if g.index.insert(t.id.as_str(), i as u32).is_some() {
             p.push(Problem::task(
                 &t.id,
                 "id",
@@ -85,7 +85,7 @@ pub fn build(tasks: &[TaskSpec], p: &mut Vec<Problem>) -> Graph {
 
 /// Kahn's algorithm: repeatedly takes tasks whose dependencies are all
 /// taken. Tasks left over are on or behind a cycle.
-fn kahn(g: &Graph) -> Vec<u32> {
+fn kahn(g: &Graph<'_>) -> Vec<u32> {
     let n = g.dependencies.len();
     let mut indegree: Vec<u32> = g.dependencies.iter().map(|d| d.len() as u32).collect();
     let mut order: Vec<u32> = (0..n as u32)
@@ -108,7 +108,7 @@ fn kahn(g: &Graph) -> Vec<u32> {
 /// Finds one cycle among the tasks Kahn's algorithm could not order. Every
 /// such task has a dependency that is also left over, so following those
 /// edges must revisit a task; the loop from that task is the cycle.
-fn find_cycle(g: &Graph, ordered: &[u32], n: usize) -> Vec<u32> {
+fn find_cycle(g: &Graph<'_>, ordered: &[u32], n: usize) -> Vec<u32> {
     let mut done = vec![false; n];
     for &i in ordered {
         done[i as usize] = true;
@@ -132,7 +132,7 @@ fn find_cycle(g: &Graph, ordered: &[u32], n: usize) -> Vec<u32> {
 
 /// True when `ancestor` is reachable from `task` through dependencies.
 /// `mark` is scratch space of the graph's size, reused across calls.
-pub fn is_ancestor(g: &Graph, task: u32, ancestor: u32, mark: &mut [u32], stamp: u32) -> bool {
+pub fn is_ancestor(g: &Graph<'_>, task: u32, ancestor: u32, mark: &mut [u32], stamp: u32) -> bool {
     let mut stack = vec![task];
     while let Some(t) = stack.pop() {
         for &d in &g.dependencies[t as usize] {
@@ -203,7 +203,8 @@ mod tests {
     #[test]
     fn topological_order_puts_dependencies_first() {
         let mut p = Vec::new();
-        let g = build(&tasks(&[("c", &["b"]), ("b", &["a"]), ("a", &[])]), &mut p);
+        let specs = tasks(&[("c", &["b"]), ("b", &["a"]), ("a", &[])]);
+        let g = build(&specs, &mut p);
         assert!(p.is_empty());
         let pos = |i: u32| g.topological.iter().position(|&t| t == i).unwrap();
         assert!(pos(2) < pos(1) && pos(1) < pos(0));

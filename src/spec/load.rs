@@ -345,7 +345,11 @@ fn typed_config(kind: &str, cfg: Map<String, Value>) -> Result<Config, Vec<(Stri
 pub fn typed_config_json(task: &TaskSpec) -> Value {
     let v = match &task.config {
         None => return Value::Object(Map::new()),
-        Some(Config::Echo(c)) => serde_json::to_value(c),
+        // The most common type takes the short way round.
+        Some(Config::Echo(c)) => {
+            let body = c.body.as_ref().map_or(Value::Null, proto::pb_to_json);
+            return Value::Object(Map::from_iter([("body".to_owned(), body)]));
+        }
         Some(Config::Sleep(c)) => serde_json::to_value(c),
         Some(Config::Shell(c)) => serde_json::to_value(c),
         Some(Config::Http(c)) => serde_json::to_value(c),

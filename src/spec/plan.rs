@@ -3,7 +3,6 @@
 //! conditions, and for each task the names its expressions read (so the
 //! engine builds a scope of just those).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,8 +43,6 @@ pub struct Plan {
     pub dependents: Vec<Vec<u32>>,
     /// Tasks in dependency order.
     pub topological: Vec<u32>,
-    /// Task id → index.
-    pub index: HashMap<String, u32>,
     /// Bound on the whole execution.
     pub timeout: Option<Duration>,
     /// Most tasks of one execution running at once (0: no own limit).
@@ -78,6 +75,16 @@ pub struct PlanTask {
     pub run_always: bool,
     /// What the task's expressions read.
     pub reads: Reads,
+}
+
+impl Plan {
+    /// The index of a task id.
+    pub fn task_index(&self, id: &str) -> Option<u32> {
+        self.tasks
+            .iter()
+            .position(|t| &*t.id == id)
+            .map(|i| i as u32)
+    }
 }
 
 impl std::fmt::Debug for PlanTask {
@@ -178,7 +185,6 @@ pub fn compile(spec: &WorkflowSpec, version: u32, registry: &Registry) -> Result
         dependencies: g.dependencies,
         dependents: g.dependents,
         topological: g.topological,
-        index: g.index,
         timeout,
         max_parallel: spec.max_parallel as usize,
     })
@@ -187,7 +193,7 @@ pub fn compile(spec: &WorkflowSpec, version: u32, registry: &Registry) -> Result
 fn compile_task(
     index: u32,
     t: &TaskSpec,
-    g: &Graph,
+    g: &Graph<'_>,
     registry: &Registry,
     p: &mut Vec<Problem>,
     mark: &mut [u32],
@@ -222,6 +228,8 @@ fn compile_task(
         }
     };
     let config_json = typed_config_json(t);
+    // Plugins whose config arrives as a typed message were type-checked when
+    // it was decoded; validate() adds their semantic checks.
     if let Some(plugin) = &plugin {
         for (field, message) in plugin.validate(&config_json) {
             p.push(Problem::task(id, field, message));
@@ -294,7 +302,7 @@ fn resolve(
     id: &str,
     field: &str,
     name: &NameRef,
-    g: &Graph,
+    g: &Graph<'_>,
     reads: &mut Reads,
     p: &mut Vec<Problem>,
     mark: &mut [u32],

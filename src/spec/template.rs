@@ -230,6 +230,9 @@ fn compile_at(
         ));
         return Template::Literal(Value::Null);
     }
+    if !has_template(&value) {
+        return Template::Literal(value);
+    }
     match value {
         Value::String(s) if s.contains("{{") => match compile_text(&s) {
             Ok(t) => t,
@@ -284,6 +287,16 @@ fn compile_at(
             }
         }
         literal => Template::Literal(literal),
+    }
+}
+
+/// Whether any string inside holds `{{`.
+fn has_template(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("{{"),
+        Value::Array(items) => items.iter().any(has_template),
+        Value::Object(map) => map.values().any(has_template),
+        _ => false,
     }
 }
 
