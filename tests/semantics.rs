@@ -551,7 +551,8 @@ tasks:
     .await;
     assert_eq!(state(&e, "a"), TaskState::Failed);
     let err = &task(&e, "a").error;
-    assert!(err.starts_with("config: "), "{err}");
+    assert!(err.starts_with("config: {{ range(100000)"), "{err}");
+    assert!(err.ends_with("engine ran out of fuel"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -632,4 +633,45 @@ tasks:
         engine.resume_unfinished().await.unwrap().is_empty(),
         "nothing left to resume"
     );
+}
+
+#[tokio::test]
+async fn an_execution_whose_workflow_is_gone_is_marked_failed_and_others_resume() {
+    let probe = Arc::new(Probe::default());
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let engine = common::engine(store.clone(), &probe, &EngineConfig::default());
+    let (spec, _) = spec::load(
+        "name: here\ntasks:\n  - {id: a, type: probe}\n",
+        Format::Yaml,
+        engine.registry(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let wf = store::save_if_changed(store.as_ref(), spec).await.unwrap();
+    let running = |id: &str, workflow: &str| {
+        Arc::new(orchestrator::proto::Execution {
+            id: id.into(),
+            workflow: workflow.into(),
+            version: wf.version,
+            status: ExecutionState::Running as i32,
+            started_at: Some(orchestrator::proto::now()),
+            ..Default::default()
+        })
+    };
+    store.append(store::Write::Execution(running("gone-1", "gone")));
+    store.append(store::Write::Execution(running("here-1", "here")));
+    let handles = engine.resume_unfinished().await.unwrap();
+    assert_eq!(
+        handles
+            .iter()
+            .map(|h| h.id().to_owned())
+            .collect::<Vec<_>>(),
+        ["here-1"]
+    );
+    let done = handles.into_iter().next().unwrap().wait().await.unwrap();
+    assert_eq!(status(&done), ExecutionState::Completed);
+    let gone = store.get_execution("gone-1").await.unwrap();
+    assert_eq!(status(&gone), ExecutionState::Failed);
+    assert_eq!(gone.error, "cannot resume: workflow 'gone' not found");
+    assert!(store.unfinished_executions().await.unwrap().is_empty());
 }

@@ -209,7 +209,7 @@ async fn follow(
     output: OutputFormat,
     interrupts: &mut Signal,
     out: &mut dyn Write,
-) -> Result<Execution, EngineError> {
+) -> Result<Arc<Execution>, EngineError> {
     let mut events = handle.events();
     let canceller = handle.canceller();
     let wait = handle.wait();
@@ -243,7 +243,7 @@ async fn follow(
 }
 
 fn report(
-    result: Result<Execution, EngineError>,
+    result: Result<Arc<Execution>, EngineError>,
     output: OutputFormat,
     out: &mut dyn Write,
     err: &mut dyn Write,

@@ -163,7 +163,7 @@ impl Run {
     }
 
     /// Runs to the end and returns the final execution, once durable.
-    pub async fn drive(mut self) -> Result<Execution, EngineError> {
+    pub async fn drive(mut self) -> Result<Arc<Execution>, EngineError> {
         self.start_state();
         let deadline = self.plan.timeout.map(|t| {
             let started = self
@@ -506,7 +506,7 @@ impl Run {
     async fn finish(
         mut self,
         abort: Option<(ExecutionState, String)>,
-    ) -> Result<Execution, EngineError> {
+    ) -> Result<Arc<Execution>, EngineError> {
         let (status, error) = match abort {
             Some((state, why)) => (state, why),
             None => match self.failure.take() {
@@ -538,7 +538,7 @@ impl Run {
             .store
             .append(crate::store::Write::Execution(e.clone()));
         self.shared.store.flush().await?;
-        Ok(Arc::unwrap_or_clone(e))
+        Ok(e)
     }
 }
 

@@ -25,8 +25,8 @@ pub use recorder::WATCH_BUFFER;
 use crate::config::Config;
 use crate::plugins::Registry;
 use crate::proto::{
-    self, Execution, ExecutionEvent, ExecutionResumed, ExecutionStarted, ExecutionState, Workflow,
-    execution_event::Kind,
+    self, Execution, ExecutionEnded, ExecutionEvent, ExecutionResumed, ExecutionStarted,
+    ExecutionState, Workflow, execution_event::Kind,
 };
 use crate::spec::{self, Plan, SpecError};
 use crate::store::{Store, StoreError, Write};
@@ -194,30 +194,58 @@ impl Engine {
     /// Resumes every execution the store holds as unfinished. Tasks that
     /// ended keep their results; tasks that were running run again.
     pub async fn resume_unfinished(&self) -> Result<Vec<ExecutionHandle>, EngineError> {
+        let store = &self.shared.store;
         let mut handles = Vec::new();
-        for exec in self.shared.store.unfinished_executions().await? {
-            let workflow = self
-                .shared
-                .store
-                .get_workflow(&exec.workflow, Some(exec.version))
-                .await?;
-            let plan = self.plan(&workflow)?;
-            let last_seq = self
-                .shared
-                .store
-                .events(&exec.id, 0)
-                .await?
-                .last()
-                .map_or(0, |e| e.seq);
-            tracing::info!(execution = %exec.id, workflow = %exec.workflow, "resuming");
-            handles.push(self.launch(
-                plan,
-                exec,
-                last_seq,
-                Kind::ExecutionResumed(ExecutionResumed {}),
-            ));
+        for exec in store.unfinished_executions().await? {
+            let last_seq = store.events(&exec.id, 0).await?.last().map_or(0, |e| e.seq);
+            let plan = match store.get_workflow(&exec.workflow, Some(exec.version)).await {
+                Ok(w) => self.plan(&w),
+                Err(e) => Err(EngineError::Store(e)),
+            };
+            match plan {
+                Ok(plan) => {
+                    tracing::info!(execution = %exec.id, workflow = %exec.workflow, "resuming");
+                    let resumed = Kind::ExecutionResumed(ExecutionResumed {});
+                    handles.push(self.launch(plan, exec, last_seq, resumed));
+                }
+                // One execution that cannot continue (its workflow was purged,
+                // its plugin is gone) must not hold back the others: record
+                // why it ended.
+                Err(e) => {
+                    tracing::error!(execution = %exec.id, error = %e, "cannot resume; marking it failed");
+                    self.fail_unresumable(exec, last_seq, &e.to_string())
+                        .await?;
+                }
+            }
         }
         Ok(handles)
+    }
+
+    async fn fail_unresumable(
+        &self,
+        mut exec: Execution,
+        last_seq: u64,
+        why: &str,
+    ) -> Result<(), EngineError> {
+        let (watchers, _) = broadcast::channel(1);
+        let rec = Recorder::new(
+            exec.id.clone(),
+            last_seq,
+            self.shared.store.clone(),
+            watchers,
+        );
+        let error = format!("cannot resume: {why}");
+        rec.emit(Kind::ExecutionEnded(ExecutionEnded {
+            status: ExecutionState::Failed as i32,
+            error: error.clone(),
+            cancelled_by: String::new(),
+        }));
+        exec.status = ExecutionState::Failed as i32;
+        exec.error = error;
+        exec.finished_at = Some(proto::now());
+        exec.duration_ms = proto::elapsed_ms(exec.started_at.as_ref(), exec.finished_at.as_ref());
+        self.shared.store.append(Write::Execution(Arc::new(exec)));
+        Ok(self.shared.store.flush().await?)
     }
 
     fn launch(
@@ -255,7 +283,7 @@ pub struct ExecutionHandle {
     control: Arc<Control>,
     watchers: broadcast::Sender<Arc<ExecutionEvent>>,
     first_rx: Mutex<Option<broadcast::Receiver<Arc<ExecutionEvent>>>>,
-    join: JoinHandle<Result<Execution, EngineError>>,
+    join: JoinHandle<Result<Arc<Execution>, EngineError>>,
 }
 
 impl ExecutionHandle {
@@ -286,7 +314,7 @@ impl ExecutionHandle {
     }
 
     /// Waits for the end; the result is durable when this returns.
-    pub async fn wait(self) -> Result<Execution, EngineError> {
+    pub async fn wait(self) -> Result<Arc<Execution>, EngineError> {
         match self.join.await {
             Ok(r) => r,
             Err(e) => Err(EngineError::Crashed(self.id, e.to_string())),
