@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{ExecutionQuery, Store, StoreError, Write, fold_events};
+use super::{ExecutionQuery, Store, StoreError, Write, fold_events, next_version};
 use crate::proto::{self, CacheEntry, Execution, ExecutionEvent, Workflow, WorkflowSpec};
 
 #[derive(Default)]
@@ -73,19 +73,8 @@ impl Inner {
 impl Store for MemoryStore {
     async fn save_workflow(&self, spec: WorkflowSpec) -> Result<Workflow, StoreError> {
         let mut g = self.lock();
-        let prev = g.latest(&spec.name).ok();
-        if prev.as_ref().is_some_and(|w| w.archived) {
-            return Err(StoreError::Archived(spec.name));
-        }
-        let now = proto::now();
-        let w = Workflow {
-            version: prev.as_ref().map_or(1, |w| w.version + 1),
-            created_at: Some(now),
-            first_created_at: prev.and_then(|w| w.first_created_at).or(Some(now)),
-            archived: false,
-            spec: Some(spec),
-        };
-        let name = w.spec.as_ref().map(|s| s.name.clone()).unwrap_or_default();
+        let name = spec.name.clone();
+        let w = next_version(g.latest(&name).ok(), spec)?;
         g.workflows.insert((name, w.version), w.clone());
         Ok(w)
     }

@@ -130,6 +130,26 @@ pub trait Store: Send + Sync + 'static {
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError>;
 }
 
+/// The record of the version of `spec` that follows `prev` (its latest
+/// version, if any); refused while the workflow is archived. Both stores
+/// number versions this way.
+pub(crate) fn next_version(
+    prev: Option<Workflow>,
+    spec: WorkflowSpec,
+) -> Result<Workflow, StoreError> {
+    if prev.as_ref().is_some_and(|w| w.archived) {
+        return Err(StoreError::Archived(spec.name));
+    }
+    let now = crate::proto::now();
+    Ok(Workflow {
+        version: prev.as_ref().map_or(1, |w| w.version + 1),
+        created_at: Some(now),
+        first_created_at: prev.and_then(|w| w.first_created_at).or(Some(now)),
+        archived: false,
+        spec: Some(spec),
+    })
+}
+
 /// Saves `spec` as a new version unless it equals the latest one, which is
 /// returned instead: re-running an unchanged file does not pile up versions.
 pub async fn save_if_changed(

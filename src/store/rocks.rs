@@ -22,7 +22,7 @@ use rocksdb::{
 };
 use tokio::sync::oneshot;
 
-use super::{ExecutionQuery, Store, StoreError, Write, decode, encode, fold_events};
+use super::{ExecutionQuery, Store, StoreError, Write, decode, encode, fold_events, next_version};
 use crate::proto::{
     self, CacheEntry, Execution, ExecutionEvent, ExecutionState, Workflow, WorkflowSpec,
 };
@@ -385,18 +385,9 @@ impl Store for RocksStore {
             Err(StoreError::WorkflowNotFound(_)) => None,
             Err(e) => return Err(e),
         };
-        if prev.as_ref().is_some_and(|w| w.archived) {
-            return Err(StoreError::Archived(spec.name));
-        }
-        let now = proto::now();
-        let w = Workflow {
-            version: prev.as_ref().map_or(1, |w| w.version + 1),
-            created_at: Some(now),
-            first_created_at: prev.and_then(|w| w.first_created_at).or(Some(now)),
-            archived: false,
-            spec: Some(spec),
-        };
-        let name = w.spec.as_ref().map(|s| s.name.as_str()).unwrap_or_default();
+        let name = spec.name.clone();
+        let w = next_version(prev, spec)?;
+        let name = name.as_str();
         let mut batch = WriteBatch::default();
         batch.put_cf(
             cf_handle(&self.db, CF_WORKFLOWS),
