@@ -25,16 +25,15 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::EngineError;
+use super::attempt::{Attempt, Outcome};
 use super::cache::ResultCache;
 use super::recorder::Recorder;
-use super::retry;
-use crate::plugins::{TaskContext, TaskError, TaskOutput, TaskPlugin};
 use crate::proto::{
-    self, Execution, ExecutionEnded, ExecutionState, TaskAttemptFailed, TaskEnded, TaskResult,
-    TaskStarted, TaskState, execution_event::Kind,
+    self, Execution, ExecutionEnded, ExecutionState, TaskEnded, TaskResult, TaskState,
+    execution_event::Kind,
 };
 use crate::spec::template::{Scope, json_value};
-use crate::spec::{Plan, PlanTask, Retry};
+use crate::spec::{Plan, PlanTask};
 
 /// What every execution of one engine shares.
 pub(crate) struct Shared {
@@ -87,16 +86,6 @@ struct Slot {
     blocker: Option<u32>,
     /// Put on the ready queue (decided, not yet final).
     queued: bool,
-}
-
-/// How an attempt sequence ended.
-struct Outcome {
-    state: TaskState,
-    output: Option<Value>,
-    meta: Map<String, Value>,
-    error: String,
-    attempts: u32,
-    cached: bool,
 }
 
 type Attempts = Pin<Box<dyn Future<Output = (u32, Outcome)> + Send>>;
@@ -576,157 +565,5 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
-    }
-}
-
-/// One task's attempts: cache lookup, then plugin calls under the worker
-/// pool, timeout and retry policy.
-struct Attempt {
-    index: u32,
-    plugin: Arc<dyn TaskPlugin>,
-    task_id: Arc<str>,
-    execution_id: Arc<str>,
-    config: Value,
-    cache_key: Option<[u8; 32]>,
-    cache_ttl: Option<Duration>,
-    timeout: Option<Duration>,
-    retry: Retry,
-    first_attempt: u32,
-    shared: Arc<Shared>,
-    rec: Recorder,
-}
-
-impl Attempt {
-    async fn run(mut self) -> (u32, Outcome) {
-        let index = self.index;
-        (index, self.attempts().await)
-    }
-
-    async fn attempts(&mut self) -> Outcome {
-        if let Some(key) = &self.cache_key
-            && let Some(hit) = self.shared.cache.get(key).await
-        {
-            return Outcome {
-                state: TaskState::Succeeded,
-                output: Some(hit.output),
-                meta: hit.meta,
-                error: String::new(),
-                attempts: self.first_attempt - 1,
-                cached: true,
-            };
-        }
-        // After a restart the interrupted attempt is run again even if it
-        // was the last one allowed.
-        let last = self.retry.max_attempts.max(self.first_attempt);
-        let mut attempt = self.first_attempt;
-        loop {
-            let permit = self
-                .shared
-                .workers
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("the worker pool is never closed");
-            self.rec.emit(Kind::TaskStarted(TaskStarted {
-                task_id: self.task_id.to_string(),
-                attempt,
-            }));
-            let config = if attempt == last {
-                std::mem::take(&mut self.config)
-            } else {
-                self.config.clone()
-            };
-            let ctx = TaskContext {
-                execution_id: self.execution_id.clone(),
-                task_id: self.task_id.clone(),
-                attempt,
-                config,
-                timeout: self.timeout,
-            };
-            let call = self.plugin.execute(ctx);
-            let (result, timed_out) = match self.timeout {
-                None => (call.await, false),
-                Some(t) => match tokio::time::timeout(t, call).await {
-                    Ok(r) => (r, false),
-                    Err(_) => (
-                        Err(TaskError::retryable(format!(
-                            "timed out after {}",
-                            humantime::format_duration(t)
-                        ))),
-                        true,
-                    ),
-                },
-            };
-            drop(permit);
-            let err = match result.and_then(|out| self.check_size(out)) {
-                Ok(out) => {
-                    if let Some(key) = self.cache_key {
-                        self.shared
-                            .cache
-                            .put(key, &out.output, &out.meta, self.cache_ttl);
-                    }
-                    return Outcome {
-                        state: TaskState::Succeeded,
-                        output: Some(out.output),
-                        meta: out.meta,
-                        error: String::new(),
-                        attempts: attempt,
-                        cached: false,
-                    };
-                }
-                Err(e) => e,
-            };
-            if err.retryable && attempt < last {
-                let delay = retry::backoff(&self.retry, attempt, &mut rand::rng());
-                self.rec.emit(Kind::TaskAttemptFailed(TaskAttemptFailed {
-                    task_id: self.task_id.to_string(),
-                    attempt,
-                    error: err.message,
-                    backoff_ms: delay.as_millis() as u64,
-                }));
-                tokio::time::sleep(delay).await;
-                attempt += 1;
-                continue;
-            }
-            return Outcome {
-                state: if timed_out {
-                    TaskState::TimedOut
-                } else {
-                    TaskState::Failed
-                },
-                output: None,
-                meta: err.meta,
-                error: err.message,
-                attempts: attempt,
-                cached: false,
-            };
-        }
-    }
-
-    fn check_size(&self, out: TaskOutput) -> Result<TaskOutput, TaskError> {
-        let size = json_size(&out.output);
-        let max = self.shared.max_output_bytes;
-        if size > max {
-            return Err(TaskError::permanent(format!(
-                "output is about {size} bytes; the limit is {max} (MAX_OUTPUT_BYTES)"
-            )));
-        }
-        Ok(out)
-    }
-}
-
-/// Approximate size of a value as JSON text, without serialising it.
-fn json_size(v: &Value) -> usize {
-    match v {
-        Value::Null | Value::Bool(_) => 5,
-        Value::Number(_) => 12,
-        Value::String(s) => s.len() + 2,
-        Value::Array(items) => 2 + items.iter().map(|i| json_size(i) + 1).sum::<usize>(),
-        Value::Object(m) => {
-            2 + m
-                .iter()
-                .map(|(k, v)| k.len() + 4 + json_size(v))
-                .sum::<usize>()
-        }
     }
 }

@@ -4,6 +4,7 @@
 //! the store and to live watchers. The engine knows no transport: the CLI
 //! and the servers call it the same way.
 
+mod attempt;
 mod cache;
 mod executor;
 mod recorder;
