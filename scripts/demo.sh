@@ -10,7 +10,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orchestrator/target}"
 cargo build --quiet --bin orchestrator
 bin="$CARGO_TARGET_DIR/debug/orchestrator"
 
-python3 scripts/stub_server.py 18080 &
+python3 scripts/stub_server.py 18080 >/dev/null &
 stub=$!
 trap 'kill $stub 2>/dev/null || true' EXIT
 for _ in $(seq 50); do

@@ -47,4 +47,7 @@ class Handler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 18080
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    # Port 0 picks a free port; say which, for scripts and tests.
+    print(f"listening on {server.server_address[1]}", flush=True)
+    server.serve_forever()
