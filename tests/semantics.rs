@@ -675,3 +675,21 @@ async fn an_execution_whose_workflow_is_gone_is_marked_failed_and_others_resume(
     assert_eq!(gone.error, "cannot resume: workflow 'gone' not found");
     assert!(store.unfinished_executions().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_panicking_plugin_fails_its_task_not_the_engine() {
+    let probe = Arc::new(Probe::default());
+    let e = run_yaml(
+        &memory_engine(&probe),
+        "name: p\ntasks:\n  - {id: a, type: probe, panic: true, allow_failure: true}\n  - {id: b, type: probe, depends_on: [a]}\n",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status(&e), ExecutionState::Completed);
+    assert_eq!(state(&e, "a"), TaskState::Failed);
+    assert_eq!(
+        task(&e, "a").error,
+        "plugin 'probe' panicked: probe told to panic"
+    );
+    assert_eq!(state(&e, "b"), TaskState::Succeeded);
+}

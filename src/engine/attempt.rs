@@ -3,8 +3,13 @@
 //! attempt recorded. Dropping the future stops the attempt in flight (the
 //! plugin's child processes are killed by their guards).
 
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+
+use futures::FutureExt;
 
 use serde_json::{Map, Value};
 
@@ -40,6 +45,9 @@ pub(crate) struct Attempt {
     pub first_attempt: u32,
     pub shared: Arc<Shared>,
     pub rec: Recorder,
+    /// Per task of the execution, the attempt last started (read when the
+    /// execution is aborted while this attempt runs).
+    pub started: Arc<[AtomicU32]>,
 }
 
 impl Attempt {
@@ -74,6 +82,7 @@ impl Attempt {
                 .acquire_owned()
                 .await
                 .expect("the worker pool is never closed");
+            self.started[self.index as usize].store(attempt, Ordering::Relaxed);
             self.rec.emit(Kind::TaskStarted(TaskStarted {
                 task_id: self.task_id.to_string(),
                 attempt,
@@ -90,7 +99,11 @@ impl Attempt {
                 config,
                 timeout: self.timeout,
             };
-            let call = self.plugin.execute(ctx);
+            // A panicking plugin fails its task; it must not take the whole
+            // execution down (and with it, on every restart, the resume).
+            let call = AssertUnwindSafe(self.plugin.execute(ctx))
+                .catch_unwind()
+                .map(|r| r.unwrap_or_else(|panic| Err(panicked(self.plugin.kind(), &*panic))));
             let (result, timed_out) = match self.timeout {
                 None => (call.await, false),
                 Some(t) => match tokio::time::timeout(t, call).await {
@@ -160,6 +173,15 @@ impl Attempt {
         }
         Ok(out)
     }
+}
+
+fn panicked(kind: &str, panic: &(dyn Any + Send)) -> TaskError {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    TaskError::permanent(format!("plugin '{kind}' panicked: {what}"))
 }
 
 /// Approximate size of a value as JSON text, without serialising it.

@@ -13,6 +13,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -103,6 +104,8 @@ pub(crate) struct Run {
     slots: Vec<Slot>,
     ready: VecDeque<u32>,
     running: FuturesUnordered<Attempts>,
+    /// Per task, the attempt last started by a running `Attempt`.
+    started: Arc<[AtomicU32]>,
     failure: Option<String>,
 }
 
@@ -144,6 +147,7 @@ impl Run {
             input,
             event,
             workflow_info,
+            started: (0..slots.len()).map(|_| AtomicU32::new(0)).collect(),
             slots,
             ready: VecDeque::new(),
             running: FuturesUnordered::new(),
@@ -363,6 +367,7 @@ impl Run {
                 first_attempt: slot.attempts + 1,
                 shared: self.shared.clone(),
                 rec: self.rec.clone(),
+                started: self.started.clone(),
             };
             self.running.push(Box::pin(attempt.run()));
         }
@@ -479,10 +484,12 @@ impl Run {
         self.running = FuturesUnordered::new();
         self.ready.clear();
         for i in 0..self.slots.len() as u32 {
-            let s = &self.slots[i as usize];
+            let started = self.started[i as usize].load(Ordering::Relaxed);
+            let s = &mut self.slots[i as usize];
             if s.state.is_final() {
                 continue;
             }
+            s.attempts = s.attempts.max(started);
             let task_state = if s.state == TaskState::Running && state == ExecutionState::TimedOut {
                 TaskState::TimedOut
             } else {

@@ -123,7 +123,7 @@ async fn handle(
 }
 
 /// A plugin that records its calls: `probe` tasks take
-/// `{fail_times, retryable, sleep_ms, output}`.
+/// `{fail_times, retryable, sleep_ms, output, panic}`.
 #[derive(Default)]
 pub struct Probe {
     pub calls: Mutex<HashMap<String, u32>>,
@@ -172,6 +172,9 @@ impl TaskPlugin for ProbePlugin {
         self.0.max_running.fetch_max(now, Ordering::SeqCst);
         let _guard = RunningGuard(&self.0.running);
         let cfg = &ctx.config;
+        if cfg.get("panic").and_then(Value::as_bool) == Some(true) {
+            panic!("probe told to panic");
+        }
         if let Some(ms) = cfg.get("sleep_ms").and_then(Value::as_u64) {
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
