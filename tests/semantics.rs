@@ -693,3 +693,74 @@ async fn a_panicking_plugin_fails_its_task_not_the_engine() {
     );
     assert_eq!(state(&e, "b"), TaskState::Succeeded);
 }
+
+#[tokio::test]
+async fn cached_result_expires_after_its_ttl() {
+    let server = CountingServer::start().await;
+    let probe = Arc::new(Probe::default());
+    let engine = memory_engine(&probe);
+    let yaml = format!(
+        "name: ttl\ntasks:\n  - {{id: a, type: http, url: \"{}\", cacheable: true, cache_ttl: 30ms}}\n",
+        server.url("/ttl")
+    );
+    let first = run_yaml(&engine, &yaml, json!({})).await;
+    let second = run_yaml(&engine, &yaml, json!({})).await;
+    assert!(!task(&first, "a").cached);
+    assert!(task(&second, "a").cached);
+    // Expiry is wall-clock time: let 30 ms pass.
+    std::thread::sleep(Duration::from_millis(40));
+    let third = run_yaml(&engine, &yaml, json!({})).await;
+    assert!(!task(&third, "a").cached, "an expired entry is not used");
+    assert_eq!(server.count("ttl"), 2);
+}
+
+#[tokio::test]
+async fn cached_results_survive_a_restart() {
+    let server = CountingServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        "name: persist\ntasks:\n  - {{id: a, type: http, url: \"{}\", cacheable: true}}\n",
+        server.url("/persist")
+    );
+    for expect_cached in [false, true] {
+        // A new store and engine each time: nothing is left in memory.
+        let store: Arc<dyn Store> = Arc::new(
+            orchestrator::store::RocksStore::open(dir.path(), Default::default()).unwrap(),
+        );
+        let probe = Arc::new(Probe::default());
+        let e = run_yaml(
+            &common::engine(store, &probe, &EngineConfig::default()),
+            &yaml,
+            json!({}),
+        )
+        .await;
+        assert_eq!(task(&e, "a").cached, expect_cached);
+    }
+    assert_eq!(server.count("persist"), 1);
+}
+
+#[tokio::test]
+async fn the_triggering_event_is_visible_as_event() {
+    let probe = Arc::new(Probe::default());
+    let engine = memory_engine(&probe);
+    let (spec, _) = spec::load(
+        "name: ev\ntasks:\n  - {id: a, type: echo, condition: \"event.severity == 'high'\", body: '{{ event.source }}'}\n",
+        Format::Yaml,
+        engine.registry(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let wf = store::save_if_changed(engine.store().as_ref(), spec)
+        .await
+        .unwrap();
+    let request = RunRequest {
+        event: Some(json!({"severity": "high", "source": "ids"})),
+        ..Default::default()
+    };
+    let e = engine
+        .start(engine.plan(&wf).unwrap(), request)
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(output(&e, "a"), json!("ids"));
+}
