@@ -6,6 +6,8 @@
 //! workflows, executions and their event histories; `cli` is the command
 //! line's presentation. `proto` holds the one schema everything shares.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod config;
 pub mod engine;

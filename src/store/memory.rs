@@ -43,14 +43,13 @@ impl Inner {
             .map(|(_, w)| w)
     }
 
+    /// A copy of a stored version with the workflow's archived flag.
     fn with_flag(&self, w: &Workflow) -> Workflow {
-        let mut w = w.clone();
-        w.archived = self
-            .archived
-            .get(&w.spec.as_ref().map(|s| s.name.clone()).unwrap_or_default())
-            .copied()
-            .unwrap_or(false);
-        w
+        let name = w.spec.as_ref().map_or("", |s| s.name.as_str());
+        Workflow {
+            archived: self.archived.get(name).copied().unwrap_or(false),
+            ..w.clone()
+        }
     }
 
     fn latest(&self, name: &str) -> Result<Workflow, StoreError> {
