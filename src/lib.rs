@@ -3,8 +3,8 @@
 //! The crate is laid out as the architecture: `spec` turns YAML/JSON
 //! definitions into validated, compiled plans; `engine` runs plans as
 //! durable state machines; `plugins` are the task types; `store` keeps
-//! workflows, executions and their event histories; `cli` is the command
-//! line's presentation. `proto` holds the one schema everything shares.
+//! workflows, executions and their event histories; `server` serves it all
+//! over gRPC; `cli` is the command line's presentation. `proto` holds the one schema everything shares.
 
 #![warn(missing_docs)]
 
@@ -13,5 +13,6 @@ pub mod config;
 pub mod engine;
 pub mod plugins;
 pub mod proto;
+pub mod server;
 pub mod spec;
 pub mod store;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use orchestrator::cli::{self, GraphFormat, OutputFormat, RunArgs, StoreChoice};
 use orchestrator::config::Config;
+use orchestrator::server::{self, ServeOptions};
 
 // The engine allocates many small, short-lived values (events, JSON);
 // mimalloc serves them markedly faster than the system allocator.
@@ -60,6 +61,18 @@ enum Command {
         /// Live progress lines, or one JSON object per execution.
         #[arg(long, value_enum, default_value = "text")]
         output: OutputFormat,
+    },
+    /// Serve the gRPC API over the embedded store; resumes unfinished runs.
+    Serve {
+        /// gRPC listen address.
+        #[arg(long, env = "GRPC_ADDR", default_value = "127.0.0.1:50051")]
+        grpc_addr: std::net::SocketAddr,
+        /// RocksDB directory [env: ROCKSDB_PATH, default ./data].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// How long running executions may take to finish at shutdown.
+        #[arg(long, env = "SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
+        grace: std::time::Duration,
     },
     /// Print a workflow's DAG.
     Graph {
@@ -135,6 +148,25 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             };
             runtime()?.block_on(cli::run(args, &config, &mut out, &mut err))
         }
+        Command::Serve {
+            grpc_addr,
+            data_dir,
+            grace,
+        } => {
+            let options = ServeOptions {
+                grpc_addr,
+                data_dir: data_dir.unwrap_or_else(|| config.data_dir.clone()),
+                grace,
+            };
+            runtime()?.block_on(async {
+                let ready = |addr| {
+                    // Scripts and tests read the bound address from here.
+                    println!("listening grpc={addr}");
+                };
+                server::serve(&config, options, shutdown_signal(), ready).await
+            })?;
+            cli::EXIT_OK
+        }
         Command::Resume { data_dir, output } => {
             let dir = data_dir.unwrap_or_else(|| config.data_dir.clone());
             runtime()?.block_on(cli::resume(dir, output, &config, &mut out, &mut err))
@@ -142,6 +174,34 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
     };
     out.flush()?;
     Ok(code)
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    orchestrator::spec::parse_duration(s)
+}
+
+/// Resolves on the first SIGTERM or Ctrl-C; a second one exits at once.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot listen for signals; stop the server with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    tracing::info!("shutting down");
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        std::process::exit(130);
+    });
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -71,6 +71,18 @@ impl Control {
     }
 }
 
+/// What the rest of the process sees of a running execution: the active
+/// table lists it, Cancel reaches it, watchers subscribe to it.
+pub(crate) struct Live {
+    pub plan: Arc<Plan>,
+    pub version: u32,
+    pub started_at: Option<Timestamp>,
+    pub control: Control,
+    pub watchers: tokio::sync::broadcast::Sender<Arc<crate::proto::ExecutionEvent>>,
+    /// Per task: an attempt of it is under way.
+    pub running: Box<[std::sync::atomic::AtomicBool]>,
+}
+
 /// A task's state within the run.
 #[derive(Debug, Default)]
 struct Slot {
@@ -95,7 +107,7 @@ type Attempts = Pin<Box<dyn Future<Output = (u32, Outcome)> + Send>>;
 pub(crate) struct Run {
     plan: Arc<Plan>,
     shared: Arc<Shared>,
-    control: Arc<Control>,
+    live: Arc<Live>,
     rec: Recorder,
     header: Execution,
     input: Arc<Value>,
@@ -115,7 +127,7 @@ impl Run {
     pub fn new(
         plan: Arc<Plan>,
         shared: Arc<Shared>,
-        control: Arc<Control>,
+        live: Arc<Live>,
         rec: Recorder,
         header: Execution,
     ) -> Self {
@@ -141,7 +153,7 @@ impl Run {
         Self {
             plan,
             shared,
-            control,
+            live,
             rec,
             header,
             input,
@@ -168,8 +180,8 @@ impl Run {
             tokio::time::Instant::now() + t.saturating_sub(Duration::from_millis(elapsed))
         });
         let abort = loop {
-            if self.control.token.is_cancelled() {
-                break Some((ExecutionState::Cancelled, self.control.reason().0));
+            if self.live.control.token.is_cancelled() {
+                break Some((ExecutionState::Cancelled, self.live.control.reason().0));
             }
             self.dispatch();
             if self.running.is_empty() {
@@ -177,8 +189,8 @@ impl Run {
             }
             tokio::select! {
                 biased;
-                _ = self.control.token.cancelled() => {
-                    break Some((ExecutionState::Cancelled, self.control.reason().0));
+                _ = self.live.control.token.cancelled() => {
+                    break Some((ExecutionState::Cancelled, self.live.control.reason().0));
                 }
                 _ = sleep_until(deadline) => {
                     let t = self.plan.timeout.unwrap_or_default();
@@ -351,6 +363,7 @@ impl Run {
             };
             let slot = &mut self.slots[i as usize];
             slot.state = TaskState::Running;
+            self.live.running[i as usize].store(true, Ordering::Relaxed);
             if slot.started_at.is_none() {
                 slot.started_at = Some(proto::now());
             }
@@ -452,6 +465,7 @@ impl Run {
 
     /// Records a task's final state (the caller propagates).
     fn end_task(&mut self, i: u32, state: TaskState, error: String) {
+        self.live.running[i as usize].store(false, Ordering::Relaxed);
         let s = &mut self.slots[i as usize];
         s.state = state;
         s.error = error;
@@ -511,7 +525,7 @@ impl Run {
             },
         };
         let cancelled_by = if status == ExecutionState::Cancelled {
-            self.control.reason().1
+            self.live.control.reason().1
         } else {
             String::new()
         };

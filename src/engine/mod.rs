@@ -11,7 +11,9 @@ mod recorder;
 pub mod retry;
 pub mod summary;
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -26,12 +28,12 @@ pub use recorder::WATCH_BUFFER;
 use crate::config::Config;
 use crate::plugins::Registry;
 use crate::proto::{
-    self, Execution, ExecutionEnded, ExecutionEvent, ExecutionResumed, ExecutionStarted,
-    ExecutionState, Workflow, execution_event::Kind,
+    self, ActiveExecution, Execution, ExecutionEnded, ExecutionEvent, ExecutionResumed,
+    ExecutionStarted, ExecutionState, Workflow, execution_event::Kind,
 };
 use crate::spec::{self, Plan, SpecError};
 use crate::store::{Store, StoreError, Write};
-use executor::{Control, Run, Shared};
+use executor::{Control, Live, Run, Shared};
 use recorder::Recorder;
 
 /// Why the engine could not start, resume or finish an execution.
@@ -107,6 +109,8 @@ pub struct Engine {
     shared: Arc<Shared>,
     registry: Arc<Registry>,
     plans: Arc<PlanCache>,
+    /// Executions running now, by id.
+    active: Arc<Mutex<HashMap<String, Arc<Live>>>>,
 }
 
 impl Engine {
@@ -125,6 +129,7 @@ impl Engine {
                 max_output_bytes: config.max_output_bytes,
             }),
             registry,
+            active: Arc::default(),
             plans: Arc::new(Mutex::new(LruCache::new(
                 NonZeroUsize::new(config.plan_cache_size.max(1)).expect("at least 1"),
             ))),
@@ -264,25 +269,79 @@ impl Engine {
             watchers.clone(),
         );
         rec.emit(first);
-        let control = Arc::new(Control::default());
+        let live = Arc::new(Live {
+            running: plan.tasks.iter().map(|_| AtomicBool::new(false)).collect(),
+            plan: plan.clone(),
+            version: header.version,
+            started_at: header.started_at,
+            control: Control::default(),
+            watchers,
+        });
         let id = header.id.clone();
-        let run = Run::new(plan, self.shared.clone(), control.clone(), rec, header);
-        let join = tokio::spawn(run.drive());
+        self.lock_active().insert(id.clone(), live.clone());
+        let run = Run::new(plan, self.shared.clone(), live.clone(), rec, header);
+        let active = self.active.clone();
+        let gone = id.clone();
+        let join = tokio::spawn(async move {
+            let result = run.drive().await;
+            active
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&gone);
+            result
+        });
         ExecutionHandle {
             id,
-            control,
-            watchers,
+            live,
             first_rx: Mutex::new(Some(first_rx)),
             join,
         }
+    }
+
+    fn lock_active(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Live>>> {
+        self.active.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The executions running in this engine now, oldest first.
+    pub fn active(&self) -> Vec<ActiveExecution> {
+        let mut v: Vec<ActiveExecution> = self
+            .lock_active()
+            .iter()
+            .map(|(id, live)| ActiveExecution {
+                execution_id: id.clone(),
+                workflow: live.plan.name.to_string(),
+                version: live.version,
+                started_at: live.started_at,
+                running_tasks: live
+                    .running
+                    .iter()
+                    .zip(&live.plan.tasks)
+                    .filter(|(r, _)| r.load(Ordering::Relaxed))
+                    .map(|(_, t)| t.id.to_string())
+                    .collect(),
+            })
+            .collect();
+        v.sort_by_key(|a| a.started_at.map(|t| (t.seconds, t.nanos)));
+        v
+    }
+
+    /// Cancels a running execution; false when none with that id runs here.
+    pub fn cancel(&self, id: &str, reason: &str, by: &str) -> bool {
+        let live = self.lock_active().get(id).cloned();
+        live.map(|l| l.control.cancel(reason, by)).is_some()
+    }
+
+    /// Live events of a running execution (None when it does not run here).
+    /// Events from before the call are read from the store.
+    pub fn subscribe(&self, id: &str) -> Option<broadcast::Receiver<Arc<ExecutionEvent>>> {
+        self.lock_active().get(id).map(|l| l.watchers.subscribe())
     }
 }
 
 /// A running execution.
 pub struct ExecutionHandle {
     id: String,
-    control: Arc<Control>,
-    watchers: broadcast::Sender<Arc<ExecutionEvent>>,
+    live: Arc<Live>,
     first_rx: Mutex<Option<broadcast::Receiver<Arc<ExecutionEvent>>>>,
     join: JoinHandle<Result<Arc<Execution>, EngineError>>,
 }
@@ -300,18 +359,18 @@ impl ExecutionHandle {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
-            .unwrap_or_else(|| self.watchers.subscribe())
+            .unwrap_or_else(|| self.live.watchers.subscribe())
     }
 
     /// Asks the execution to stop: running tasks are stopped and every
     /// unfinished task is recorded as cancelled with `reason`.
     pub fn cancel(&self, reason: &str, by: &str) {
-        self.control.cancel(reason, by);
+        self.live.control.cancel(reason, by);
     }
 
     /// A cloneable way to cancel this execution from elsewhere.
     pub fn canceller(&self) -> Canceller {
-        Canceller(self.control.clone())
+        Canceller(self.live.clone())
     }
 
     /// Waits for the end; the result is durable when this returns.
@@ -325,12 +384,12 @@ impl ExecutionHandle {
 
 /// Cancels one execution.
 #[derive(Clone)]
-pub struct Canceller(Arc<Control>);
+pub struct Canceller(Arc<Live>);
 
 impl Canceller {
     /// See [`ExecutionHandle::cancel`].
     pub fn cancel(&self, reason: &str, by: &str) {
-        self.0.cancel(reason, by);
+        self.0.control.cancel(reason, by);
     }
 }
 

@@ -12,6 +12,7 @@
 mod memory;
 mod rocks;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use memory::MemoryStore;
@@ -128,6 +129,11 @@ pub trait Store: Send + Sync + 'static {
     async fn unfinished_executions(&self) -> Result<Vec<Execution>, StoreError>;
     /// A cached result, if present (expiry is the caller's concern).
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError>;
+
+    /// Storage statistics: property name → value.
+    async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError>;
+    /// Compacts the whole store (reclaims space, speeds up reads).
+    async fn compact(&self) -> Result<(), StoreError>;
 }
 
 /// The record of the version of `spec` that follows `prev` (its latest

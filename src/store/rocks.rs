@@ -10,6 +10,7 @@
 //! everything queued, writes it as one batch with one fsync, then answers
 //! the flushes that were waiting on that batch.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -554,5 +555,47 @@ impl Store for RocksStore {
 
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
         self.get(CF_CACHE, key)
+    }
+
+    async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError> {
+        // Totals under RocksDB's own property names (as the brief queries
+        // them), and each column family's share under "<family>.<property>".
+        const PROPERTIES: &[&str] = &[
+            "rocksdb.estimate-num-keys",
+            "rocksdb.total-sst-files-size",
+            "rocksdb.cur-size-all-mem-tables",
+            "rocksdb.estimate-live-data-size",
+        ];
+        let mut out = BTreeMap::new();
+        for property in PROPERTIES {
+            let mut total = 0u64;
+            for family in FAMILIES {
+                let v = self
+                    .db
+                    .property_int_value_cf(cf_handle(&self.db, family), *property)
+                    .map_err(backend)?
+                    .unwrap_or(0);
+                total += v;
+                out.insert(format!("{family}.{property}"), v.to_string());
+            }
+            out.insert((*property).to_owned(), total.to_string());
+        }
+        let w = self.write_stats();
+        out.insert("orchestrator.group-commits".into(), w.commits.to_string());
+        out.insert("orchestrator.writes".into(), w.writes.to_string());
+        out.insert("backend".into(), "rocksdb".into());
+        out.insert("path".into(), self.path.display().to_string());
+        Ok(out)
+    }
+
+    async fn compact(&self) -> Result<(), StoreError> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            for family in FAMILIES {
+                db.compact_range_cf(cf_handle(&db, family), None::<&[u8]>, None::<&[u8]>);
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("compaction stopped: {e}")))
     }
 }

@@ -1,0 +1,107 @@
+//! One error type for the API, and its one mapping to gRPC status codes
+//! (the REST gateway maps those codes to HTTP statuses in one table too).
+
+use tonic::{Code, Status};
+
+use crate::engine::EngineError;
+use crate::spec::SpecError;
+use crate::store::StoreError;
+
+/// Why an API call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed or the definition invalid; problems listed.
+    #[error("{message}")]
+    InvalidArgument {
+        /// Summary.
+        message: String,
+        /// One line per problem (`task 'ID': FIELD: MESSAGE`).
+        details: Vec<String>,
+    },
+    /// The workflow or execution does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The workflow exists already.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The request does not fit the current state (e.g. an archived workflow).
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// Too much work is queued; try again later.
+    #[error("{0}")]
+    ResourceExhausted(String),
+    /// A failure of the server itself (storage).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A malformed request.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::InvalidArgument {
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// The gRPC code of this error.
+    pub fn code(&self) -> Code {
+        match self {
+            Self::InvalidArgument { .. } => Code::InvalidArgument,
+            Self::NotFound(_) => Code::NotFound,
+            Self::AlreadyExists(_) => Code::AlreadyExists,
+            Self::FailedPrecondition(_) => Code::FailedPrecondition,
+            Self::ResourceExhausted(_) => Code::ResourceExhausted,
+            Self::Internal(_) => Code::Internal,
+        }
+    }
+}
+
+impl From<SpecError> for ApiError {
+    fn from(e: SpecError) -> Self {
+        let details: Vec<String> = e.problems.iter().map(ToString::to_string).collect();
+        let message = match details.as_slice() {
+            [one] => format!("invalid workflow: {one}"),
+            many => format!("invalid workflow: {} problems", many.len()),
+        };
+        Self::InvalidArgument { message, details }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::WorkflowNotFound(_)
+            | StoreError::VersionNotFound { .. }
+            | StoreError::ExecutionNotFound(_) => Self::NotFound(e.to_string()),
+            StoreError::Archived(_) => Self::FailedPrecondition(e.to_string()),
+            StoreError::Locked(_) | StoreError::Backend(_) | StoreError::Corrupt { .. } => {
+                tracing::error!(error = %e, "storage failure");
+                Self::Internal(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Store(s) => s.into(),
+            EngineError::Plan { .. } => Self::FailedPrecondition(e.to_string()),
+            EngineError::Crashed(..) => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<ApiError> for Status {
+    fn from(e: ApiError) -> Self {
+        match &e {
+            // The problems travel in the message, one per line, so that
+            // grpcurl users see them without decoding status details.
+            ApiError::InvalidArgument { message, details } if !details.is_empty() => {
+                Status::new(e.code(), format!("{message}\n{}", details.join("\n")))
+            }
+            _ => Status::new(e.code(), e.to_string()),
+        }
+    }
+}

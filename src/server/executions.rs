@@ -1,0 +1,212 @@
+//! ExecutionService: the one implementation behind gRPC and REST.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::Stream;
+use tonic::{Request, Response, Status};
+
+use super::error::ApiError;
+use super::watch;
+use crate::engine::{Engine, RunRequest as EngineRun};
+use crate::proto::execution_service_server::ExecutionService;
+use crate::proto::{
+    self, CancelRequest, CancelResponse, Execution, ExecutionEvent, ExecutionState,
+    GetExecutionRequest, ListActiveRequest, ListActiveResponse, ListExecutionsRequest,
+    ListExecutionsResponse, RunRequest, RunResponse, WatchRequest,
+};
+use crate::store::ExecutionQuery;
+
+/// Default and largest page of ListExecutions.
+const DEFAULT_PAGE: usize = 50;
+const MAX_PAGE: usize = 1000;
+
+/// Executions over the engine.
+#[derive(Clone)]
+pub struct ExecutionApi {
+    engine: Engine,
+}
+
+/// A stream of events for gRPC.
+pub type EventStream = Pin<Box<dyn Stream<Item = Result<ExecutionEvent, Status>> + Send>>;
+
+impl ExecutionApi {
+    /// The API over an engine.
+    pub fn new(engine: Engine) -> Self {
+        Self { engine }
+    }
+
+    /// The engine behind the API.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Starts a run; with `wait`, returns once it has ended and is durable,
+    /// else once its start is durable.
+    pub async fn run(&self, r: RunRequest) -> Result<Arc<Execution>, ApiError> {
+        let (id, handle) = self.start(&r).await?;
+        if r.wait {
+            return Ok(handle.wait().await?);
+        }
+        Ok(Arc::new(self.engine.store().get_execution(&id).await?))
+    }
+
+    /// Starts a run and makes its start durable.
+    async fn start(
+        &self,
+        r: &RunRequest,
+    ) -> Result<(String, crate::engine::ExecutionHandle), ApiError> {
+        if r.workflow.is_empty() {
+            return Err(ApiError::invalid("workflow: required"));
+        }
+        let store = self.engine.store();
+        let wf = store
+            .get_workflow(&r.workflow, (r.version > 0).then_some(r.version))
+            .await?;
+        if wf.archived {
+            return Err(ApiError::FailedPrecondition(format!(
+                "workflow '{}' is archived; restore it to run it",
+                r.workflow
+            )));
+        }
+        let plan = self.engine.plan(&wf)?;
+        let input = r
+            .parameters
+            .as_ref()
+            .map(proto::struct_to_json_map)
+            .unwrap_or_default();
+        let handle = self.engine.start(plan, EngineRun { input, event: None });
+        store.flush().await?;
+        Ok((handle.id().to_owned(), handle))
+    }
+
+    /// One execution.
+    pub async fn get(&self, id: &str) -> Result<Execution, ApiError> {
+        Ok(self.engine.store().get_execution(id).await?)
+    }
+
+    /// A page of executions, newest first; the token is the offset.
+    pub async fn list(
+        &self,
+        r: &ListExecutionsRequest,
+    ) -> Result<ListExecutionsResponse, ApiError> {
+        let offset: usize = match r.page_token.as_str() {
+            "" => 0,
+            t => t.parse().map_err(|_| {
+                ApiError::invalid(format!(
+                    "page_token: {t:?} is not a token this server issued"
+                ))
+            })?,
+        };
+        let size = match r.page_size as usize {
+            0 => DEFAULT_PAGE,
+            n => n.min(MAX_PAGE),
+        };
+        let status = match ExecutionState::try_from(r.status) {
+            Ok(ExecutionState::Unspecified) => None,
+            Ok(s) => Some(s),
+            Err(_) => {
+                return Err(ApiError::invalid(format!(
+                    "status: unknown state {}",
+                    r.status
+                )));
+            }
+        };
+        let query = ExecutionQuery {
+            from_ms: r.from.as_ref().map(proto::timestamp_ms),
+            to_ms: r.to.as_ref().map(proto::timestamp_ms),
+            workflow: (!r.workflow.is_empty()).then(|| r.workflow.clone()),
+            status,
+            limit: offset + size + 1,
+        };
+        let mut all = self.engine.store().list_executions(&query).await?;
+        let more = all.len() > offset + size;
+        all.truncate(offset + size);
+        let executions: Vec<Execution> = all.into_iter().skip(offset).collect();
+        Ok(ListExecutionsResponse {
+            executions,
+            next_page_token: if more {
+                (offset + size).to_string()
+            } else {
+                String::new()
+            },
+        })
+    }
+
+    /// Cancels a running execution.
+    pub fn cancel(&self, id: &str, reason: &str, by: &str) -> Result<(), ApiError> {
+        let reason = if reason.is_empty() {
+            "cancelled"
+        } else {
+            reason
+        };
+        if self.engine.cancel(id, reason, by) {
+            tracing::info!(execution = id, reason, by, "cancel requested");
+            Ok(())
+        } else {
+            Err(ApiError::NotFound(format!(
+                "execution '{id}' is not running"
+            )))
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl ExecutionService for ExecutionApi {
+    async fn run(&self, r: Request<RunRequest>) -> Result<Response<RunResponse>, Status> {
+        let e = self.run(r.into_inner()).await?;
+        Ok(Response::new(RunResponse {
+            execution: Some(Arc::unwrap_or_clone(e)),
+        }))
+    }
+
+    type RunStreamStream = EventStream;
+
+    async fn run_stream(&self, r: Request<RunRequest>) -> Result<Response<EventStream>, Status> {
+        let (id, handle) = self.start(&r.into_inner()).await?;
+        // The handle's first receiver has every event from the start.
+        let stream = watch::watch(self.engine.clone(), id, 0, Some(handle.events()));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    type WatchStream = EventStream;
+
+    async fn watch(&self, r: Request<WatchRequest>) -> Result<Response<EventStream>, Status> {
+        let r = r.into_inner();
+        // NOT_FOUND up front rather than an empty stream.
+        self.get(&r.execution_id).await?;
+        let stream = watch::watch(self.engine.clone(), r.execution_id, r.from_seq, None);
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn get_execution(
+        &self,
+        r: Request<GetExecutionRequest>,
+    ) -> Result<Response<Execution>, Status> {
+        Ok(Response::new(self.get(&r.into_inner().execution_id).await?))
+    }
+
+    async fn list_executions(
+        &self,
+        r: Request<ListExecutionsRequest>,
+    ) -> Result<Response<ListExecutionsResponse>, Status> {
+        Ok(Response::new(self.list(&r.into_inner()).await?))
+    }
+
+    async fn list_active(
+        &self,
+        _: Request<ListActiveRequest>,
+    ) -> Result<Response<ListActiveResponse>, Status> {
+        Ok(Response::new(ListActiveResponse {
+            executions: self.engine.active(),
+        }))
+    }
+
+    async fn cancel(&self, r: Request<CancelRequest>) -> Result<Response<CancelResponse>, Status> {
+        let r = r.into_inner();
+        self.cancel(&r.execution_id, &r.reason, "grpc")?;
+        Ok(Response::new(CancelResponse {
+            execution_id: r.execution_id,
+        }))
+    }
+}

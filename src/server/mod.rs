@@ -1,0 +1,188 @@
+//! The service: gRPC (with health and reflection) over the engine, and its
+//! life cycle. Start-up opens the store and resumes unfinished executions;
+//! shutdown stops accepting, lets running executions finish for a grace
+//! period, cancels the rest with reason "shutdown" and flushes the store.
+//!
+//! Every API call goes through one implementation per service
+//! (`WorkflowApi`, `ExecutionApi`, `AdminApi`); the transports only
+//! translate.
+
+mod admin;
+mod error;
+mod executions;
+mod watch;
+mod workflows;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic_health::ServingStatus;
+
+pub use admin::AdminApi;
+pub use error::ApiError;
+pub use executions::ExecutionApi;
+pub use workflows::WorkflowApi;
+
+use crate::config::Config;
+use crate::engine::{Engine, EngineConfig, EngineError};
+use crate::plugins::Registry;
+use crate::proto::admin_service_server::AdminServiceServer;
+use crate::proto::execution_service_server::ExecutionServiceServer;
+use crate::proto::workflow_service_server::WorkflowServiceServer;
+use crate::store::{RocksOptions, RocksStore, StoreError};
+
+/// The services' names, as health checks know them.
+const SERVICES: &[&str] = &[
+    "orchestrator.v1.WorkflowService",
+    "orchestrator.v1.ExecutionService",
+    "orchestrator.v1.AdminService",
+];
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Unfinished executions could not be resumed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// An address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The gRPC server failed.
+    #[error("gRPC server: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    /// Reflection could not be built from the descriptor set.
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+}
+
+/// Where and how to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// gRPC listen address.
+    pub grpc_addr: SocketAddr,
+    /// RocksDB directory.
+    pub data_dir: PathBuf,
+    /// How long running executions may take to finish at shutdown.
+    pub grace: Duration,
+}
+
+/// Runs the server until `shutdown` completes; `ready` is told the bound
+/// gRPC address once the store is open and the port listens.
+pub async fn serve(
+    config: &Config,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let store = Arc::new(RocksStore::open(
+        &options.data_dir,
+        RocksOptions::default(),
+    )?);
+    let engine = Engine::new(
+        store,
+        Arc::new(Registry::builtin(config)),
+        &EngineConfig::from(config),
+    );
+    let resumed = engine.resume_unfinished().await?;
+    if !resumed.is_empty() {
+        tracing::info!(count = resumed.len(), "resumed unfinished executions");
+    }
+
+    let listener = TcpListener::bind(options.grpc_addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: options.grpc_addr,
+            source,
+        })?;
+    let grpc_addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: options.grpc_addr,
+        source,
+    })?;
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    for name in SERVICES.iter().chain(&[""]) {
+        health
+            .set_service_status(*name, ServingStatus::Serving)
+            .await;
+    }
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let reporter = health.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        // Load balancers see NOT_SERVING before the port closes.
+        for name in SERVICES.iter().chain(&[""]) {
+            reporter
+                .set_service_status(*name, ServingStatus::NotServing)
+                .await;
+        }
+        let _ = stop_tx.send(true);
+    });
+    let mut stop = stop_rx.clone();
+    let stopped = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+
+    ready(grpc_addr);
+    tracing::info!(%grpc_addr, data_dir = %options.data_dir.display(), "serving");
+    tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(WorkflowServiceServer::new(WorkflowApi::new(engine.clone())))
+        .add_service(ExecutionServiceServer::new(ExecutionApi::new(
+            engine.clone(),
+        )))
+        .add_service(AdminServiceServer::new(AdminApi::new(engine.clone())))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped)
+        .await?;
+
+    drain(&engine, options.grace).await;
+    engine.store().flush().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Lets running executions finish for `grace`, then cancels the rest with
+/// reason "shutdown" and waits until they have recorded it.
+async fn drain(engine: &Engine, grace: Duration) {
+    let deadline = tokio::time::Instant::now() + grace;
+    while !engine.active().is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let left = engine.active();
+    if left.is_empty() {
+        return;
+    }
+    tracing::warn!(
+        count = left.len(),
+        "cancelling executions still running at shutdown"
+    );
+    for a in &left {
+        engine.cancel(&a.execution_id, "shutdown", "server");
+    }
+    while !engine.active().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

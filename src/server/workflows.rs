@@ -1,0 +1,187 @@
+//! WorkflowService: the one implementation behind gRPC and REST.
+
+use tonic::{Request, Response, Status};
+
+use super::error::ApiError;
+use crate::engine::Engine;
+use crate::proto::workflow_service_server::WorkflowService;
+use crate::proto::{
+    CreateWorkflowRequest, GetWorkflowRequest, ListWorkflowVersionsRequest, ListWorkflowsRequest,
+    ListWorkflowsResponse, Problem, PurgeWorkflowResponse, UpdateWorkflowRequest,
+    ValidateWorkflowRequest, ValidateWorkflowResponse, Workflow, WorkflowName, WorkflowSpec,
+};
+use crate::spec;
+use crate::store::StoreError;
+
+/// Workflow definitions over the engine's store.
+#[derive(Clone)]
+pub struct WorkflowApi {
+    engine: Engine,
+}
+
+impl WorkflowApi {
+    /// The API over an engine.
+    pub fn new(engine: Engine) -> Self {
+        Self { engine }
+    }
+
+    /// Checks a definition against the plugins; every problem is reported.
+    pub fn check(&self, spec: &WorkflowSpec) -> Result<(), ApiError> {
+        spec::compile(spec, 0, self.engine.registry())?;
+        Ok(())
+    }
+
+    /// Stores a new workflow (version 1).
+    pub async fn create(&self, spec: Option<WorkflowSpec>) -> Result<Workflow, ApiError> {
+        let spec = spec.ok_or_else(|| ApiError::invalid("spec: required"))?;
+        self.check(&spec)?;
+        match self.engine.store().get_workflow(&spec.name, None).await {
+            Ok(_) => Err(ApiError::AlreadyExists(format!(
+                "workflow '{}' already exists; update it to add a version",
+                spec.name
+            ))),
+            Err(StoreError::WorkflowNotFound(_)) => {
+                Ok(self.engine.store().save_workflow(spec).await?)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stores a new version of an existing workflow.
+    pub async fn update(&self, spec: Option<WorkflowSpec>) -> Result<Workflow, ApiError> {
+        let spec = spec.ok_or_else(|| ApiError::invalid("spec: required"))?;
+        self.check(&spec)?;
+        self.engine.store().get_workflow(&spec.name, None).await?;
+        Ok(self.engine.store().save_workflow(spec).await?)
+    }
+
+    /// One version (0: the latest).
+    pub async fn get(&self, name: &str, version: u32) -> Result<Workflow, ApiError> {
+        Ok(self
+            .engine
+            .store()
+            .get_workflow(name, (version > 0).then_some(version))
+            .await?)
+    }
+
+    /// The latest version of each workflow.
+    pub async fn list(&self, include_archived: bool) -> Result<Vec<Workflow>, ApiError> {
+        Ok(self.engine.store().list_workflows(include_archived).await?)
+    }
+
+    /// Every version of a workflow.
+    pub async fn versions(&self, name: &str) -> Result<Vec<Workflow>, ApiError> {
+        Ok(self.engine.store().list_versions(name).await?)
+    }
+
+    /// Archives (true) or restores (false).
+    pub async fn set_archived(&self, name: &str, archived: bool) -> Result<Workflow, ApiError> {
+        Ok(self.engine.store().set_archived(name, archived).await?)
+    }
+
+    /// Removes every version.
+    pub async fn purge(&self, name: &str) -> Result<u32, ApiError> {
+        Ok(self.engine.store().purge_workflow(name).await?)
+    }
+
+    /// Checks without storing.
+    pub fn validate(&self, spec: Option<WorkflowSpec>) -> ValidateWorkflowResponse {
+        let problems = match spec {
+            None => vec![Problem {
+                field: "spec".into(),
+                message: "required".into(),
+                ..Default::default()
+            }],
+            Some(spec) => match spec::compile(&spec, 0, self.engine.registry()) {
+                Ok(_) => Vec::new(),
+                Err(e) => e
+                    .problems
+                    .into_iter()
+                    .map(|p| Problem {
+                        task_id: p.task.unwrap_or_default(),
+                        field: p.field,
+                        message: p.message,
+                    })
+                    .collect(),
+            },
+        };
+        ValidateWorkflowResponse {
+            valid: problems.is_empty(),
+            problems,
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl WorkflowService for WorkflowApi {
+    async fn create_workflow(
+        &self,
+        r: Request<CreateWorkflowRequest>,
+    ) -> Result<Response<Workflow>, Status> {
+        Ok(Response::new(self.create(r.into_inner().spec).await?))
+    }
+
+    async fn update_workflow(
+        &self,
+        r: Request<UpdateWorkflowRequest>,
+    ) -> Result<Response<Workflow>, Status> {
+        Ok(Response::new(self.update(r.into_inner().spec).await?))
+    }
+
+    async fn get_workflow(
+        &self,
+        r: Request<GetWorkflowRequest>,
+    ) -> Result<Response<Workflow>, Status> {
+        let r = r.into_inner();
+        Ok(Response::new(self.get(&r.name, r.version).await?))
+    }
+
+    async fn list_workflows(
+        &self,
+        r: Request<ListWorkflowsRequest>,
+    ) -> Result<Response<ListWorkflowsResponse>, Status> {
+        let workflows = self.list(r.into_inner().include_archived).await?;
+        Ok(Response::new(ListWorkflowsResponse { workflows }))
+    }
+
+    async fn list_workflow_versions(
+        &self,
+        r: Request<ListWorkflowVersionsRequest>,
+    ) -> Result<Response<ListWorkflowsResponse>, Status> {
+        let workflows = self.versions(&r.into_inner().name).await?;
+        Ok(Response::new(ListWorkflowsResponse { workflows }))
+    }
+
+    async fn archive_workflow(
+        &self,
+        r: Request<WorkflowName>,
+    ) -> Result<Response<Workflow>, Status> {
+        Ok(Response::new(
+            self.set_archived(&r.into_inner().name, true).await?,
+        ))
+    }
+
+    async fn restore_workflow(
+        &self,
+        r: Request<WorkflowName>,
+    ) -> Result<Response<Workflow>, Status> {
+        Ok(Response::new(
+            self.set_archived(&r.into_inner().name, false).await?,
+        ))
+    }
+
+    async fn purge_workflow(
+        &self,
+        r: Request<WorkflowName>,
+    ) -> Result<Response<PurgeWorkflowResponse>, Status> {
+        let versions_removed = self.purge(&r.into_inner().name).await?;
+        Ok(Response::new(PurgeWorkflowResponse { versions_removed }))
+    }
+
+    async fn validate_workflow(
+        &self,
+        r: Request<ValidateWorkflowRequest>,
+    ) -> Result<Response<ValidateWorkflowResponse>, Status> {
+        Ok(Response::new(self.validate(r.into_inner().spec)))
+    }
+}
