@@ -67,6 +67,9 @@ enum Command {
         /// gRPC listen address.
         #[arg(long, env = "GRPC_ADDR", default_value = "127.0.0.1:50051")]
         grpc_addr: std::net::SocketAddr,
+        /// REST/HTTP listen address.
+        #[arg(long, env = "HTTP_ADDR", default_value = "127.0.0.1:8080")]
+        http_addr: std::net::SocketAddr,
         /// RocksDB directory [env: ROCKSDB_PATH, default ./data].
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
@@ -150,18 +153,20 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Serve {
             grpc_addr,
+            http_addr,
             data_dir,
             grace,
         } => {
             let options = ServeOptions {
                 grpc_addr,
+                http_addr,
                 data_dir: data_dir.unwrap_or_else(|| config.data_dir.clone()),
                 grace,
             };
             runtime()?.block_on(async {
-                let ready = |addr| {
-                    // Scripts and tests read the bound address from here.
-                    println!("listening grpc={addr}");
+                let ready = |grpc, http| {
+                    // Scripts and tests read the bound addresses from here.
+                    println!("listening grpc={grpc} http={http}");
                 };
                 server::serve(&config, options, shutdown_signal(), ready).await
             })?;

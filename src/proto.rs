@@ -67,6 +67,17 @@ pub fn struct_to_json_map(s: &Struct) -> Map<String, Value> {
         .collect()
 }
 
+/// Rewrites whole-number doubles as integers throughout a JSON value, as
+/// `pb_to_json` does: protobuf keeps every number as a double, users wrote `3`.
+pub fn whole_numbers_as_integers(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => *v = number_to_json(n.as_f64().unwrap_or(f64::NAN)),
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
 fn number_to_json(n: f64) -> Value {
     // 2^53: beyond it a double no longer holds every integer exactly.
     const EXACT: f64 = 9_007_199_254_740_992.0;

@@ -1,9 +1,11 @@
 //! The gRPC API end to end: the real `orchestrator serve` process on a free
 //! port with a temporary data directory, driven by the generated clients.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::Duration;
+
+use common::server::Server;
 
 use orchestrator::proto::admin_service_client::AdminServiceClient;
 use orchestrator::proto::execution_service_client::ExecutionServiceClient;
@@ -19,54 +21,16 @@ use serde_json::json;
 use tonic::Code;
 use tonic::transport::Channel;
 
-/// A running server; killed when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn start() -> Server {
+    Server::start()
 }
 
 fn start_at(data: &std::path::Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
-        .args(["serve", "--grpc-addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .args(extra)
-        .env_remove("ROCKSDB_PATH")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening grpc=")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    Server {
-        child,
-        addr,
-        _dir: None,
-    }
-}
-
-fn start() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let mut s = start_at(&dir.path().join("data"), &[]);
-    s._dir = Some(dir);
-    s
+    Server::start_at(data, extra)
 }
 
 async fn channel(s: &Server) -> Channel {
-    Channel::from_shared(format!("http://{}", s.addr))
+    Channel::from_shared(format!("http://{}", s.grpc))
         .unwrap()
         .connect()
         .await

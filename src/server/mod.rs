@@ -10,6 +10,7 @@
 mod admin;
 mod error;
 mod executions;
+pub mod rest;
 mod watch;
 mod workflows;
 
@@ -73,6 +74,8 @@ pub enum ServeError {
 pub struct ServeOptions {
     /// gRPC listen address.
     pub grpc_addr: SocketAddr,
+    /// REST/HTTP listen address.
+    pub http_addr: SocketAddr,
     /// RocksDB directory.
     pub data_dir: PathBuf,
     /// How long running executions may take to finish at shutdown.
@@ -80,12 +83,12 @@ pub struct ServeOptions {
 }
 
 /// Runs the server until `shutdown` completes; `ready` is told the bound
-/// gRPC address once the store is open and the port listens.
+/// gRPC and HTTP addresses once the store is open and the ports listen.
 pub async fn serve(
     config: &Config,
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    ready: impl FnOnce(SocketAddr),
+    ready: impl FnOnce(SocketAddr, SocketAddr),
 ) -> Result<(), ServeError> {
     let store = Arc::new(RocksStore::open(
         &options.data_dir,
@@ -101,16 +104,8 @@ pub async fn serve(
         tracing::info!(count = resumed.len(), "resumed unfinished executions");
     }
 
-    let listener = TcpListener::bind(options.grpc_addr)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: options.grpc_addr,
-            source,
-        })?;
-    let grpc_addr = listener.local_addr().map_err(|source| ServeError::Bind {
-        addr: options.grpc_addr,
-        source,
-    })?;
+    let (listener, grpc_addr) = bind(options.grpc_addr).await?;
+    let (http_listener, http_addr) = bind(options.http_addr).await?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
     for name in SERVICES.iter().chain(&[""]) {
@@ -139,13 +134,22 @@ pub async fn serve(
         }
         let _ = stop_tx.send(true);
     });
-    let mut stop = stop_rx.clone();
-    let stopped = async move {
+    let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stop.wait_for(|s| *s).await;
     };
 
-    ready(grpc_addr);
-    tracing::info!(%grpc_addr, data_dir = %options.data_dir.display(), "serving");
+    let gateway = rest::Gateway {
+        workflows: WorkflowApi::new(engine.clone()),
+        executions: ExecutionApi::new(engine.clone()),
+        admin: AdminApi::new(engine.clone()),
+        limits: crate::spec::Limits::from(config),
+    };
+    let http = axum::serve(http_listener, rest::router(gateway))
+        .with_graceful_shutdown(stopped(stop_rx.clone()));
+    let http = tokio::spawn(async move { http.await });
+
+    ready(grpc_addr, http_addr);
+    tracing::info!(%grpc_addr, %http_addr, data_dir = %options.data_dir.display(), "serving");
     tonic::transport::Server::builder()
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -155,13 +159,25 @@ pub async fn serve(
             engine.clone(),
         )))
         .add_service(AdminServiceServer::new(AdminApi::new(engine.clone())))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(stop_rx))
         .await?;
+    match http.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "HTTP server failed"),
+        Err(e) => tracing::error!(error = %e, "HTTP server stopped unexpectedly"),
+    }
 
     drain(&engine, options.grace).await;
     engine.store().flush().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ServeError> {
+    let fail = |source| ServeError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(fail)?;
+    let bound = listener.local_addr().map_err(fail)?;
+    Ok((listener, bound))
 }
 
 /// Lets running executions finish for `grace`, then cancels the rest with

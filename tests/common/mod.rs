@@ -3,6 +3,8 @@
 //! YAML workflows through a real engine.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};

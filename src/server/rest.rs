@@ -1,0 +1,482 @@
+//! The REST/JSON gateway: the brief's paths over the same service
+//! implementations as gRPC. JSON uses the proto field names; states are
+//! lower case (`"completed"`); errors are `{code, message, details}` with
+//! the HTTP status of the one code table in `http_status`.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+
+use super::error::ApiError;
+use super::{AdminApi, ExecutionApi, WorkflowApi};
+use crate::engine::summary::summary;
+use crate::proto::{self, ExecutionState, ListExecutionsRequest, RunRequest, Workflow};
+use crate::spec::{self, Format, Limits};
+
+/// The services the gateway translates to.
+#[derive(Clone)]
+pub struct Gateway {
+    /// Workflow definitions.
+    pub workflows: WorkflowApi,
+    /// Executions.
+    pub executions: ExecutionApi,
+    /// Store maintenance.
+    pub admin: AdminApi,
+    /// Bounds on definitions (and so on request bodies).
+    pub limits: Limits,
+}
+
+/// The routes.
+pub fn router(gateway: Gateway) -> Router {
+    let body_limit = gateway.limits.max_bytes + 1024;
+    Router::new()
+        .route(
+            "/healthz",
+            get(|| async { axum::Json(json!({"status": "ok"})) }),
+        )
+        .route("/v1/workflows", post(create_workflow).get(list_workflows))
+        .route("/v1/workflows/validate", post(validate_workflow))
+        .route(
+            "/v1/workflows/{name}",
+            get(get_workflow)
+                .put(update_workflow)
+                .delete(delete_workflow),
+        )
+        .route("/v1/workflows/{name}/versions", get(list_versions))
+        .route("/v1/workflows/{name}/archive", post(archive_workflow))
+        .route("/v1/workflows/{name}/restore", post(restore_workflow))
+        .route("/v1/run", post(run))
+        .route("/v1/cancel/{id}", post(cancel))
+        .route("/v1/executions", get(list_executions))
+        .route("/v1/executions/active", get(list_active))
+        .route("/v1/executions/{id}", get(get_execution))
+        .route("/v1/stats/db", get(stats))
+        .route("/v1/admin/compact", post(compact))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(gateway)
+}
+
+/// An HTTP error: a status and the `{code, message, details}` body.
+pub struct HttpError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Vec<String>,
+}
+
+impl HttpError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message)
+    }
+}
+
+/// The one table from API errors to HTTP statuses.
+fn http_status(e: &ApiError) -> (StatusCode, &'static str) {
+    match e {
+        ApiError::InvalidArgument { .. } => (StatusCode::BAD_REQUEST, "INVALID_ARGUMENT"),
+        ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+        ApiError::AlreadyExists(_) => (StatusCode::CONFLICT, "ALREADY_EXISTS"),
+        ApiError::FailedPrecondition(_) => (StatusCode::PRECONDITION_FAILED, "FAILED_PRECONDITION"),
+        ApiError::ResourceExhausted(_) => (StatusCode::TOO_MANY_REQUESTS, "RESOURCE_EXHAUSTED"),
+        ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
+    }
+}
+
+impl From<ApiError> for HttpError {
+    fn from(e: ApiError) -> Self {
+        let (status, code) = http_status(&e);
+        let details = match &e {
+            ApiError::InvalidArgument { details, .. } => details.clone(),
+            _ => Vec::new(),
+        };
+        Self {
+            status,
+            code,
+            message: e.to_string(),
+            details,
+        }
+    }
+}
+
+impl From<BytesRejection> for HttpError {
+    fn from(r: BytesRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RESOURCE_EXHAUSTED",
+                "request body is too large",
+            )
+        } else {
+            Self::bad_request(format!("cannot read the request body: {r}"))
+        }
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let body = json!({"code": self.code, "message": self.message, "details": self.details});
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+type Reply = Result<Response, HttpError>;
+
+fn ok(v: Value) -> Reply {
+    Ok(axum::Json(v).into_response())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Parses a JSON body into `T`, naming the field serde names.
+fn body<T: DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) -> Result<T, HttpError> {
+    let bytes = bytes?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| HttpError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+/// A definition from a request body: JSON, or YAML with a YAML content type.
+fn definition(
+    g: &Gateway,
+    headers: &HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<proto::WorkflowSpec, HttpError> {
+    let bytes = bytes?;
+    let yaml = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("yaml"));
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| HttpError::bad_request("the body is not UTF-8"))?;
+    let format = if yaml { Format::Yaml } else { Format::Json };
+    let (spec, problems) = spec::parse(text, format, &g.limits).map_err(ApiError::from)?;
+    if !problems.is_empty() {
+        return Err(ApiError::from(spec::SpecError { problems }).into());
+    }
+    Ok(spec)
+}
+
+fn workflow_json(w: &Workflow) -> Value {
+    let mut v = to_json(w);
+    proto::whole_numbers_as_integers(&mut v);
+    v
+}
+
+async fn create_workflow(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> Reply {
+    let spec = definition(&g, &headers, b)?;
+    let w = g.workflows.create(Some(spec)).await?;
+    Ok((StatusCode::CREATED, axum::Json(workflow_json(&w))).into_response())
+}
+
+async fn update_workflow(
+    State(g): State<Gateway>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> Reply {
+    let spec = definition(&g, &headers, b)?;
+    if spec.name != name {
+        return Err(HttpError::bad_request(format!(
+            "name: the body names '{}' but the path names '{name}'",
+            spec.name
+        )));
+    }
+    ok(workflow_json(&g.workflows.update(Some(spec)).await?))
+}
+
+async fn validate_workflow(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> Reply {
+    let problems = match definition(&g, &headers, b) {
+        Ok(spec) => g.workflows.validate(Some(spec)),
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            return ok(json!({"valid": false, "problems": e.details, "message": e.message}));
+        }
+        Err(e) => return Err(e),
+    };
+    ok(to_json(&problems))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListWorkflowsQuery {
+    #[serde(default, alias = "includeArchived")]
+    include_archived: bool,
+}
+
+async fn list_workflows(
+    State(g): State<Gateway>,
+    q: Result<Query<ListWorkflowsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Reply {
+    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
+    let list: Vec<Value> = g
+        .workflows
+        .list(q.include_archived)
+        .await?
+        .iter()
+        .map(workflow_json)
+        .collect();
+    ok(json!({ "workflows": list }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionQuery {
+    #[serde(default)]
+    version: u32,
+}
+
+async fn get_workflow(
+    State(g): State<Gateway>,
+    Path(name): Path<String>,
+    q: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
+) -> Reply {
+    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
+    ok(workflow_json(&g.workflows.get(&name, q.version).await?))
+}
+
+async fn list_versions(State(g): State<Gateway>, Path(name): Path<String>) -> Reply {
+    let list: Vec<Value> = g
+        .workflows
+        .versions(&name)
+        .await?
+        .iter()
+        .map(workflow_json)
+        .collect();
+    ok(json!({ "workflows": list }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeleteQuery {
+    #[serde(default)]
+    purge: bool,
+}
+
+/// DELETE archives (soft delete); `?purge=true` removes every version.
+async fn delete_workflow(
+    State(g): State<Gateway>,
+    Path(name): Path<String>,
+    q: Result<Query<DeleteQuery>, axum::extract::rejection::QueryRejection>,
+) -> Reply {
+    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
+    if q.purge {
+        let n = g.workflows.purge(&name).await?;
+        return ok(json!({"name": name, "versions_removed": n}));
+    }
+    ok(workflow_json(&g.workflows.set_archived(&name, true).await?))
+}
+
+async fn archive_workflow(State(g): State<Gateway>, Path(name): Path<String>) -> Reply {
+    ok(workflow_json(&g.workflows.set_archived(&name, true).await?))
+}
+
+async fn restore_workflow(State(g): State<Gateway>, Path(name): Path<String>) -> Reply {
+    ok(workflow_json(
+        &g.workflows.set_archived(&name, false).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunBody {
+    workflow: String,
+    #[serde(default)]
+    version: u32,
+    #[serde(default)]
+    parameters: Map<String, Value>,
+    #[serde(default = "yes")]
+    wait: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn run(State(g): State<Gateway>, b: Result<Bytes, BytesRejection>) -> Reply {
+    let r: RunBody = body(b)?;
+    let request = RunRequest {
+        workflow: r.workflow,
+        version: r.version,
+        parameters: Some(proto::json_map_to_struct(&r.parameters)),
+        wait: r.wait,
+    };
+    let e = g.executions.run(request).await?;
+    if r.wait {
+        return ok(summary(&e));
+    }
+    let accepted = json!({"status": "running", "workflow_id": e.id, "workflow": e.workflow, "version": e.version});
+    Ok((StatusCode::ACCEPTED, axum::Json(accepted)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CancelBody {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn cancel(
+    State(g): State<Gateway>,
+    Path(id): Path<String>,
+    b: Result<Bytes, BytesRejection>,
+) -> Reply {
+    let bytes = b?;
+    let c: CancelBody = if bytes.is_empty() {
+        CancelBody::default()
+    } else {
+        body(Ok(bytes))?
+    };
+    g.executions.cancel(&id, &c.reason, "rest")?;
+    ok(json!({"workflow_id": id, "status": "cancelling", "reason": c.reason}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListExecutionsQuery {
+    from: Option<String>,
+    to: Option<String>,
+    workflow: Option<String>,
+    status: Option<String>,
+    #[serde(alias = "pageSize")]
+    page_size: Option<u32>,
+    #[serde(alias = "pageToken")]
+    page_token: Option<String>,
+}
+
+fn time_param(name: &str, v: Option<String>) -> Result<Option<pbjson_types::Timestamp>, HttpError> {
+    let Some(v) = v else { return Ok(None) };
+    let t = humantime::parse_rfc3339_weak(&v).map_err(|_| {
+        HttpError::bad_request(format!("{name}: expected an RFC 3339 time, got {v:?}"))
+    })?;
+    Ok(Some(proto::timestamp_from(t)))
+}
+
+fn state_param(v: Option<String>) -> Result<i32, HttpError> {
+    let Some(v) = v else { return Ok(0) };
+    let all = [
+        ExecutionState::Pending,
+        ExecutionState::Running,
+        ExecutionState::Completed,
+        ExecutionState::Failed,
+        ExecutionState::Cancelled,
+        ExecutionState::TimedOut,
+    ];
+    all.iter()
+        .find(|s| s.label() == v.to_ascii_lowercase())
+        .map(|s| *s as i32)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|s| s.label()).collect();
+            HttpError::bad_request(format!(
+                "status: unknown state {v:?}; expected one of {}",
+                names.join(", ")
+            ))
+        })
+}
+
+async fn list_executions(
+    State(g): State<Gateway>,
+    q: Result<Query<ListExecutionsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Reply {
+    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
+    let request = ListExecutionsRequest {
+        from: time_param("from", q.from)?,
+        to: time_param("to", q.to)?,
+        workflow: q.workflow.unwrap_or_default(),
+        status: state_param(q.status)?,
+        page_size: q.page_size.unwrap_or(0),
+        page_token: q.page_token.unwrap_or_default(),
+    };
+    let page = g.executions.list(&request).await?;
+    let list: Vec<Value> = page.executions.iter().map(execution_json).collect();
+    ok(json!({"executions": list, "next_page_token": page.next_page_token}))
+}
+
+/// An execution as REST shows it: the run summary plus its times and input.
+fn execution_json(e: &proto::Execution) -> Value {
+    let mut v = summary(e);
+    if let Value::Object(m) = &mut v {
+        m.insert("started_at".into(), to_json(&e.started_at));
+        m.insert("finished_at".into(), to_json(&e.finished_at));
+        m.insert("cancelled_by".into(), json!(e.cancelled_by));
+        m.insert(
+            "input".into(),
+            Value::Object(
+                e.input
+                    .as_ref()
+                    .map(proto::struct_to_json_map)
+                    .unwrap_or_default(),
+            ),
+        );
+    }
+    v
+}
+
+async fn get_execution(State(g): State<Gateway>, Path(id): Path<String>) -> Reply {
+    ok(execution_json(&g.executions.get(&id).await?))
+}
+
+async fn list_active(State(g): State<Gateway>) -> Reply {
+    let active: Vec<Value> = g
+        .executions
+        .engine()
+        .active()
+        .iter()
+        .map(|a| {
+            json!({
+                "workflow_id": a.execution_id,
+                "workflow": a.workflow,
+                "version": a.version,
+                "started_at": to_json(&a.started_at),
+                "running_tasks": a.running_tasks,
+            })
+        })
+        .collect();
+    ok(json!({ "executions": active }))
+}
+
+async fn stats(State(g): State<Gateway>) -> Reply {
+    let s = g.admin.stats().await?;
+    let props: BTreeMap<String, Value> = s
+        .properties
+        .into_iter()
+        .map(|(k, v)| {
+            // Numbers stay numbers, so `jq '.["rocksdb.estimate-num-keys"]'` gives one.
+            let n = v
+                .parse::<u64>()
+                .map(Value::from)
+                .unwrap_or(Value::String(v));
+            (k, n)
+        })
+        .collect();
+    ok(to_json(&props))
+}
+
+async fn compact(State(g): State<Gateway>) -> Reply {
+    ok(to_json(&g.admin.compact().await?))
+}

@@ -1,0 +1,74 @@
+//! The real `orchestrator serve` process on free ports with a temporary
+//! data directory; killed when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// A running server.
+pub struct Server {
+    pub child: Child,
+    /// gRPC address (host:port).
+    pub grpc: String,
+    /// HTTP address (host:port).
+    pub http: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts a server on `data` with extra arguments.
+    pub fn start_at(data: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+            .args([
+                "serve",
+                "--grpc-addr",
+                "127.0.0.1:0",
+                "--http-addr",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
+            .arg(data)
+            .args(extra)
+            .env_remove("ROCKSDB_PATH")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = |key: &str| {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(key))
+                .unwrap_or_else(|| panic!("no {key} in the first line {line:?}"))
+                .to_owned()
+        };
+        let (grpc, http) = (addr("grpc="), addr("http="));
+        Server {
+            child,
+            grpc,
+            http,
+            _dir: None,
+        }
+    }
+
+    /// Starts a server on a fresh temporary directory.
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Server::start_at(&dir.path().join("data"), &[]);
+        s._dir = Some(dir);
+        s
+    }
+
+    /// `http://HOST:PORT/path` of the REST gateway.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.http)
+    }
+}

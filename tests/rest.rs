@@ -1,0 +1,400 @@
+//! The REST gateway end to end with the brief's own paths and bodies,
+//! against the real server process.
+
+mod common;
+
+use std::time::Duration;
+
+use common::server::Server;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// The brief's create body, with its services replaced by local echo tasks.
+fn threat_response() -> Value {
+    json!({
+        "name": "threat_response",
+        "description": "Automated threat response",
+        "tasks": [
+            {"id": "enrich", "type": "echo", "body": {"ip": "{{input.indicator}}", "features": [0.9, 0.8]}},
+            {"id": "score", "type": "echo", "body": {"risk": 0.93}, "depends_on": ["enrich"]},
+            {"id": "block", "type": "echo", "body": {"status": "blocked"}, "depends_on": ["score"],
+             "condition": "score.risk > 0.8", "allow_failure": true},
+            {"id": "audit", "type": "echo", "body": {"result": "{{block.status}}", "workflow": "{{workflow.id}}"},
+             "depends_on": ["block"]}
+        ]
+    })
+}
+
+async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_briefs_requests_get_the_briefs_responses() {
+    let s = Server::start();
+    let c = client();
+    let (status, w) = json_of(
+        c.post(s.url("/v1/workflows"))
+            .json(&threat_response())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{w}");
+    assert_eq!(w["version"], 1);
+    assert_eq!(w["spec"]["name"], "threat_response");
+
+    let (status, run) = json_of(
+        c.post(s.url("/v1/run"))
+            .json(&json!({"workflow": "threat_response", "parameters": {"indicator": "192.168.1.100"}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    assert_eq!(run["status"], "completed");
+    let id = run["workflow_id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("threat_response-"));
+    assert!(run["duration_ms"].is_u64());
+    let t = &run["task_results"];
+    assert_eq!(t["enrich"]["output"]["ip"], "192.168.1.100");
+    assert_eq!(t["block"]["status"], "succeeded");
+    assert_eq!(
+        t["audit"]["output"],
+        json!({"result": "blocked", "workflow": id})
+    );
+
+    let (status, got) = json_of(
+        c.get(s.url(&format!("/v1/executions/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["status"], "completed");
+    assert_eq!(got["input"], json!({"indicator": "192.168.1.100"}));
+
+    let (status, stats) = json_of(c.get(s.url("/v1/stats/db")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(stats["rocksdb.estimate-num-keys"].is_u64(), "{stats}");
+    let (status, compact) = json_of(c.post(s.url("/v1/admin/compact")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        compact["duration_ms"].is_u64() || compact["duration_ms"].is_string(),
+        "{compact}"
+    );
+    let (status, health) = json_of(c.get(s.url("/healthz")).send().await.unwrap()).await;
+    assert_eq!((status, health), (StatusCode::OK, json!({"status": "ok"})));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn yaml_definitions_no_wait_runs_active_list_and_cancel_with_a_reason() {
+    let s = Server::start();
+    let c = client();
+    let yaml = "name: long\ntasks:\n  - {id: wait, type: sleep, duration: 1h}\n";
+    let r = c
+        .post(s.url("/v1/workflows"))
+        .header("Content-Type", "application/yaml")
+        .body(yaml)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (status, accepted) = json_of(
+        c.post(s.url("/v1/run"))
+            .json(&json!({"workflow": "long", "wait": false}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(accepted["status"], "running");
+    let id = accepted["workflow_id"].as_str().unwrap().to_owned();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, active) =
+            json_of(c.get(s.url("/v1/executions/active")).send().await.unwrap()).await;
+        let listed = active["executions"].as_array().unwrap();
+        if listed
+            .iter()
+            .any(|a| a["workflow_id"] == id.as_str() && a["running_tasks"] == json!(["wait"]))
+        {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{active}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, _) = json_of(
+        c.post(s.url(&format!("/v1/cancel/{id}")))
+            .json(&json!({"reason": "False positive detected"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, e) = json_of(
+            c.get(s.url(&format!("/v1/executions/{id}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if e["status"] == "cancelled" {
+            assert_eq!(e["error"], "False positive detected");
+            assert_eq!(e["cancelled_by"], "rest");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{e}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, listed) = json_of(
+        c.get(s.url("/v1/executions?status=cancelled&workflow=long&page_size=10"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["executions"][0]["workflow_id"], id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workflow_versions_archive_restore_and_purge_over_rest() {
+    let s = Server::start();
+    let c = client();
+    let v = |n: i64| json!({"name": "w", "tasks": [{"id": "a", "type": "echo", "body": n}]});
+    c.post(s.url("/v1/workflows"))
+        .json(&v(1))
+        .send()
+        .await
+        .unwrap();
+    let (status, w2) = json_of(
+        c.put(s.url("/v1/workflows/w"))
+            .json(&v(2))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, w2["version"].clone()), (StatusCode::OK, json!(2)));
+    let (_, w1) = json_of(
+        c.get(s.url("/v1/workflows/w?version=1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(w1["spec"]["tasks"][0]["echo"]["body"], 1);
+    let (_, versions) = json_of(
+        c.get(s.url("/v1/workflows/w/versions"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(versions["workflows"].as_array().unwrap().len(), 2);
+    let (status, archived) =
+        json_of(c.delete(s.url("/v1/workflows/w")).send().await.unwrap()).await;
+    assert_eq!(
+        (status, archived["archived"].clone()),
+        (StatusCode::OK, json!(true))
+    );
+    let (_, listed) = json_of(c.get(s.url("/v1/workflows")).send().await.unwrap()).await;
+    assert_eq!(listed["workflows"], json!([]));
+    let (status, e) = json_of(
+        c.post(s.url("/v1/run"))
+            .json(&json!({"workflow": "w"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, e["code"].clone()),
+        (
+            StatusCode::PRECONDITION_FAILED,
+            json!("FAILED_PRECONDITION")
+        )
+    );
+    c.post(s.url("/v1/workflows/w/restore"))
+        .send()
+        .await
+        .unwrap();
+    let (status, purged) = json_of(
+        c.delete(s.url("/v1/workflows/w?purge=true"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, purged["versions_removed"].clone()),
+        (StatusCode::OK, json!(2))
+    );
+    let (status, _) = json_of(c.get(s.url("/v1/workflows/w")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_requests_get_clear_errors_and_change_nothing() {
+    let s = Server::start();
+    let c = client();
+    let err = |r: (StatusCode, Value)| {
+        (
+            r.0,
+            r.1["code"].as_str().unwrap_or("").to_owned(),
+            r.1["message"].as_str().unwrap_or("").to_owned(),
+            r.1["details"].clone(),
+        )
+    };
+
+    let (st, code, msg, _) = err(json_of(
+        c.post(s.url("/v1/workflows"))
+            .header("Content-Type", "application/json")
+            .body("{\"name\": ")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await);
+    assert_eq!(
+        (st, code.as_str()),
+        (StatusCode::BAD_REQUEST, "INVALID_ARGUMENT")
+    );
+    assert!(msg.contains("invalid JSON"), "{msg}");
+
+    let bad = json!({"name": "bad", "tasks": [{"id": "a", "type": "echo", "depends_on": ["zz"]}, {"id": "b", "type": "teleport"}]});
+    let (st, _, msg, details) = err(json_of(
+        c.post(s.url("/v1/workflows"))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await);
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(msg, "invalid workflow: 2 problems");
+    assert_eq!(
+        details,
+        json!([
+            "task 'a': depends_on: unknown task 'zz'",
+            "task 'b': type: unknown task type 'teleport'; known types: echo, http, shell, sleep"
+        ])
+    );
+    let (st, ..) = err(json_of(c.get(s.url("/v1/workflows/bad")).send().await.unwrap()).await);
+    assert_eq!(
+        st,
+        StatusCode::NOT_FOUND,
+        "an invalid definition is not stored"
+    );
+
+    let (st, _, msg, _) = err(json_of(
+        c.post(s.url("/v1/run"))
+            .json(&json!({"workflow": 5}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await);
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(msg.contains("invalid type"), "{msg}");
+    let (st, _, msg, _) = err(json_of(
+        c.post(s.url("/v1/run"))
+            .json(&json!({"workflow": "x", "params": {}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await);
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(msg.contains("unknown field `params`"), "{msg}");
+    let (st, code, msg, _) = err(json_of(
+        c.post(s.url("/v1/run"))
+            .json(&json!({"workflow": "nope"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await);
+    assert_eq!((st, code.as_str()), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    assert_eq!(msg, "workflow 'nope' not found");
+
+    let big = format!(
+        "{{\"name\": \"big\", \"description\": \"{}\", \"tasks\": []}}",
+        "x".repeat(5 << 20)
+    );
+    let (st, code, ..) = err(json_of(
+        c.post(s.url("/v1/workflows"))
+            .header("Content-Type", "application/json")
+            .body(big)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await);
+    assert_eq!(
+        (st, code.as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "RESOURCE_EXHAUSTED")
+    );
+
+    let ok = json!({"name": "dup", "tasks": [{"id": "a", "type": "echo"}]});
+    c.post(s.url("/v1/workflows"))
+        .json(&ok)
+        .send()
+        .await
+        .unwrap();
+    let (st, code, ..) = err(json_of(
+        c.post(s.url("/v1/workflows"))
+            .json(&ok)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await);
+    assert_eq!(
+        (st, code.as_str()),
+        (StatusCode::CONFLICT, "ALREADY_EXISTS")
+    );
+    let (st, ..) = err(json_of(
+        c.get(s.url("/v1/executions?status=sleeping"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await);
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, ..) = err(json_of(
+        c.get(s.url("/v1/executions?from=yesterday"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await);
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, code, ..) = err(json_of(
+        c.post(s.url("/v1/cancel/nope"))
+            .json(&json!({"reason": "x"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await);
+    assert_eq!((st, code.as_str()), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+}
