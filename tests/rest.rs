@@ -398,3 +398,95 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
     .await);
     assert_eq!((st, code.as_str()), (StatusCode::NOT_FOUND, "NOT_FOUND"));
 }
+
+/// Reads a whole SSE response (it ends after the execution's end).
+async fn sse(
+    c: &reqwest::Client,
+    url: String,
+    last_event_id: Option<u64>,
+) -> Vec<(u64, String, Value)> {
+    let mut req = c.get(url);
+    if let Some(id) = last_event_id {
+        req = req.header("Last-Event-ID", id.to_string());
+    }
+    let r = req.send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let text = r.text().await.unwrap();
+    text.split("\n\n")
+        .filter(|block| block.contains("data:"))
+        .map(|block| {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map(|v| v.trim().to_owned())
+                    .unwrap_or_default()
+            };
+            (
+                field("id:").parse().unwrap(),
+                field("event:"),
+                serde_json::from_str(&field("data:")).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sse_streams_every_event_once_and_resumes_from_last_event_id() {
+    let s = Server::start();
+    let c = client();
+    let wf = json!({"name": "s", "tasks": [
+        {"id": "a", "type": "sleep", "duration": "100ms"},
+        {"id": "b", "type": "echo", "body": {"n": 1}, "depends_on": ["a"]}]});
+    c.post(s.url("/v1/workflows"))
+        .json(&wf)
+        .send()
+        .await
+        .unwrap();
+    let (_, accepted) = json_of(
+        c.post(s.url("/v1/run"))
+            .json(&json!({"workflow": "s", "wait": false}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let id = accepted["workflow_id"].as_str().unwrap().to_owned();
+    let url = s.url(&format!("/v1/executions/{id}/events"));
+
+    let live = sse(&c, url.clone(), None).await;
+    let seqs: Vec<u64> = live.iter().map(|e| e.0).collect();
+    assert_eq!(
+        seqs,
+        (1..=live.len() as u64).collect::<Vec<_>>(),
+        "every event once, in order"
+    );
+    assert_eq!(live.first().unwrap().1, "execution_started");
+    assert_eq!(live.last().unwrap().1, "execution_ended");
+    let ended = live
+        .iter()
+        .find(|e| e.1 == "task_ended" && e.2["task_ended"]["result"]["task_id"] == "b")
+        .unwrap();
+    assert_eq!(ended.2["task_ended"]["result"]["output"], json!({"n": 1}));
+
+    let resumed = sse(&c, url.clone(), Some(3)).await;
+    assert_eq!(
+        resumed.iter().map(|e| e.0).collect::<Vec<_>>(),
+        seqs[3..].to_vec(),
+        "Last-Event-ID: 3 resumes at 4"
+    );
+    let (st, _) = json_of(
+        c.get(s.url("/v1/executions/nope/events"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}

@@ -59,6 +59,7 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/v1/executions", get(list_executions))
         .route("/v1/executions/active", get(list_active))
         .route("/v1/executions/{id}", get(get_execution))
+        .route("/v1/executions/{id}/events", get(events))
         .route("/v1/stats/db", get(stats))
         .route("/v1/admin/compact", post(compact))
         .layer(DefaultBodyLimit::max(body_limit))
@@ -439,6 +440,74 @@ fn execution_json(e: &proto::Execution) -> Value {
 
 async fn get_execution(State(g): State<Gateway>, Path(id): Path<String>) -> Reply {
     ok(execution_json(&g.executions.get(&id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsQuery {
+    #[serde(default, alias = "fromSeq")]
+    from_seq: u64,
+}
+
+/// Server-Sent Events: `id:` is the event's sequence number, `event:` its
+/// kind, `data:` the event as JSON. A reconnecting client's `Last-Event-ID`
+/// resumes after that event; the stream ends after the execution's end.
+async fn events(
+    State(g): State<Gateway>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    q: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Reply {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures::StreamExt;
+
+    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
+    let after_last = match headers.get("last-event-id") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    HttpError::bad_request("Last-Event-ID: expected a sequence number")
+                })?
+                + 1,
+        ),
+    };
+    g.executions.get(&id).await?;
+    let from_seq = after_last.unwrap_or(q.from_seq);
+    let stream =
+        super::watch::watch(g.executions.engine().clone(), id, from_seq, None).map(|item| {
+            Ok::<_, std::convert::Infallible>(match item {
+                Ok(ev) => {
+                    let kind = ev.kind.as_ref().map_or("unknown", event_name);
+                    let mut data = to_json(&ev);
+                    proto::whole_numbers_as_integers(&mut data);
+                    Event::default()
+                        .id(ev.seq.to_string())
+                        .event(kind)
+                        .data(data.to_string())
+                }
+                Err(status) => Event::default()
+                    .event("error")
+                    .data(status.message().to_owned()),
+            })
+        });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+fn event_name(kind: &proto::execution_event::Kind) -> &'static str {
+    use proto::execution_event::Kind;
+    match kind {
+        Kind::ExecutionStarted(_) => "execution_started",
+        Kind::ExecutionResumed(_) => "execution_resumed",
+        Kind::TaskStarted(_) => "task_started",
+        Kind::TaskAttemptFailed(_) => "task_attempt_failed",
+        Kind::TaskEnded(_) => "task_ended",
+        Kind::ExecutionEnded(_) => "execution_ended",
+    }
 }
 
 async fn list_active(State(g): State<Gateway>) -> Reply {
