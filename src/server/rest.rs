@@ -488,9 +488,7 @@ async fn events(
                         .event(kind)
                         .data(data.to_string())
                 }
-                Err(status) => Event::default()
-                    .event("error")
-                    .data(status.message().to_owned()),
+                Err(status) => Event::default().event("error").data(status.message()),
             })
         });
     Ok(Sse::new(stream)
