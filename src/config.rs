@@ -39,6 +39,10 @@ pub struct Config {
     pub max_spec_bytes: usize,
     /// Most tasks in one workflow (`MAX_TASKS`).
     pub max_tasks: usize,
+    /// Most executions in flight on a server; further runs are refused with
+    /// RESOURCE_EXHAUSTED / 429 rather than queued without bound
+    /// (`MAX_ACTIVE_EXECUTIONS`).
+    pub max_active_executions: usize,
 }
 
 impl Default for Config {
@@ -53,6 +57,7 @@ impl Default for Config {
             max_output_bytes: 1 << 20,
             max_spec_bytes: 4 << 20,
             max_tasks: 100_000,
+            max_active_executions: 10_000,
         }
     }
 }
@@ -75,6 +80,11 @@ impl Config {
         number(&lookup, "MAX_OUTPUT_BYTES", &mut c.max_output_bytes)?;
         number(&lookup, "MAX_SPEC_BYTES", &mut c.max_spec_bytes)?;
         number(&lookup, "MAX_TASKS", &mut c.max_tasks)?;
+        number(
+            &lookup,
+            "MAX_ACTIVE_EXECUTIONS",
+            &mut c.max_active_executions,
+        )?;
         if let Some(v) = lookup("RESULT_CACHE_TTL") {
             c.result_cache_ttl =
                 crate::spec::parse_duration(&v).map_err(|message| ConfigError::Invalid {

@@ -490,3 +490,66 @@ async fn sse_streams_every_event_once_and_resumes_from_last_event_id() {
     .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_beyond_the_in_flight_limit_get_429_not_a_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_with_env(
+        &dir.path().join("data"),
+        &[],
+        &[("MAX_ACTIVE_EXECUTIONS", "1")],
+    );
+    let c = client();
+    let wf = json!({"name": "long", "tasks": [{"id": "wait", "type": "sleep", "duration": "1h"}]});
+    c.post(s.url("/v1/workflows"))
+        .json(&wf)
+        .send()
+        .await
+        .unwrap();
+    let (st, first) = json_of(
+        c.post(s.url("/v1/run"))
+            .json(&json!({"workflow": "long", "wait": false}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+    let (st, e) = json_of(
+        c.post(s.url("/v1/run"))
+            .json(&json!({"workflow": "long", "wait": false}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(e["code"], "RESOURCE_EXHAUSTED");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("MAX_ACTIVE_EXECUTIONS")
+    );
+    // Once the first ends, runs are accepted again.
+    let id = first["workflow_id"].as_str().unwrap();
+    c.post(s.url(&format!("/v1/cancel/{id}")))
+        .json(&json!({"reason": "make room"}))
+        .send()
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = c
+            .post(s.url("/v1/run"))
+            .json(&json!({"workflow": "long", "wait": false}))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::ACCEPTED {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

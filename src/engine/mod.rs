@@ -325,6 +325,11 @@ impl Engine {
         v
     }
 
+    /// How many executions run in this engine now.
+    pub fn active_count(&self) -> usize {
+        self.lock_active().len()
+    }
+
     /// Cancels a running execution; false when none with that id runs here.
     pub fn cancel(&self, id: &str, reason: &str, by: &str) -> bool {
         let live = self.lock_active().get(id).cloned();

@@ -25,15 +25,16 @@ const MAX_PAGE: usize = 1000;
 #[derive(Clone)]
 pub struct ExecutionApi {
     engine: Engine,
+    max_active: usize,
 }
 
 /// A stream of events for gRPC.
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<ExecutionEvent, Status>> + Send>>;
 
 impl ExecutionApi {
-    /// The API over an engine.
-    pub fn new(engine: Engine) -> Self {
-        Self { engine }
+    /// The API over an engine; at most `max_active` executions in flight.
+    pub fn new(engine: Engine, max_active: usize) -> Self {
+        Self { engine, max_active }
     }
 
     /// The engine behind the API.
@@ -58,6 +59,12 @@ impl ExecutionApi {
     ) -> Result<(String, crate::engine::ExecutionHandle), ApiError> {
         if r.workflow.is_empty() {
             return Err(ApiError::invalid("workflow: required"));
+        }
+        let active = self.engine.active_count();
+        if active >= self.max_active {
+            return Err(ApiError::ResourceExhausted(format!(
+                "{active} executions are in flight (MAX_ACTIVE_EXECUTIONS); try again later"
+            )));
         }
         let store = self.engine.store();
         let wf = store

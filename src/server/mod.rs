@@ -138,10 +138,14 @@ pub async fn serve(
         let _ = stop.wait_for(|s| *s).await;
     };
 
+    // One implementation per service, shared by both transports.
+    let workflows = WorkflowApi::new(engine.clone());
+    let executions = ExecutionApi::new(engine.clone(), config.max_active_executions);
+    let admin = AdminApi::new(engine.clone());
     let gateway = rest::Gateway {
-        workflows: WorkflowApi::new(engine.clone()),
-        executions: ExecutionApi::new(engine.clone()),
-        admin: AdminApi::new(engine.clone()),
+        workflows: workflows.clone(),
+        executions: executions.clone(),
+        admin: admin.clone(),
         limits: crate::spec::Limits::from(config),
     };
     let http = axum::serve(http_listener, rest::router(gateway))
@@ -154,11 +158,9 @@ pub async fn serve(
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(WorkflowServiceServer::new(WorkflowApi::new(engine.clone())))
-        .add_service(ExecutionServiceServer::new(ExecutionApi::new(
-            engine.clone(),
-        )))
-        .add_service(AdminServiceServer::new(AdminApi::new(engine.clone())))
+        .add_service(WorkflowServiceServer::new(workflows))
+        .add_service(ExecutionServiceServer::new(executions))
+        .add_service(AdminServiceServer::new(admin))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(stop_rx))
         .await?;
     match http.await {

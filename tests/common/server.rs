@@ -25,6 +25,11 @@ impl Drop for Server {
 impl Server {
     /// Starts a server on `data` with extra arguments.
     pub fn start_at(data: &Path, extra: &[&str]) -> Server {
+        Self::start_with_env(data, extra, &[])
+    }
+
+    /// Starts a server on `data` with extra arguments and environment.
+    pub fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
             .args([
                 "serve",
@@ -37,6 +42,7 @@ impl Server {
             .arg(data)
             .args(extra)
             .env_remove("ROCKSDB_PATH")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
