@@ -553,3 +553,51 @@ async fn runs_beyond_the_in_flight_limit_get_429_not_a_queue() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_over_rest_reruns_the_failed_part() {
+    let peer = common::CountingServer::start().await;
+    let s = Server::start();
+    let c = client();
+    let wf = json!({"name": "r", "tasks": [
+        {"id": "ok", "type": "http", "url": peer.url("/fine")},
+        {"id": "down", "type": "http", "url": peer.url("/status/503"), "depends_on": ["ok"]}]});
+    c.post(s.url("/v1/workflows"))
+        .json(&wf)
+        .send()
+        .await
+        .unwrap();
+    let (_, run) = json_of(
+        c.post(s.url("/v1/run"))
+            .json(&json!({"workflow": "r"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(run["status"], "failed");
+    let id = run["workflow_id"].as_str().unwrap();
+    let (st, again) = json_of(
+        c.post(s.url(&format!("/v1/executions/{id}/retry")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{again}");
+    assert_eq!(again["workflow_id"], id);
+    assert_eq!(again["status"], "failed");
+    assert_eq!(peer.count("fine"), 1, "the succeeded task kept its output");
+    assert_eq!(peer.count("status/503"), 2);
+    let (st, e) = json_of(
+        c.post(s.url("/v1/executions/nope/retry"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (st, e["code"].clone()),
+        (StatusCode::NOT_FOUND, json!("NOT_FOUND"))
+    );
+}

@@ -764,3 +764,48 @@ async fn the_triggering_event_is_visible_as_event() {
         .unwrap();
     assert_eq!(output(&e, "a"), json!("ids"));
 }
+
+#[tokio::test]
+async fn retry_reruns_failed_tasks_and_downstream_keeping_succeeded_outputs() {
+    let server = CountingServer::start().await;
+    let probe = Arc::new(Probe::default());
+    let engine = memory_engine(&probe);
+    // `flaky` fails once (non-retryable), then succeeds on the retry.
+    let yaml = format!(
+        r#"
+name: again
+tasks:
+  - {{id: enrich, type: http, url: "{}"}}
+  - {{id: flaky, type: probe, fail_times: 1, retryable: false, depends_on: [enrich]}}
+  - {{id: after, type: echo, depends_on: [flaky], body: "{{{{ enrich.n }}}}"}}
+  - {{id: side, type: probe, depends_on: [enrich]}}
+"#,
+        server.url("/enrich")
+    );
+    let first = run_yaml(&engine, &yaml, json!({})).await;
+    assert_eq!(status(&first), ExecutionState::Failed);
+    assert_eq!(state(&first, "after"), TaskState::Cancelled);
+    let again = engine.retry(&first.id).await.unwrap().wait().await.unwrap();
+    assert_eq!(again.id, first.id, "the execution keeps its id");
+    assert_eq!(status(&again), ExecutionState::Completed);
+    assert_eq!(state(&again, "flaky"), TaskState::Succeeded);
+    assert_eq!(
+        output(&again, "after"),
+        json!(1),
+        "downstream reads the kept output"
+    );
+    assert_eq!(
+        server.count("enrich"),
+        1,
+        "succeeded tasks are not run again"
+    );
+    assert_eq!(probe.calls("side"), 1);
+    assert_eq!(probe.calls("flaky"), 2);
+    let events = engine.store().events(&first.id, 0).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=events.len() as u64).collect::<Vec<_>>()
+    );
+    let err = engine.retry(&first.id).await.err().unwrap();
+    assert!(err.to_string().contains("nothing to retry"), "{err}");
+}

@@ -118,6 +118,8 @@ pub(crate) struct Run {
     running: FuturesUnordered<Attempts>,
     /// Per task, the attempt last started by a running `Attempt`.
     started: Arc<[AtomicU32]>,
+    /// Where the workflow timeout counts from: the start, or a retry.
+    window_start: Option<Timestamp>,
     failure: Option<String>,
 }
 
@@ -151,6 +153,7 @@ impl Run {
             }
         }
         Self {
+            window_start: header.started_at,
             plan,
             shared,
             live,
@@ -167,15 +170,17 @@ impl Run {
         }
     }
 
+    /// Counts the workflow timeout from now (a retry gets a full window).
+    pub fn restart_timeout_window(mut self) -> Self {
+        self.window_start = Some(proto::now());
+        self
+    }
+
     /// Runs to the end and returns the final execution, once durable.
     pub async fn drive(mut self) -> Result<Arc<Execution>, EngineError> {
         self.start_state();
         let deadline = self.plan.timeout.map(|t| {
-            let started = self
-                .header
-                .started_at
-                .as_ref()
-                .map_or(0, proto::timestamp_ms);
+            let started = self.window_start.as_ref().map_or(0, proto::timestamp_ms);
             let elapsed = (proto::timestamp_ms(&proto::now()) - started).max(0) as u64;
             tokio::time::Instant::now() + t.saturating_sub(Duration::from_millis(elapsed))
         });

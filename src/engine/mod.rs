@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::plugins::Registry;
 use crate::proto::{
     self, ActiveExecution, Execution, ExecutionEnded, ExecutionEvent, ExecutionResumed,
-    ExecutionStarted, ExecutionState, Workflow, execution_event::Kind,
+    ExecutionStarted, ExecutionState, TaskState, Workflow, execution_event::Kind,
 };
 use crate::spec::{self, Plan, SpecError};
 use crate::store::{Store, StoreError, Write};
@@ -52,6 +52,10 @@ pub enum EngineError {
         /// The problems.
         source: SpecError,
     },
+    /// The request does not fit the execution's state (e.g. retrying one
+    /// that is still running).
+    #[error("{0}")]
+    State(String),
     /// The execution's task panicked (a bug); the execution is unfinished
     /// in the store and resumes on the next start.
     #[error("execution {0} stopped unexpectedly: {1}")]
@@ -194,7 +198,7 @@ impl Engine {
             workflow: header.workflow.clone(),
             version: header.version,
         });
-        self.launch(plan, header, 0, started)
+        self.launch(plan, header, 0, started, false)
     }
 
     /// Resumes every execution the store holds as unfinished. Tasks that
@@ -212,7 +216,7 @@ impl Engine {
                 Ok(plan) => {
                     tracing::info!(execution = %exec.id, workflow = %exec.workflow, "resuming");
                     let resumed = Kind::ExecutionResumed(ExecutionResumed {});
-                    handles.push(self.launch(plan, exec, last_seq, resumed));
+                    handles.push(self.launch(plan, exec, last_seq, resumed, false));
                 }
                 // One execution that cannot continue (its workflow was purged,
                 // its plugin is gone) must not hold back the others: record
@@ -225,6 +229,61 @@ impl Engine {
             }
         }
         Ok(handles)
+    }
+
+    /// Runs again the tasks of an ended execution that failed, were
+    /// cancelled or timed out, and everything downstream of them; tasks that
+    /// succeeded (or were skipped) upstream keep their outputs. The
+    /// execution keeps its id and its history goes on.
+    pub async fn retry(&self, id: &str) -> Result<ExecutionHandle, EngineError> {
+        let store = &self.shared.store;
+        let mut exec = store.get_execution(id).await?;
+        let state = ExecutionState::try_from(exec.status).unwrap_or_default();
+        if !state.is_final() || self.lock_active().contains_key(id) {
+            return Err(EngineError::State(format!(
+                "execution '{id}' is still running"
+            )));
+        }
+        if state == ExecutionState::Completed
+            && exec
+                .task_results
+                .values()
+                .all(|r| r.status != TaskState::Failed as i32)
+        {
+            return Err(EngineError::State(format!(
+                "execution '{id}' completed; nothing to retry"
+            )));
+        }
+        let workflow = store
+            .get_workflow(&exec.workflow, Some(exec.version))
+            .await?;
+        let plan = self.plan(&workflow)?;
+        let last_seq = store.events(id, 0).await?.last().map_or(0, |e| e.seq);
+        // Tasks to run again: every one that did not succeed or get
+        // skipped, and everything downstream of those.
+        let mut again = vec![false; plan.tasks.len()];
+        for &i in &plan.topological {
+            let i = i as usize;
+            let ok = exec.task_results.get(&*plan.tasks[i].id).is_some_and(|r| {
+                r.status == TaskState::Succeeded as i32 || r.status == TaskState::Skipped as i32
+            });
+            again[i] = !ok || plan.dependencies[i].iter().any(|&d| again[d as usize]);
+        }
+        for (i, t) in plan.tasks.iter().enumerate() {
+            if again[i] {
+                exec.task_results.remove(&*t.id);
+            }
+        }
+        exec.status = ExecutionState::Running as i32;
+        exec.error.clear();
+        exec.cancelled_by.clear();
+        exec.finished_at = None;
+        exec.duration_ms = 0;
+        store.append(Write::Execution(Arc::new(exec.clone())));
+        let rerun = again.iter().filter(|a| **a).count();
+        tracing::info!(execution = id, tasks = rerun, "retrying");
+        let resumed = Kind::ExecutionResumed(ExecutionResumed {});
+        Ok(self.launch(plan, exec, last_seq, resumed, true))
     }
 
     async fn fail_unresumable(
@@ -260,6 +319,7 @@ impl Engine {
         header: Execution,
         last_seq: u64,
         first: Kind,
+        fresh_timeout: bool,
     ) -> ExecutionHandle {
         let (watchers, first_rx) = broadcast::channel(WATCH_BUFFER);
         let rec = Recorder::new(
@@ -279,7 +339,10 @@ impl Engine {
         });
         let id = header.id.clone();
         self.lock_active().insert(id.clone(), live.clone());
-        let run = Run::new(plan, self.shared.clone(), live.clone(), rec, header);
+        let mut run = Run::new(plan, self.shared.clone(), live.clone(), rec, header);
+        if fresh_timeout {
+            run = run.restart_timeout_window();
+        }
         let active = self.active.clone();
         let gone = id.clone();
         let join = tokio::spawn(async move {

@@ -87,7 +87,9 @@ impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         match e {
             EngineError::Store(s) => s.into(),
-            EngineError::Plan { .. } => Self::FailedPrecondition(e.to_string()),
+            EngineError::Plan { .. } | EngineError::State(_) => {
+                Self::FailedPrecondition(e.to_string())
+            }
             EngineError::Crashed(..) => Self::Internal(e.to_string()),
         }
     }

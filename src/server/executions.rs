@@ -13,7 +13,7 @@ use crate::proto::execution_service_server::ExecutionService;
 use crate::proto::{
     self, CancelRequest, CancelResponse, Execution, ExecutionEvent, ExecutionState,
     GetExecutionRequest, ListActiveRequest, ListActiveResponse, ListExecutionsRequest,
-    ListExecutionsResponse, RunRequest, RunResponse, WatchRequest,
+    ListExecutionsResponse, RetryRequest, RunRequest, RunResponse, WatchRequest,
 };
 use crate::store::ExecutionQuery;
 
@@ -140,6 +140,17 @@ impl ExecutionApi {
         })
     }
 
+    /// Retries an ended execution's failed part; with `wait`, returns once
+    /// it has ended again.
+    pub async fn retry(&self, id: &str, wait: bool) -> Result<Arc<Execution>, ApiError> {
+        let handle = self.engine.retry(id).await?;
+        self.engine.store().flush().await?;
+        if wait {
+            return Ok(handle.wait().await?);
+        }
+        Ok(Arc::new(self.engine.store().get_execution(id).await?))
+    }
+
     /// Cancels a running execution.
     pub fn cancel(&self, id: &str, reason: &str, by: &str) -> Result<(), ApiError> {
         let reason = if reason.is_empty() {
@@ -206,6 +217,14 @@ impl ExecutionService for ExecutionApi {
     ) -> Result<Response<ListActiveResponse>, Status> {
         Ok(Response::new(ListActiveResponse {
             executions: self.engine.active(),
+        }))
+    }
+
+    async fn retry(&self, r: Request<RetryRequest>) -> Result<Response<RunResponse>, Status> {
+        let r = r.into_inner();
+        let e = self.retry(&r.execution_id, r.wait).await?;
+        Ok(Response::new(RunResponse {
+            execution: Some(Arc::unwrap_or_clone(e)),
         }))
     }
 

@@ -60,6 +60,7 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/v1/executions/active", get(list_active))
         .route("/v1/executions/{id}", get(get_execution))
         .route("/v1/executions/{id}/events", get(events))
+        .route("/v1/executions/{id}/retry", post(retry))
         .route("/v1/stats/db", get(stats))
         .route("/v1/admin/compact", post(compact))
         .layer(DefaultBodyLimit::max(body_limit))
@@ -329,6 +330,32 @@ async fn run(State(g): State<Gateway>, b: Result<Bytes, BytesRejection>) -> Repl
     };
     let e = g.executions.run(request).await?;
     if r.wait {
+        return ok(summary(&e));
+    }
+    let accepted = json!({"status": "running", "workflow_id": e.id, "workflow": e.workflow, "version": e.version});
+    Ok((StatusCode::ACCEPTED, axum::Json(accepted)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetryBody {
+    #[serde(default = "yes")]
+    wait: bool,
+}
+
+async fn retry(
+    State(g): State<Gateway>,
+    Path(id): Path<String>,
+    b: Result<Bytes, BytesRejection>,
+) -> Reply {
+    let bytes = b?;
+    let wait = if bytes.is_empty() {
+        true
+    } else {
+        body::<RetryBody>(Ok(bytes))?.wait
+    };
+    let e = g.executions.retry(&id, wait).await?;
+    if wait {
         return ok(summary(&e));
     }
     let accepted = json!({"status": "running", "workflow_id": e.id, "workflow": e.workflow, "version": e.version});
