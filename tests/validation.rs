@@ -288,3 +288,16 @@ fn shell_program_must_be_on_the_allow_list() {
         "task 'a': program: program 'rm' is not on the shell allow-list (echo)",
     );
 }
+
+#[test]
+fn lower_camel_case_field_names_are_accepted() {
+    let json = r#"{"name": "w", "maxParallel": 2, "tasks": [
+        {"id": "a", "type": "echo", "body": 1, "allowFailure": true, "cacheTtl": "5m", "retry": {"maxAttempts": 3, "initialBackoff": "1s"}},
+        {"id": "b", "type": "shell", "program": "echo", "maxOutputBytes": 10, "dependsOn": ["a"], "runIf": "always"}]}"#;
+    let registry = common::registry(&Arc::new(common::Probe::default()), &["echo"]);
+    let (spec, _) = spec::load(json, Format::Json, &registry, &Limits::default()).unwrap();
+    assert_eq!(spec.max_parallel, 2);
+    assert!(spec.tasks[0].allow_failure);
+    assert_eq!(spec.tasks[0].retry.as_ref().unwrap().max_attempts, 3);
+    assert_eq!(spec.tasks[1].depends_on, ["a"]);
+}

@@ -118,12 +118,13 @@ pub fn from_value(
     value: Value,
     limits: &Limits,
 ) -> Result<(WorkflowSpec, Vec<Problem>), SpecError> {
-    let Value::Object(mut obj) = value else {
+    let Value::Object(obj) = value else {
         return Err(fatal(format!(
             "a workflow must be a mapping with name and tasks, not {}",
             kind_of(&value)
         )));
     };
+    let mut obj = snake_case_keys(obj);
     let mut p = Vec::new();
     let mut spec = WorkflowSpec::default();
     unknown_fields(&obj, WORKFLOW_FIELDS, None, &mut p);
@@ -170,13 +171,14 @@ pub fn from_value(
 
 fn task_from_value(index: usize, value: Value, p: &mut Vec<Problem>) -> TaskSpec {
     let mut t = TaskSpec::default();
-    let Value::Object(mut obj) = value else {
+    let Value::Object(obj) = value else {
         p.push(Problem::workflow(
             format!("tasks[{index}]"),
             wrong_type("a mapping", &value),
         ));
         return t;
     };
+    let mut obj = snake_case_keys(obj);
     // Problems before the id is known are reported by position.
     let label = match obj.get("id") {
         Some(Value::String(id)) if !id.is_empty() => {
@@ -298,6 +300,7 @@ fn retry_from_value(v: &Value, task: Option<&str>, p: &mut Vec<Problem>) -> Opti
         push(p, task, "retry", wrong_type("a mapping", v));
         return None;
     };
+    let obj = &snake_case_keys(obj.clone());
     unknown_fields(
         obj,
         &[
@@ -386,6 +389,31 @@ fn clean_serde(msg: &str) -> String {
     // serde appends " at line 1 column 2" for text input; values have none,
     // but keep the message short either way.
     msg.split(" at line ").next().unwrap_or(msg).to_owned()
+}
+
+/// Accepts the proto3 JSON mapping's lowerCamelCase names (`dependsOn`)
+/// for the proto field names (`depends_on`) in the keys of one mapping.
+fn snake_case_keys(obj: Map<String, Value>) -> Map<String, Value> {
+    if !obj
+        .keys()
+        .any(|k| k.chars().any(|c| c.is_ascii_uppercase()))
+    {
+        return obj;
+    }
+    obj.into_iter()
+        .map(|(k, v)| {
+            let mut snake = String::with_capacity(k.len() + 4);
+            for c in k.chars() {
+                if c.is_ascii_uppercase() {
+                    snake.push('_');
+                    snake.push(c.to_ascii_lowercase());
+                } else {
+                    snake.push(c);
+                }
+            }
+            (snake, v)
+        })
+        .collect()
 }
 
 fn unknown_fields(
