@@ -77,6 +77,30 @@ enum Command {
         #[arg(long, env = "SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
         grace: std::time::Duration,
     },
+    /// Load a running server: N clients run a workflow, figures as text and JSON.
+    Bench {
+        /// The server's gRPC address.
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        grpc: String,
+        /// Run through the REST gateway at this base URL instead of gRPC.
+        #[arg(long, value_name = "URL")]
+        rest: Option<String>,
+        /// Workflow to run.
+        #[arg(long)]
+        workflow: String,
+        /// Create (or update) the workflow from this file first.
+        #[arg(long, value_name = "FILE")]
+        define: Option<PathBuf>,
+        /// Clients running at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// How long to run.
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        duration: std::time::Duration,
+        /// Runs per second in all (open loop); default: as fast as answers come.
+        #[arg(long)]
+        rate: Option<f64>,
+    },
     /// Print a workflow's DAG.
     Graph {
         /// YAML or JSON definition file.
@@ -171,6 +195,33 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 server::serve(&config, options, shutdown_signal(), ready).await
             })?;
             cli::EXIT_OK
+        }
+        Command::Bench {
+            grpc,
+            rest,
+            workflow,
+            define,
+            concurrency,
+            duration,
+            rate,
+        } => {
+            let args = cli::BenchArgs {
+                grpc,
+                rest,
+                workflow,
+                define,
+                concurrency: concurrency.max(1),
+                duration,
+                rate,
+            };
+            match runtime()?.block_on(cli::bench(args, &config, &mut out)) {
+                Ok(r) if r.errors == 0 => cli::EXIT_OK,
+                Ok(_) => cli::EXIT_FAILED,
+                Err(m) => {
+                    writeln!(err, "error: {m}")?;
+                    cli::EXIT_USAGE
+                }
+            }
         }
         Command::Resume { data_dir, output } => {
             let dir = data_dir.unwrap_or_else(|| config.data_dir.clone());

@@ -1,8 +1,9 @@
 //! The command line's work, kept out of `main.rs` so it can be tested:
-//! `validate`, `run`, `resume` and `graph`. Each returns the process exit
+//! `validate`, `run`, `resume`, `graph` and the `bench` load generator. Each returns the process exit
 //! code: 0 success, 1 a run that did not complete (or an invalid file for
 //! `validate`), 2 invalid input or usage.
 
+mod bench;
 mod graph;
 mod progress;
 mod run;
@@ -10,6 +11,7 @@ mod validate;
 
 use std::path::Path;
 
+pub use bench::{BenchArgs, BenchReport, bench};
 pub use graph::{GraphFormat, graph};
 pub use run::{OutputFormat, RunArgs, StoreChoice, parse_inputs, resume, run};
 pub use validate::validate;

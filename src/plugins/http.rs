@@ -36,8 +36,7 @@ impl Default for HttpPlugin {
 impl HttpPlugin {
     /// A plugin with its own connection pool.
     pub fn new() -> Self {
-        // Several components may race to install it; the first wins.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto_provider();
         let client = Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
             .connect_timeout(Duration::from_secs(10))
@@ -164,6 +163,12 @@ async fn respond(mut resp: reqwest::Response) -> Result<TaskOutput, TaskError> {
         retryable,
         meta,
     })
+}
+
+/// Makes ring the process's TLS crypto provider (reqwest is built without
+/// one). Safe to call more than once: the first call wins.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn parse_body(body: &[u8], is_json: bool) -> Value {

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 pub use echo::EchoPlugin;
-pub use http::HttpPlugin;
+pub use http::{HttpPlugin, install_crypto_provider};
 pub use shell::{ShellOptions, ShellPlugin};
 pub use sleep::SleepPlugin;
 

@@ -21,7 +21,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic_health::ServingStatus;
 
 pub use admin::AdminApi;
@@ -161,7 +160,7 @@ pub async fn serve(
         .add_service(WorkflowServiceServer::new(workflows))
         .add_service(ExecutionServiceServer::new(executions))
         .add_service(AdminServiceServer::new(admin))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(stop_rx))
+        .serve_with_incoming_shutdown(incoming(listener), stopped(stop_rx))
         .await?;
     match http.await {
         Ok(Ok(())) => {}
@@ -173,6 +172,12 @@ pub async fn serve(
     engine.store().flush().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// gRPC connections without Nagle's delay: small replies must not wait for
+/// the client's delayed ACK (40 ms per run otherwise).
+fn incoming(listener: TcpListener) -> tonic::transport::server::TcpIncoming {
+    tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true))
 }
 
 async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ServeError> {

@@ -1,0 +1,225 @@
+//! `orchestrator bench`: a load generator for a running server. N clients
+//! run a workflow over gRPC (or REST with `--rest`) for a while, closed-loop
+//! or at a fixed rate, and the figures come out as text and one JSON line:
+//! runs/s, tasks/s, latency p50/p95/p99/max.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::Mutex;
+use tonic::transport::Channel;
+
+use crate::config::Config;
+use crate::plugins::Registry;
+use crate::proto::execution_service_client::ExecutionServiceClient;
+use crate::proto::workflow_service_client::WorkflowServiceClient;
+use crate::proto::{CreateWorkflowRequest, ExecutionState, RunRequest, UpdateWorkflowRequest};
+use crate::spec::{self, Format, Limits};
+
+/// What to run, how hard, for how long.
+#[derive(Debug, Clone)]
+pub struct BenchArgs {
+    /// gRPC address of the server (host:port).
+    pub grpc: String,
+    /// Base URL of the REST gateway; when set, runs go through REST.
+    pub rest: Option<String>,
+    /// Workflow to run.
+    pub workflow: String,
+    /// A definition to create (or update) first.
+    pub define: Option<PathBuf>,
+    /// Clients running at once.
+    pub concurrency: usize,
+    /// How long to run.
+    pub duration: Duration,
+    /// Runs started per second in all (open loop); None: each client starts
+    /// its next run when the last ended.
+    pub rate: Option<f64>,
+}
+
+/// The figures of one bench run.
+#[derive(Debug, Clone, Default)]
+pub struct BenchReport {
+    /// Runs that completed.
+    pub runs: u64,
+    /// Runs that failed or got an error.
+    pub errors: u64,
+    /// Tasks of the completed runs.
+    pub tasks: u64,
+    /// Wall time of the measurement.
+    pub seconds: f64,
+    /// Latencies of completed runs, sorted, in microseconds.
+    pub latencies_us: Vec<u64>,
+}
+
+impl BenchReport {
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let i = ((p / 100.0) * (self.latencies_us.len() - 1) as f64).round() as usize;
+        self.latencies_us[i] as f64 / 1000.0
+    }
+
+    /// The report as one JSON object.
+    pub fn json(&self) -> serde_json::Value {
+        json!({
+            "runs": self.runs,
+            "errors": self.errors,
+            "tasks": self.tasks,
+            "seconds": self.seconds,
+            "runs_per_s": self.runs as f64 / self.seconds,
+            "tasks_per_s": self.tasks as f64 / self.seconds,
+            "latency_ms": {
+                "p50": self.percentile(50.0),
+                "p95": self.percentile(95.0),
+                "p99": self.percentile(99.0),
+                "max": self.percentile(100.0),
+            }
+        })
+    }
+}
+
+/// Runs the load; prints the report (text, then one JSON line).
+pub async fn bench(
+    args: BenchArgs,
+    config: &Config,
+    out: &mut dyn Write,
+) -> Result<BenchReport, String> {
+    let channel = Channel::from_shared(format!("http://{}", args.grpc))
+        .map_err(|e| format!("--grpc: {e}"))?
+        .connect()
+        .await
+        .map_err(|e| format!("cannot connect to {}: {e}", args.grpc))?;
+    if let Some(path) = &args.define {
+        define(channel.clone(), path, config).await?;
+    }
+    let report = Arc::new(Mutex::new(BenchReport::default()));
+    let started = Instant::now();
+    let deadline = started + args.duration;
+    crate::plugins::install_crypto_provider();
+    let http = reqwest::Client::new();
+    let interval = args
+        .rate
+        .map(|r| Duration::from_secs_f64(args.concurrency as f64 / r.max(0.001)));
+    let mut clients = tokio::task::JoinSet::new();
+    for c in 0..args.concurrency {
+        let (args, report, channel, http) =
+            (args.clone(), report.clone(), channel.clone(), http.clone());
+        clients.spawn(async move {
+            let mut grpc = ExecutionServiceClient::new(channel);
+            // Open loop: each client keeps its share of the rate, offset so
+            // that starts spread evenly.
+            let mut next = Instant::now()
+                + interval.map_or(Duration::ZERO, |i| {
+                    i.mul_f64(c as f64 / args.concurrency as f64)
+                });
+            while Instant::now() < deadline {
+                if let Some(i) = interval {
+                    tokio::time::sleep_until(next.into()).await;
+                    next += i;
+                }
+                let t = Instant::now();
+                let outcome = match &args.rest {
+                    Some(url) => run_rest(&http, url, &args.workflow).await,
+                    None => run_grpc(&mut grpc, &args.workflow).await,
+                };
+                let us = t.elapsed().as_micros() as u64;
+                let mut r = report.lock().await;
+                match outcome {
+                    Ok(tasks) => {
+                        r.runs += 1;
+                        r.tasks += tasks;
+                        r.latencies_us.push(us);
+                    }
+                    Err(_) => r.errors += 1,
+                }
+            }
+        });
+    }
+    while clients.join_next().await.is_some() {}
+    let mut report = Arc::try_unwrap(report)
+        .map_err(|_| "clients still running")?
+        .into_inner();
+    report.seconds = started.elapsed().as_secs_f64();
+    report.latencies_us.sort_unstable();
+    let j = report.json();
+    let _ = writeln!(
+        out,
+        "{} runs ({} errors) in {:.1} s: {:.0} runs/s, {:.0} tasks/s; latency p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        report.runs,
+        report.errors,
+        report.seconds,
+        j["runs_per_s"].as_f64().unwrap_or(0.0),
+        j["tasks_per_s"].as_f64().unwrap_or(0.0),
+        report.percentile(50.0),
+        report.percentile(95.0),
+        report.percentile(99.0),
+        report.percentile(100.0),
+    );
+    let _ = writeln!(out, "{j}");
+    Ok(report)
+}
+
+async fn define(channel: Channel, path: &PathBuf, config: &Config) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let registry = Registry::builtin(config);
+    let (spec, _) = spec::load(
+        &text,
+        Format::from_path(path),
+        &registry,
+        &Limits::from(config),
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut wf = WorkflowServiceClient::new(channel);
+    match wf
+        .create_workflow(CreateWorkflowRequest {
+            spec: Some(spec.clone()),
+        })
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(s) if s.code() == tonic::Code::AlreadyExists => wf
+            .update_workflow(UpdateWorkflowRequest { spec: Some(spec) })
+            .await
+            .map(|_| ())
+            .map_err(|s| s.message().to_owned()),
+        Err(s) => Err(s.message().to_owned()),
+    }
+}
+
+async fn run_grpc(
+    client: &mut ExecutionServiceClient<Channel>,
+    workflow: &str,
+) -> Result<u64, String> {
+    let r = client
+        .run(RunRequest {
+            workflow: workflow.to_owned(),
+            wait: true,
+            ..Default::default()
+        })
+        .await
+        .map_err(|s| s.message().to_owned())?
+        .into_inner();
+    let e = r.execution.ok_or("no execution in the reply")?;
+    if e.status != ExecutionState::Completed as i32 {
+        return Err(e.error);
+    }
+    Ok(e.task_results.len() as u64)
+}
+
+async fn run_rest(http: &reqwest::Client, base: &str, workflow: &str) -> Result<u64, String> {
+    let r = http
+        .post(format!("{}/v1/run", base.trim_end_matches('/')))
+        .json(&json!({"workflow": workflow}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let v: serde_json::Value = r.json().await.map_err(|e| e.to_string())?;
+    if v["status"] != "completed" {
+        return Err(v.to_string());
+    }
+    Ok(v["task_results"].as_object().map_or(0, |m| m.len() as u64))
+}
