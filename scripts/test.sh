@@ -15,7 +15,8 @@ cargo clippy --all-targets --locked -- -D warnings
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --all-targets --locked 2>&1 | tee "$log"
+# A hung test fails the run instead of eating CI's whole budget.
+timeout 3000 cargo test --all-targets --locked 2>&1 | tee "$log"
 # One closing line for the whole run (the benchmarks, run once each in test
 # mode, print last and have no tally of their own).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
