@@ -173,6 +173,21 @@ async fn yaml_definitions_no_wait_runs_active_list_and_cancel_with_a_reason() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed["executions"][0]["workflow_id"], id.as_str());
+
+    // The cancellation is in the audit trail, newest first, after the
+    // workflow's creation.
+    let (status, audit) = json_of(c.get(s.url("/v1/audit?limit=10")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let records = audit["records"].as_array().unwrap();
+    assert_eq!(records[0]["action"], "execution.cancel");
+    assert_eq!(records[0]["actor"], "rest");
+    assert_eq!(records[0]["target"], id.as_str());
+    assert_eq!(records[0]["reason"], "False positive detected");
+    assert!(
+        records
+            .iter()
+            .any(|r| r["action"] == "workflow.create" && r["target"] == "long")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -785,7 +785,13 @@ tasks:
     let first = run_yaml(&engine, &yaml, json!({})).await;
     assert_eq!(status(&first), ExecutionState::Failed);
     assert_eq!(state(&first, "after"), TaskState::Cancelled);
-    let again = engine.retry(&first.id).await.unwrap().wait().await.unwrap();
+    let again = engine
+        .retry(&first.id, "test")
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
     assert_eq!(again.id, first.id, "the execution keeps its id");
     assert_eq!(status(&again), ExecutionState::Completed);
     assert_eq!(state(&again, "flaky"), TaskState::Succeeded);
@@ -806,6 +812,6 @@ tasks:
         events.iter().map(|e| e.seq).collect::<Vec<_>>(),
         (1..=events.len() as u64).collect::<Vec<_>>()
     );
-    let err = engine.retry(&first.id).await.err().unwrap();
+    let err = engine.retry(&first.id, "test").await.err().unwrap();
     assert!(err.to_string().contains("nothing to retry"), "{err}");
 }

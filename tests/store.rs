@@ -239,6 +239,24 @@ async fn executions_fold_their_events_and_index_by_time(store: &dyn Store) {
     store.flush().await.unwrap();
     assert!(store.unfinished_executions().await.unwrap().is_empty());
 
+    for (i, action) in ["a.first", "a.second", "a.third"].into_iter().enumerate() {
+        store.append(Write::Audit(orchestrator::proto::AuditRecord {
+            time: Some(pbjson_types::Timestamp {
+                seconds: 100,
+                nanos: i as i32,
+            }),
+            actor: "test".into(),
+            action: action.into(),
+            ..Default::default()
+        }));
+    }
+    store.flush().await.unwrap();
+    let trail = store.audit_trail(2).await.unwrap();
+    assert_eq!(
+        trail.iter().map(|r| r.action.as_str()).collect::<Vec<_>>(),
+        ["a.third", "a.second"]
+    );
+
     let key = [7u8; 32];
     assert!(store.get_cache(&key).await.unwrap().is_none());
     store.append(Write::Cache {

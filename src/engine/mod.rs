@@ -28,8 +28,8 @@ pub use recorder::WATCH_BUFFER;
 use crate::config::Config;
 use crate::plugins::Registry;
 use crate::proto::{
-    self, ActiveExecution, Execution, ExecutionEnded, ExecutionEvent, ExecutionResumed,
-    ExecutionStarted, ExecutionState, TaskState, Workflow, execution_event::Kind,
+    self, ActiveExecution, AuditRecord, Execution, ExecutionEnded, ExecutionEvent,
+    ExecutionResumed, ExecutionStarted, ExecutionState, TaskState, Workflow, execution_event::Kind,
 };
 use crate::spec::{self, Plan, SpecError};
 use crate::store::{Store, StoreError, Write};
@@ -235,7 +235,7 @@ impl Engine {
     /// cancelled or timed out, and everything downstream of them; tasks that
     /// succeeded (or were skipped) upstream keep their outputs. The
     /// execution keeps its id and its history goes on.
-    pub async fn retry(&self, id: &str) -> Result<ExecutionHandle, EngineError> {
+    pub async fn retry(&self, id: &str, by: &str) -> Result<ExecutionHandle, EngineError> {
         let store = &self.shared.store;
         let mut exec = store.get_execution(id).await?;
         let state = ExecutionState::try_from(exec.status).unwrap_or_default();
@@ -281,6 +281,12 @@ impl Engine {
         exec.duration_ms = 0;
         store.append(Write::Execution(Arc::new(exec.clone())));
         let rerun = again.iter().filter(|a| **a).count();
+        self.audit(
+            by,
+            "execution.retry",
+            id,
+            &format!("{rerun} tasks run again"),
+        );
         tracing::info!(execution = id, tasks = rerun, "retrying");
         let resumed = Kind::ExecutionResumed(ExecutionResumed {});
         Ok(self.launch(plan, exec, last_seq, resumed, true))
@@ -393,10 +399,26 @@ impl Engine {
         self.lock_active().len()
     }
 
-    /// Cancels a running execution; false when none with that id runs here.
+    /// Cancels a running execution, and audits it; false when none with
+    /// that id runs here.
     pub fn cancel(&self, id: &str, reason: &str, by: &str) -> bool {
         let live = self.lock_active().get(id).cloned();
-        live.map(|l| l.control.cancel(reason, by)).is_some()
+        let found = live.map(|l| l.control.cancel(reason, by)).is_some();
+        if found {
+            self.audit(by, "execution.cancel", id, reason);
+        }
+        found
+    }
+
+    /// Adds a record to the audit trail.
+    pub fn audit(&self, actor: &str, action: &str, target: &str, reason: &str) {
+        self.shared.store.append(Write::Audit(AuditRecord {
+            time: Some(proto::now()),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            reason: reason.to_owned(),
+        }));
     }
 
     /// Live events of a running execution (None when it does not run here).

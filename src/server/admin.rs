@@ -7,7 +7,10 @@ use tonic::{Request, Response, Status};
 use super::error::ApiError;
 use crate::engine::Engine;
 use crate::proto::admin_service_server::AdminService;
-use crate::proto::{CompactRequest, CompactResponse, StatsRequest, StatsResponse};
+use crate::proto::{
+    CompactRequest, CompactResponse, ListAuditRequest, ListAuditResponse, StatsRequest,
+    StatsResponse,
+};
 
 /// Store maintenance over the engine's store.
 #[derive(Clone)]
@@ -25,6 +28,16 @@ impl AdminApi {
     pub async fn stats(&self) -> Result<StatsResponse, ApiError> {
         let properties = self.engine.store().stats().await?.into_iter().collect();
         Ok(StatsResponse { properties })
+    }
+
+    /// The newest audit records (default 100, at most 1000).
+    pub async fn audit(&self, limit: u32) -> Result<ListAuditResponse, ApiError> {
+        let limit = match limit {
+            0 => 100,
+            n => n.min(1000) as usize,
+        };
+        let records = self.engine.store().audit_trail(limit).await?;
+        Ok(ListAuditResponse { records })
     }
 
     /// Compacts the store; returns how long it took.
@@ -48,5 +61,12 @@ impl AdminService for AdminApi {
         _: Request<CompactRequest>,
     ) -> Result<Response<CompactResponse>, Status> {
         Ok(Response::new(AdminApi::compact(self).await?))
+    }
+
+    async fn list_audit(
+        &self,
+        r: Request<ListAuditRequest>,
+    ) -> Result<Response<ListAuditResponse>, Status> {
+        Ok(Response::new(self.audit(r.into_inner().limit).await?))
     }
 }

@@ -142,8 +142,8 @@ impl ExecutionApi {
 
     /// Retries an ended execution's failed part; with `wait`, returns once
     /// it has ended again.
-    pub async fn retry(&self, id: &str, wait: bool) -> Result<Arc<Execution>, ApiError> {
-        let handle = self.engine.retry(id).await?;
+    pub async fn retry(&self, id: &str, wait: bool, by: &str) -> Result<Arc<Execution>, ApiError> {
+        let handle = self.engine.retry(id, by).await?;
         self.engine.store().flush().await?;
         if wait {
             return Ok(handle.wait().await?);
@@ -222,7 +222,7 @@ impl ExecutionService for ExecutionApi {
 
     async fn retry(&self, r: Request<RetryRequest>) -> Result<Response<RunResponse>, Status> {
         let r = r.into_inner();
-        let e = self.retry(&r.execution_id, r.wait).await?;
+        let e = self.retry(&r.execution_id, r.wait, "grpc").await?;
         Ok(Response::new(RunResponse {
             execution: Some(Arc::unwrap_or_clone(e)),
         }))

@@ -63,6 +63,7 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/v1/executions/{id}/retry", post(retry))
         .route("/v1/stats/db", get(stats))
         .route("/v1/admin/compact", post(compact))
+        .route("/v1/audit", get(audit))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(gateway)
 }
@@ -354,7 +355,7 @@ async fn retry(
     } else {
         body::<RetryBody>(Ok(bytes))?.wait
     };
-    let e = g.executions.retry(&id, wait).await?;
+    let e = g.executions.retry(&id, wait, "rest").await?;
     if wait {
         return ok(summary(&e));
     }
@@ -569,6 +570,21 @@ async fn stats(State(g): State<Gateway>) -> Reply {
         })
         .collect();
     ok(to_json(&props))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditQuery {
+    #[serde(default)]
+    limit: u32,
+}
+
+async fn audit(
+    State(g): State<Gateway>,
+    q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Reply {
+    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
+    ok(to_json(&g.admin.audit(q.limit).await?))
 }
 
 async fn compact(State(g): State<Gateway>) -> Reply {

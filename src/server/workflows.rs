@@ -41,7 +41,9 @@ impl WorkflowApi {
                 spec.name
             ))),
             Err(StoreError::WorkflowNotFound(_)) => {
-                Ok(self.engine.store().save_workflow(spec).await?)
+                let w = self.engine.store().save_workflow(spec).await?;
+                self.audited("workflow.create", &w);
+                Ok(w)
             }
             Err(e) => Err(e.into()),
         }
@@ -52,7 +54,9 @@ impl WorkflowApi {
         let spec = spec.ok_or_else(|| ApiError::invalid("spec: required"))?;
         self.check(&spec)?;
         self.engine.store().get_workflow(&spec.name, None).await?;
-        Ok(self.engine.store().save_workflow(spec).await?)
+        let w = self.engine.store().save_workflow(spec).await?;
+        self.audited("workflow.update", &w);
+        Ok(w)
     }
 
     /// One version (0: the latest).
@@ -76,12 +80,36 @@ impl WorkflowApi {
 
     /// Archives (true) or restores (false).
     pub async fn set_archived(&self, name: &str, archived: bool) -> Result<Workflow, ApiError> {
-        Ok(self.engine.store().set_archived(name, archived).await?)
+        let w = self.engine.store().set_archived(name, archived).await?;
+        self.audited(
+            if archived {
+                "workflow.archive"
+            } else {
+                "workflow.restore"
+            },
+            &w,
+        );
+        Ok(w)
     }
 
     /// Removes every version.
     pub async fn purge(&self, name: &str) -> Result<u32, ApiError> {
-        Ok(self.engine.store().purge_workflow(name).await?)
+        let n = self.engine.store().purge_workflow(name).await?;
+        self.engine.audit(
+            "api",
+            "workflow.purge",
+            name,
+            &format!("{n} versions removed"),
+        );
+        Ok(n)
+    }
+
+    /// Audits a change of a workflow (the caller is "api" until
+    /// authentication names callers).
+    fn audited(&self, action: &str, w: &Workflow) {
+        let name = w.spec.as_ref().map_or("", |s| s.name.as_str());
+        self.engine
+            .audit("api", action, name, &format!("version {}", w.version));
     }
 
     /// Checks without storing.

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{ExecutionQuery, Store, StoreError, Write, fold_events, next_version};
-use crate::proto::{self, CacheEntry, Execution, ExecutionEvent, Workflow, WorkflowSpec};
+use crate::proto::{
+    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, Workflow, WorkflowSpec,
+};
 
 #[derive(Default)]
 struct Inner {
@@ -16,6 +18,7 @@ struct Inner {
     executions: HashMap<String, Arc<Execution>>,
     events: HashMap<String, Vec<Arc<ExecutionEvent>>>,
     cache: HashMap<[u8; 32], CacheEntry>,
+    audit: Vec<AuditRecord>,
 }
 
 /// A store that keeps everything in memory.
@@ -145,6 +148,7 @@ impl Store for MemoryStore {
             Write::Cache { key, entry } => {
                 g.cache.insert(key, entry);
             }
+            Write::Audit(record) => g.audit.push(record),
         }
     }
 
@@ -205,6 +209,17 @@ impl Store for MemoryStore {
 
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
         Ok(self.lock().cache.get(key).cloned())
+    }
+
+    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .audit
+            .iter()
+            .rev()
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError> {

@@ -19,8 +19,8 @@ pub use memory::MemoryStore;
 pub use rocks::{RocksOptions, RocksStore, WriteStats};
 
 use crate::proto::{
-    CacheEntry, Execution, ExecutionEvent, ExecutionState, TaskResult, TaskState, Workflow,
-    WorkflowSpec, execution_event::Kind,
+    AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, TaskResult, TaskState,
+    Workflow, WorkflowSpec, execution_event::Kind,
 };
 
 /// A storage failure or a missing record.
@@ -67,6 +67,8 @@ pub enum Write {
     Execution(Arc<Execution>),
     /// Add one event to an execution's history.
     Event(Arc<ExecutionEvent>),
+    /// Add a record to the audit trail.
+    Audit(AuditRecord),
     /// Cache a task result under its key.
     Cache {
         /// SHA-256 of the task type and rendered config.
@@ -129,6 +131,9 @@ pub trait Store: Send + Sync + 'static {
     async fn unfinished_executions(&self) -> Result<Vec<Execution>, StoreError>;
     /// A cached result, if present (expiry is the caller's concern).
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError>;
+
+    /// The newest `limit` audit records, newest first.
+    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;
 
     /// Storage statistics: property name → value.
     async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError>;

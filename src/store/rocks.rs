@@ -25,7 +25,8 @@ use tokio::sync::oneshot;
 
 use super::{ExecutionQuery, Store, StoreError, Write, decode, encode, fold_events, next_version};
 use crate::proto::{
-    self, CacheEntry, Execution, ExecutionEvent, ExecutionState, Workflow, WorkflowSpec,
+    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Workflow,
+    WorkflowSpec,
 };
 
 const CF_WORKFLOWS: &str = "workflows";
@@ -35,7 +36,9 @@ const CF_EVENTS: &str = "events";
 const CF_EXEC_TIME: &str = "exec_time";
 const CF_ACTIVE: &str = "active";
 const CF_CACHE: &str = "cache";
+const CF_AUDIT: &str = "audit";
 const FAMILIES: &[&str] = &[
+    CF_AUDIT,
     CF_WORKFLOWS,
     CF_WORKFLOW_FLAGS,
     CF_EXECUTIONS,
@@ -332,6 +335,15 @@ fn add_write(db: &DB, batch: &mut WriteBatch, w: Write) {
             );
         }
         Write::Cache { key, entry } => batch.put_cf(cf_handle(db, CF_CACHE), key, encode(&entry)),
+        Write::Audit(record) => {
+            // Time, then a process-wide counter: records of one millisecond
+            // keep their order and never overwrite each other.
+            static SEQ: AtomicU64 = AtomicU64::new(0);
+            let ms = record.time.as_ref().map_or(0, proto::timestamp_ms);
+            let mut key = time_key(ms, "");
+            key.extend_from_slice(&SEQ.fetch_add(1, Ordering::Relaxed).to_be_bytes());
+            batch.put_cf(cf_handle(db, CF_AUDIT), key, encode(&record));
+        }
     }
 }
 
@@ -555,6 +567,21 @@ impl Store for RocksStore {
 
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
         self.get(CF_CACHE, key)
+    }
+
+    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(cf_handle(&self.db, CF_AUDIT), IteratorMode::End)
+        {
+            let (k, v) = item.map_err(backend)?;
+            out.push(decode(&printable(&k), &v)?);
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError> {
