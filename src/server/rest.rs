@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -178,6 +178,22 @@ fn definition(
     Ok(spec)
 }
 
+/// A query string's parameters, or a 400 naming the bad one.
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, HttpError> {
+    q.map(|Query(t)| t)
+        .map_err(|e| HttpError::bad_request(e.body_text()))
+}
+
+fn workflows_json(ws: &[Workflow]) -> Value {
+    json!({ "workflows": ws.iter().map(workflow_json).collect::<Vec<_>>() })
+}
+
+/// 202 for a run accepted without waiting.
+fn accepted(e: &proto::Execution) -> Reply {
+    let body = json!({"status": "running", "workflow_id": e.id, "workflow": e.workflow, "version": e.version});
+    Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
+}
+
 fn workflow_json(w: &Workflow) -> Value {
     let mut v = to_json(w);
     proto::whole_numbers_as_integers(&mut v);
@@ -234,17 +250,10 @@ struct ListWorkflowsQuery {
 
 async fn list_workflows(
     State(g): State<Gateway>,
-    q: Result<Query<ListWorkflowsQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<ListWorkflowsQuery>, QueryRejection>,
 ) -> Reply {
-    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
-    let list: Vec<Value> = g
-        .workflows
-        .list(q.include_archived)
-        .await?
-        .iter()
-        .map(workflow_json)
-        .collect();
-    ok(json!({ "workflows": list }))
+    let q = query(q)?;
+    ok(workflows_json(&g.workflows.list(q.include_archived).await?))
 }
 
 #[derive(Deserialize)]
@@ -257,21 +266,14 @@ struct VersionQuery {
 async fn get_workflow(
     State(g): State<Gateway>,
     Path(name): Path<String>,
-    q: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<VersionQuery>, QueryRejection>,
 ) -> Reply {
-    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
+    let q = query(q)?;
     ok(workflow_json(&g.workflows.get(&name, q.version).await?))
 }
 
 async fn list_versions(State(g): State<Gateway>, Path(name): Path<String>) -> Reply {
-    let list: Vec<Value> = g
-        .workflows
-        .versions(&name)
-        .await?
-        .iter()
-        .map(workflow_json)
-        .collect();
-    ok(json!({ "workflows": list }))
+    ok(workflows_json(&g.workflows.versions(&name).await?))
 }
 
 #[derive(Deserialize)]
@@ -285,9 +287,9 @@ struct DeleteQuery {
 async fn delete_workflow(
     State(g): State<Gateway>,
     Path(name): Path<String>,
-    q: Result<Query<DeleteQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<DeleteQuery>, QueryRejection>,
 ) -> Reply {
-    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
+    let q = query(q)?;
     if q.purge {
         let n = g.workflows.purge(&name).await?;
         return ok(json!({"name": name, "versions_removed": n}));
@@ -333,8 +335,7 @@ async fn run(State(g): State<Gateway>, b: Result<Bytes, BytesRejection>) -> Repl
     if r.wait {
         return ok(summary(&e));
     }
-    let accepted = json!({"status": "running", "workflow_id": e.id, "workflow": e.workflow, "version": e.version});
-    Ok((StatusCode::ACCEPTED, axum::Json(accepted)).into_response())
+    accepted(&e)
 }
 
 #[derive(Deserialize)]
@@ -359,8 +360,7 @@ async fn retry(
     if wait {
         return ok(summary(&e));
     }
-    let accepted = json!({"status": "running", "workflow_id": e.id, "workflow": e.workflow, "version": e.version});
-    Ok((StatusCode::ACCEPTED, axum::Json(accepted)).into_response())
+    accepted(&e)
 }
 
 #[derive(Deserialize, Default)]
@@ -430,9 +430,9 @@ fn state_param(v: Option<String>) -> Result<i32, HttpError> {
 
 async fn list_executions(
     State(g): State<Gateway>,
-    q: Result<Query<ListExecutionsQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<ListExecutionsQuery>, QueryRejection>,
 ) -> Reply {
-    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
+    let q = query(q)?;
     let request = ListExecutionsRequest {
         from: time_param("from", q.from)?,
         to: time_param("to", q.to)?,
@@ -484,12 +484,12 @@ async fn events(
     State(g): State<Gateway>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    q: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<EventsQuery>, QueryRejection>,
 ) -> Reply {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures::StreamExt;
 
-    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
+    let q = query(q)?;
     let after_last = match headers.get("last-event-id") {
         None => None,
         Some(v) => Some(
@@ -579,11 +579,8 @@ struct AuditQuery {
     limit: u32,
 }
 
-async fn audit(
-    State(g): State<Gateway>,
-    q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
-) -> Reply {
-    let Query(q) = q.map_err(|e| HttpError::bad_request(e.body_text()))?;
+async fn audit(State(g): State<Gateway>, q: Result<Query<AuditQuery>, QueryRejection>) -> Reply {
+    let q = query(q)?;
     ok(to_json(&g.admin.audit(q.limit).await?))
 }
 
