@@ -587,3 +587,48 @@ async fn the_load_generator_reports_runs_and_latencies_over_grpc_and_rest() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thousand_simultaneous_runs_all_complete() {
+    let s = start();
+    let ch = channel(&s).await;
+    WorkflowServiceClient::new(ch.clone())
+        .create_workflow(CreateWorkflowRequest {
+            spec: Some(spec(
+                &std::fs::read_to_string("examples/diamond.yaml").unwrap(),
+            )),
+        })
+        .await
+        .unwrap();
+    let mut runs = tokio::task::JoinSet::new();
+    for _ in 0..1000 {
+        let mut ex = ExecutionServiceClient::new(ch.clone());
+        runs.spawn(async move {
+            ex.run(RunRequest {
+                workflow: "diamond".into(),
+                wait: true,
+                ..Default::default()
+            })
+            .await
+            .map(|r| r.into_inner().execution.unwrap().status)
+        });
+    }
+    let mut completed = 0;
+    while let Some(r) = runs.join_next().await {
+        assert_eq!(r.unwrap().unwrap(), ExecutionState::Completed as i32);
+        completed += 1;
+    }
+    assert_eq!(completed, 1000);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", s.child.id())).unwrap();
+    let rss_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap();
+    eprintln!(
+        "1,000 simultaneous runs: server peak RSS {} MiB",
+        rss_kib / 1024
+    );
+    // Generous: a debug build; the point is that nothing grows per run held.
+    assert!(rss_kib < 512 * 1024, "server peak RSS {rss_kib} KiB");
+}
