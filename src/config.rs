@@ -43,6 +43,8 @@ pub struct Config {
     /// RESOURCE_EXHAUSTED / 429 rather than queued without bound
     /// (`MAX_ACTIVE_EXECUTIONS`).
     pub max_active_executions: usize,
+    /// How long ended executions stay in the active table (`ACTIVE_RETENTION`).
+    pub active_retention: Duration,
 }
 
 impl Default for Config {
@@ -58,6 +60,7 @@ impl Default for Config {
             max_spec_bytes: 4 << 20,
             max_tasks: 100_000,
             max_active_executions: 10_000,
+            active_retention: Duration::from_secs(3600),
         }
     }
 }
@@ -89,6 +92,13 @@ impl Config {
             c.result_cache_ttl =
                 crate::spec::parse_duration(&v).map_err(|message| ConfigError::Invalid {
                     name: "RESULT_CACHE_TTL",
+                    message,
+                })?;
+        }
+        if let Some(v) = lookup("ACTIVE_RETENTION") {
+            c.active_retention =
+                crate::spec::parse_duration(&v).map_err(|message| ConfigError::Invalid {
+                    name: "ACTIVE_RETENTION",
                     message,
                 })?;
         }

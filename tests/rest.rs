@@ -174,6 +174,18 @@ async fn yaml_definitions_no_wait_runs_active_list_and_cancel_with_a_reason() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed["executions"][0]["workflow_id"], id.as_str());
 
+    // The ended run stays in the active table, with its final state.
+    let (_, active) = json_of(c.get(s.url("/v1/executions/active")).send().await.unwrap()).await;
+    let row = active["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["workflow_id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["status"], "cancelled");
+    assert!(row["finished_at"].is_string(), "{row}");
+
     // The cancellation is in the audit trail, newest first, after the
     // workflow's creation.
     let (status, audit) = json_of(c.get(s.url("/v1/audit?limit=10")).send().await.unwrap()).await;

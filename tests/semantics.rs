@@ -815,3 +815,30 @@ tasks:
     let err = engine.retry(&first.id, "test").await.err().unwrap();
     assert!(err.to_string().contains("nothing to retry"), "{err}");
 }
+
+#[tokio::test]
+async fn the_active_table_keeps_ended_runs_for_the_retention() {
+    let probe = Arc::new(Probe::default());
+    let yaml = "name: t\ntasks:\n  - {id: a, type: echo, body: 1}\n";
+    for (retention, kept) in [(Duration::from_secs(3600), true), (Duration::ZERO, false)] {
+        let config = EngineConfig {
+            active_retention: retention,
+            ..EngineConfig::default()
+        };
+        let engine = common::engine(Arc::new(MemoryStore::new()), &probe, &config);
+        let e = run_yaml(&engine, yaml, json!({})).await;
+        let table = engine.active_table();
+        assert!(engine.active().is_empty(), "nothing runs any more");
+        if kept {
+            assert_eq!(table.len(), 1);
+            assert_eq!(table[0].execution_id, e.id);
+            assert_eq!(table[0].status, ExecutionState::Completed as i32);
+            assert!(table[0].finished_at.is_some());
+        } else {
+            assert!(
+                table.is_empty(),
+                "past the retention the row is gone: {table:?}"
+            );
+        }
+    }
+}

@@ -75,6 +75,8 @@ pub struct EngineConfig {
     pub max_output_bytes: usize,
     /// Compiled plans kept.
     pub plan_cache_size: usize,
+    /// How long ended executions stay in the active table.
+    pub active_retention: Duration,
 }
 
 impl From<&Config> for EngineConfig {
@@ -85,6 +87,7 @@ impl From<&Config> for EngineConfig {
             result_cache_ttl: c.result_cache_ttl,
             max_output_bytes: c.max_output_bytes,
             plan_cache_size: c.workflow_cache_size,
+            active_retention: c.active_retention,
         }
     }
 }
@@ -115,6 +118,36 @@ pub struct Engine {
     plans: Arc<PlanCache>,
     /// Executions running now, by id.
     active: Arc<Mutex<HashMap<String, Arc<Live>>>>,
+    /// Executions that ended within the retention, oldest first.
+    ended: Arc<Mutex<Ended>>,
+}
+
+/// The ended part of the active table: bounded in time and in size, so a
+/// busy server does not keep an hour of runs in memory.
+struct Ended {
+    entries: std::collections::VecDeque<(std::time::Instant, ActiveExecution)>,
+    retention: Duration,
+}
+
+/// Most ended executions kept, whatever the retention.
+const MAX_ENDED: usize = 10_000;
+
+impl Ended {
+    fn push(&mut self, entry: ActiveExecution) {
+        self.entries.push_back((std::time::Instant::now(), entry));
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        while self.entries.len() > MAX_ENDED
+            || self
+                .entries
+                .front()
+                .is_some_and(|(t, _)| t.elapsed() > self.retention)
+        {
+            self.entries.pop_front();
+        }
+    }
 }
 
 impl Engine {
@@ -134,6 +167,10 @@ impl Engine {
             }),
             registry,
             active: Arc::default(),
+            ended: Arc::new(Mutex::new(Ended {
+                entries: Default::default(),
+                retention: config.active_retention,
+            })),
             plans: Arc::new(Mutex::new(LruCache::new(
                 NonZeroUsize::new(config.plan_cache_size.max(1)).expect("at least 1"),
             ))),
@@ -349,14 +386,22 @@ impl Engine {
         if fresh_timeout {
             run = run.restart_timeout_window();
         }
-        let active = self.active.clone();
+        let (active, ended) = (self.active.clone(), self.ended.clone());
         let gone = id.clone();
         let join = tokio::spawn(async move {
             let result = run.drive().await;
-            active
+            let live = active
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&gone);
+            // The row stays in the table, ended, for the retention.
+            if let (Some(live), Ok(e)) = (live, &result) {
+                let mut row = live_entry(&gone, &live);
+                row.status = e.status;
+                row.finished_at = e.finished_at;
+                row.running_tasks.clear();
+                ended.lock().unwrap_or_else(|e| e.into_inner()).push(row);
+            }
             result
         });
         ExecutionHandle {
@@ -376,21 +421,20 @@ impl Engine {
         let mut v: Vec<ActiveExecution> = self
             .lock_active()
             .iter()
-            .map(|(id, live)| ActiveExecution {
-                execution_id: id.clone(),
-                workflow: live.plan.name.to_string(),
-                version: live.version,
-                started_at: live.started_at,
-                running_tasks: live
-                    .running
-                    .iter()
-                    .zip(&live.plan.tasks)
-                    .filter(|(r, _)| r.load(Ordering::Relaxed))
-                    .map(|(_, t)| t.id.to_string())
-                    .collect(),
-            })
+            .map(|(id, live)| live_entry(id, live))
             .collect();
         v.sort_by_key(|a| a.started_at.map(|t| (t.seconds, t.nanos)));
+        v
+    }
+
+    /// The active table: executions that ended within the retention (oldest
+    /// first), then those running now.
+    pub fn active_table(&self) -> Vec<ActiveExecution> {
+        let mut ended = self.ended.lock().unwrap_or_else(|e| e.into_inner());
+        ended.trim();
+        let mut v: Vec<ActiveExecution> = ended.entries.iter().map(|(_, e)| e.clone()).collect();
+        drop(ended);
+        v.extend(self.active());
         v
     }
 
@@ -425,6 +469,25 @@ impl Engine {
     /// Events from before the call are read from the store.
     pub fn subscribe(&self, id: &str) -> Option<broadcast::Receiver<Arc<ExecutionEvent>>> {
         self.lock_active().get(id).map(|l| l.watchers.subscribe())
+    }
+}
+
+/// A running execution's row of the active table.
+fn live_entry(id: &str, live: &Live) -> ActiveExecution {
+    ActiveExecution {
+        execution_id: id.to_owned(),
+        workflow: live.plan.name.to_string(),
+        version: live.version,
+        started_at: live.started_at,
+        running_tasks: live
+            .running
+            .iter()
+            .zip(&live.plan.tasks)
+            .filter(|(r, _)| r.load(Ordering::Relaxed))
+            .map(|(_, t)| t.id.to_string())
+            .collect(),
+        status: ExecutionState::Running as i32,
+        finished_at: None,
     }
 }
 

@@ -216,7 +216,7 @@ impl ExecutionService for ExecutionApi {
         _: Request<ListActiveRequest>,
     ) -> Result<Response<ListActiveResponse>, Status> {
         Ok(Response::new(ListActiveResponse {
-            executions: self.engine.active(),
+            executions: self.engine.active_table(),
         }))
     }
 

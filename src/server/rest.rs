@@ -540,14 +540,16 @@ async fn list_active(State(g): State<Gateway>) -> Reply {
     let active: Vec<Value> = g
         .executions
         .engine()
-        .active()
+        .active_table()
         .iter()
         .map(|a| {
             json!({
                 "workflow_id": a.execution_id,
                 "workflow": a.workflow,
                 "version": a.version,
+                "status": ExecutionState::try_from(a.status).unwrap_or_default().label(),
                 "started_at": to_json(&a.started_at),
+                "finished_at": to_json(&a.finished_at),
                 "running_tasks": a.running_tasks,
             })
         })
