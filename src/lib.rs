@@ -16,3 +16,4 @@ pub mod proto;
 pub mod server;
 pub mod spec;
 pub mod store;
+pub mod telemetry;

@@ -650,3 +650,48 @@ async fn retry_over_rest_reruns_the_failed_part() {
         (StatusCode::NOT_FOUND, json!("NOT_FOUND"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_use_the_briefs_names_in_prometheus_text_format() {
+    let s = Server::start();
+    let c = client();
+    c.post(s.url("/v1/workflows"))
+        .json(&threat_response())
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        c.post(s.url("/v1/run"))
+            .json(&json!({"workflow": "threat_response", "parameters": {"indicator": "1.2.3.4"}}))
+            .send()
+            .await
+            .unwrap();
+    }
+    let r = c.get(s.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = r.text().await.unwrap();
+    let line = |prefix: &str| {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
+            .to_owned()
+    };
+    assert!(
+        line("swarm_workflow_runs_total{").contains("status=\"success\""),
+        "{text}"
+    );
+    assert!(line("swarm_workflow_runs_total{").contains("workflow=\"threat_response\""));
+    assert!(line("swarm_workflow_runs_total{").ends_with(" 2"), "{text}");
+    line("swarm_workflow_duration_seconds_bucket{");
+    assert!(
+        line("swarm_workflow_task_duration_ms_count{").contains("type=\"echo\""),
+        "{text}"
+    );
+    line("swarm_workflow_parallelism");
+}

@@ -617,6 +617,10 @@ tasks:
     };
     let engine = common::engine(store, &probe2, &EngineConfig::default());
     let handles = engine.resume_unfinished().await.unwrap();
+    if handles.is_empty() {
+        let e = engine.store().get_execution(&id).await.unwrap();
+        panic!("nothing resumed; the execution is stored as {e:#?}");
+    }
     assert_eq!(handles.len(), 1);
     assert_eq!(handles[0].id(), id);
     let e = handles.into_iter().next().unwrap().wait().await.unwrap();

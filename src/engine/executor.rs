@@ -547,6 +547,7 @@ impl Run {
             status: status as i32,
             error,
             cancelled_by,
+            duration_ms: e.duration_ms,
         }));
         let e = Arc::new(e);
         self.shared

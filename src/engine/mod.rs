@@ -33,6 +33,7 @@ use crate::proto::{
 };
 use crate::spec::{self, Plan, SpecError};
 use crate::store::{Store, StoreError, Write};
+use crate::telemetry::Metrics;
 use executor::{Control, Live, Run, Shared};
 use recorder::Recorder;
 
@@ -120,6 +121,8 @@ pub struct Engine {
     active: Arc<Mutex<HashMap<String, Arc<Live>>>>,
     /// Executions that ended within the retention, oldest first.
     ended: Arc<Mutex<Ended>>,
+    /// Where execution events are counted, if anywhere.
+    metrics: Option<Arc<Metrics>>,
 }
 
 /// The ended part of the active table: bounded in time and in size, so a
@@ -167,6 +170,7 @@ impl Engine {
             }),
             registry,
             active: Arc::default(),
+            metrics: None,
             ended: Arc::new(Mutex::new(Ended {
                 entries: Default::default(),
                 retention: config.active_retention,
@@ -175,6 +179,12 @@ impl Engine {
                 NonZeroUsize::new(config.plan_cache_size.max(1)).expect("at least 1"),
             ))),
         }
+    }
+
+    /// Counts every execution's events in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The store.
@@ -341,12 +351,13 @@ impl Engine {
             last_seq,
             self.shared.store.clone(),
             watchers,
+            None,
         );
         let error = format!("cannot resume: {why}");
         rec.emit(Kind::ExecutionEnded(ExecutionEnded {
             status: ExecutionState::Failed as i32,
             error: error.clone(),
-            cancelled_by: String::new(),
+            ..Default::default()
         }));
         exec.status = ExecutionState::Failed as i32;
         exec.error = error;
@@ -370,6 +381,7 @@ impl Engine {
             last_seq,
             self.shared.store.clone(),
             watchers.clone(),
+            self.metrics.clone().map(|m| (m, plan.clone())),
         );
         rec.emit(first);
         let live = Arc::new(Live {

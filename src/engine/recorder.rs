@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::broadcast;
 
 use crate::proto::{self, ExecutionEvent, execution_event::Kind};
+use crate::spec::Plan;
 use crate::store::{Store, Write};
+use crate::telemetry::Metrics;
 
 /// Events buffered per watcher; a watcher further behind reads history
 /// from the store instead of slowing the engine.
@@ -28,6 +30,7 @@ struct Inner {
     last_seq: AtomicU64,
     store: Arc<dyn Store>,
     watchers: broadcast::Sender<Arc<ExecutionEvent>>,
+    metrics: Option<(Arc<Metrics>, Arc<Plan>)>,
 }
 
 impl Recorder {
@@ -37,6 +40,7 @@ impl Recorder {
         last_seq: u64,
         store: Arc<dyn Store>,
         watchers: broadcast::Sender<Arc<ExecutionEvent>>,
+        metrics: Option<(Arc<Metrics>, Arc<Plan>)>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -44,6 +48,7 @@ impl Recorder {
                 last_seq: AtomicU64::new(last_seq),
                 store,
                 watchers,
+                metrics,
             }),
         }
     }
@@ -58,6 +63,9 @@ impl Recorder {
             kind: Some(kind),
         });
         self.inner.store.append(Write::Event(ev.clone()));
+        if let Some((metrics, plan)) = &self.inner.metrics {
+            metrics.observe(plan, &ev);
+        }
         // No watcher is not an error.
         let _ = self.inner.watchers.send(ev);
     }

@@ -35,6 +35,7 @@ use crate::proto::admin_service_server::AdminServiceServer;
 use crate::proto::execution_service_server::ExecutionServiceServer;
 use crate::proto::workflow_service_server::WorkflowServiceServer;
 use crate::store::{RocksOptions, RocksStore, StoreError};
+use crate::telemetry::{Metrics, MetricsError};
 
 /// The services' names, as health checks know them.
 const SERVICES: &[&str] = &[
@@ -63,6 +64,9 @@ pub enum ServeError {
     /// The gRPC server failed.
     #[error("gRPC server: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The metrics exporter could not be set up.
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
     /// Reflection could not be built from the descriptor set.
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
@@ -93,11 +97,13 @@ pub async fn serve(
         &options.data_dir,
         RocksOptions::default(),
     )?);
+    let metrics = Arc::new(Metrics::new()?);
     let engine = Engine::new(
         store,
         Arc::new(Registry::builtin(config)),
         &EngineConfig::from(config),
-    );
+    )
+    .with_metrics(metrics.clone());
     let resumed = engine.resume_unfinished().await?;
     if !resumed.is_empty() {
         tracing::info!(count = resumed.len(), "resumed unfinished executions");
@@ -146,6 +152,7 @@ pub async fn serve(
         executions: executions.clone(),
         admin: admin.clone(),
         limits: crate::spec::Limits::from(config),
+        metrics,
     };
     let http = axum::serve(http_listener, rest::router(gateway))
         .with_graceful_shutdown(stopped(stop_rx.clone()));

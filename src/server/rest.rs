@@ -33,6 +33,8 @@ pub struct Gateway {
     pub admin: AdminApi,
     /// Bounds on definitions (and so on request bodies).
     pub limits: Limits,
+    /// The Prometheus metrics.
+    pub metrics: std::sync::Arc<crate::telemetry::Metrics>,
 }
 
 /// The routes.
@@ -43,6 +45,7 @@ pub fn router(gateway: Gateway) -> Router {
             "/healthz",
             get(|| async { axum::Json(json!({"status": "ok"})) }),
         )
+        .route("/metrics", get(metrics))
         .route("/v1/workflows", post(create_workflow).get(list_workflows))
         .route("/v1/workflows/validate", post(validate_workflow))
         .route(
@@ -584,6 +587,15 @@ struct AuditQuery {
 async fn audit(State(g): State<Gateway>, q: Result<Query<AuditQuery>, QueryRejection>) -> Reply {
     let q = query(q)?;
     ok(to_json(&g.admin.audit(q.limit).await?))
+}
+
+/// Prometheus text format.
+async fn metrics(State(g): State<Gateway>) -> Response {
+    let content_type = [(
+        header::CONTENT_TYPE,
+        "text/plain; version=0.0.4; charset=utf-8",
+    )];
+    (content_type, g.metrics.render()).into_response()
 }
 
 async fn compact(State(g): State<Gateway>) -> Reply {

@@ -1,0 +1,168 @@
+//! The brief's metric names, fed from execution events. Labels have bounded
+//! cardinality: workflow name, task id and type, status, and a reason class
+//! (never execution ids or free-text reasons).
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{Counter, Histogram, MeterProvider, UpDownCounter};
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+
+use crate::proto::{ExecutionEvent, ExecutionState, TaskState, execution_event::Kind};
+use crate::spec::Plan;
+
+/// The exporter could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("metrics: {0}")]
+pub struct MetricsError(String);
+
+/// The process's metrics.
+pub struct Metrics {
+    registry: prometheus::Registry,
+    _provider: SdkMeterProvider,
+    runs: Counter<u64>,
+    duration: Histogram<f64>,
+    task_duration: Histogram<f64>,
+    retries: Counter<u64>,
+    failures: Counter<u64>,
+    parallelism: UpDownCounter<i64>,
+    cancellations: Counter<u64>,
+    cache_hits: Counter<u64>,
+    cache_misses: Counter<u64>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Metrics {
+    /// A registry with every instrument created (so all names show from the start).
+    pub fn new() -> Result<Self, MetricsError> {
+        let registry = prometheus::Registry::new();
+        let exporter = opentelemetry_prometheus::exporter()
+            .with_registry(registry.clone())
+            .without_units()
+            .without_target_info()
+            .scope_info_enabled(false)
+            .build()
+            .map_err(|e| MetricsError(e.to_string()))?;
+        let provider = SdkMeterProvider::builder().with_reader(exporter).build();
+        let m = provider.meter("orchestrator");
+        Ok(Self {
+            runs: m
+                .u64_counter("swarm_workflow_runs")
+                .with_description("Workflow executions ended, by status")
+                .build(),
+            duration: m
+                .f64_histogram("swarm_workflow_duration_seconds")
+                .with_description("Execution wall time")
+                .build(),
+            task_duration: m
+                .f64_histogram("swarm_workflow_task_duration_ms")
+                .with_description("Task wall time")
+                .build(),
+            retries: m
+                .u64_counter("swarm_workflow_task_retries")
+                .with_description("Task attempts after the first")
+                .build(),
+            failures: m
+                .u64_counter("swarm_workflow_task_failures")
+                .with_description("Tasks that failed or timed out")
+                .build(),
+            parallelism: m
+                .i64_up_down_counter("swarm_workflow_parallelism")
+                .with_description("Task attempts running now")
+                .build(),
+            cancellations: m
+                .u64_counter("swarm_workflow_cancellations")
+                .with_description("Executions cancelled or timed out")
+                .build(),
+            cache_hits: m
+                .u64_counter("swarm_workflow_cache_hits")
+                .with_description("Result cache hits")
+                .build(),
+            cache_misses: m
+                .u64_counter("swarm_workflow_cache_misses")
+                .with_description("Result cache misses")
+                .build(),
+            registry,
+            _provider: provider,
+        })
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        prometheus::TextEncoder::new()
+            .encode_to_string(&self.registry.gather())
+            .unwrap_or_default()
+    }
+
+    /// Updates the metrics for one event of an execution of `plan`.
+    pub fn observe(&self, plan: &Plan, ev: &ExecutionEvent) {
+        match &ev.kind {
+            Some(Kind::TaskStarted(s)) => {
+                self.parallelism.add(1, &[]);
+                if s.attempt > 1 {
+                    self.retries
+                        .add(1, &[KeyValue::new("task", s.task_id.clone())]);
+                }
+            }
+            Some(Kind::TaskAttemptFailed(_)) => self.parallelism.add(-1, &[]),
+            Some(Kind::TaskEnded(end)) => {
+                let Some(r) = &end.result else { return };
+                let state = TaskState::try_from(r.status).unwrap_or_default();
+                let task = plan.tasks.iter().find(|t| *t.id == *r.task_id);
+                let kind = task.map_or("unknown".to_owned(), |t| t.kind.to_string());
+                let ran = r.attempts > 0 && !r.cached && state != TaskState::Skipped;
+                if ran {
+                    self.parallelism.add(-1, &[]);
+                    self.task_duration.record(
+                        r.duration_ms as f64,
+                        &[
+                            KeyValue::new("task", r.task_id.clone()),
+                            KeyValue::new("type", kind.clone()),
+                        ],
+                    );
+                }
+                if matches!(state, TaskState::Failed | TaskState::TimedOut) {
+                    self.failures
+                        .add(1, &[KeyValue::new("task", r.task_id.clone())]);
+                }
+                if task.is_some_and(|t| t.cacheable) && state == TaskState::Succeeded {
+                    let c = if r.cached {
+                        &self.cache_hits
+                    } else {
+                        &self.cache_misses
+                    };
+                    c.add(1, &[KeyValue::new("type", "result")]);
+                }
+            }
+            Some(Kind::ExecutionEnded(end)) => {
+                let state = ExecutionState::try_from(end.status).unwrap_or_default();
+                let status = match state {
+                    ExecutionState::Completed => "success",
+                    other => other.label(),
+                };
+                let workflow = KeyValue::new("workflow", plan.name.to_string());
+                self.runs
+                    .add(1, &[workflow.clone(), KeyValue::new("status", status)]);
+                self.duration.record(
+                    end.duration_ms as f64 / 1000.0,
+                    std::slice::from_ref(&workflow),
+                );
+                if matches!(state, ExecutionState::Cancelled | ExecutionState::TimedOut) {
+                    // Free-text reasons would make unbounded series: classes only.
+                    let reason = match (state, end.error.as_str()) {
+                        (ExecutionState::TimedOut, _) => "timeout",
+                        (_, "shutdown") => "shutdown",
+                        (_, "interrupted") => "interrupted",
+                        _ => "user",
+                    };
+                    self.cancellations
+                        .add(1, &[workflow, KeyValue::new("reason", reason)]);
+                }
+            }
+            _ => {}
+        }
+    }
+}
