@@ -570,57 +570,41 @@ tasks:
 "#,
         server.url("/hold/b")
     );
-    // First process: `a` ends, `b` is waiting on the server when the
-    // process goes away (its runtime is shut down mid-execution).
+    // First process: `a` has ended and `b` waits on the server when a
+    // consistent snapshot of the store is taken: the state a crash at that
+    // moment leaves on disk.
     let probe = Arc::new(Probe::default());
-    let (path, first_probe) = (dir.path().to_owned(), probe.clone());
-    let id = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let id = rt.block_on(async {
-            let store: Arc<dyn Store> =
-                Arc::new(orchestrator::store::RocksStore::open(&path, Default::default()).unwrap());
-            let engine = common::engine(store.clone(), &first_probe, &EngineConfig::default());
-            let (spec, _) =
-                spec::load(&yaml, Format::Yaml, engine.registry(), &Limits::default()).unwrap();
-            let wf = store::save_if_changed(store.as_ref(), spec).await.unwrap();
-            let handle = engine.start(engine.plan(&wf).unwrap(), RunRequest::default());
-            let mut events = handle.events();
-            while let Ok(ev) = events.recv().await {
-                if let Some(Kind::TaskStarted(s)) = &ev.kind
-                    && s.task_id == "b"
-                {
-                    break;
-                }
-            }
-            store.flush().await.unwrap();
-            handle.id().to_owned()
-        });
-        rt.shutdown_background();
-        id
-    })
-    .join()
-    .unwrap();
+    let rocks = Arc::new(
+        orchestrator::store::RocksStore::open(dir.path().join("first"), Default::default())
+            .unwrap(),
+    );
+    let engine = common::engine(rocks.clone(), &probe, &EngineConfig::default());
+    let (spec, _) = spec::load(&yaml, Format::Yaml, engine.registry(), &Limits::default()).unwrap();
+    let wf = store::save_if_changed(engine.store().as_ref(), spec)
+        .await
+        .unwrap();
+    let handle = engine.start(engine.plan(&wf).unwrap(), RunRequest::default());
+    let mut events = handle.events();
+    while let Ok(ev) = events.recv().await {
+        if let Some(Kind::TaskStarted(s)) = &ev.kind
+            && s.task_id == "b"
+        {
+            break;
+        }
+    }
+    let crashed = dir.path().join("crashed");
+    rocks.checkpoint(&crashed).await.unwrap();
+    let id = handle.id().to_owned();
+    handle.cancel("the first process is gone", "test");
     assert_eq!(probe.calls("a"), 1);
 
-    // Second process: resume with `b` released.
+    // Second process: resume from the snapshot, with `b` released.
     server.release("b");
     let probe2 = Arc::new(Probe::default());
-    let store: Arc<dyn Store> = loop {
-        // The first runtime's threads drop the store (and its lock) as they exit.
-        match orchestrator::store::RocksStore::open(dir.path(), Default::default()) {
-            Ok(s) => break Arc::new(s),
-            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-        }
-    };
+    let store: Arc<dyn Store> =
+        Arc::new(orchestrator::store::RocksStore::open(&crashed, Default::default()).unwrap());
     let engine = common::engine(store, &probe2, &EngineConfig::default());
     let handles = engine.resume_unfinished().await.unwrap();
-    if handles.is_empty() {
-        let e = engine.store().get_execution(&id).await.unwrap();
-        panic!("nothing resumed; the execution is stored as {e:#?}");
-    }
     assert_eq!(handles.len(), 1);
     assert_eq!(handles[0].id(), id);
     let e = handles.into_iter().next().unwrap().wait().await.unwrap();

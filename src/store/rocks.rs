@@ -161,6 +161,16 @@ impl RocksStore {
         }
     }
 
+    /// Writes a consistent copy of the store, as of now, to `path` (which
+    /// must not exist): a backup, or a snapshot to open elsewhere. Files are
+    /// hard-linked where the file system allows.
+    pub async fn checkpoint(&self, path: impl AsRef<Path>) -> Result<(), StoreError> {
+        self.flush().await?;
+        rocksdb::checkpoint::Checkpoint::new(&self.db)
+            .and_then(|c| c.create_checkpoint(path))
+            .map_err(backend)
+    }
+
     /// The directory the store lives in.
     pub fn path(&self) -> &Path {
         &self.path
