@@ -694,4 +694,12 @@ async fn metrics_use_the_briefs_names_in_prometheus_text_format() {
         "{text}"
     );
     line("swarm_workflow_parallelism");
+    assert!(
+        line("swarm_workflow_db_read_ms_count{").contains("operation=\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("swarm_workflow_db_write_ms_count{operation=\"put_execution\"}"),
+        "{text}"
+    );
 }

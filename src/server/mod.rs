@@ -35,7 +35,7 @@ use crate::proto::admin_service_server::AdminServiceServer;
 use crate::proto::execution_service_server::ExecutionServiceServer;
 use crate::proto::workflow_service_server::WorkflowServiceServer;
 use crate::store::{RocksOptions, RocksStore, StoreError};
-use crate::telemetry::{Metrics, MetricsError};
+use crate::telemetry::{MeteredStore, Metrics, MetricsError};
 
 /// The services' names, as health checks know them.
 const SERVICES: &[&str] = &[
@@ -98,6 +98,7 @@ pub async fn serve(
         RocksOptions::default(),
     )?);
     let metrics = Arc::new(Metrics::new()?);
+    let store = Arc::new(MeteredStore::new(store, metrics.clone()));
     let engine = Engine::new(
         store,
         Arc::new(Registry::builtin(config)),

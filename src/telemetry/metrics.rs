@@ -27,6 +27,8 @@ pub struct Metrics {
     cancellations: Counter<u64>,
     cache_hits: Counter<u64>,
     cache_misses: Counter<u64>,
+    db_read: Histogram<f64>,
+    db_write: Histogram<f64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -85,6 +87,14 @@ impl Metrics {
                 .u64_counter("swarm_workflow_cache_misses")
                 .with_description("Result cache misses")
                 .build(),
+            db_read: m
+                .f64_histogram("swarm_workflow_db_read_ms")
+                .with_description("Store reads")
+                .build(),
+            db_write: m
+                .f64_histogram("swarm_workflow_db_write_ms")
+                .with_description("Durable store writes")
+                .build(),
             registry,
             _provider: provider,
         })
@@ -95,6 +105,22 @@ impl Metrics {
         prometheus::TextEncoder::new()
             .encode_to_string(&self.registry.gather())
             .unwrap_or_default()
+    }
+
+    /// Records a store read of `operation`.
+    pub fn db_read(&self, operation: &'static str, took: std::time::Duration) {
+        self.db_read.record(
+            took.as_secs_f64() * 1000.0,
+            &[KeyValue::new("operation", operation)],
+        );
+    }
+
+    /// Records a durable store write of `operation`.
+    pub fn db_write(&self, operation: &'static str, took: std::time::Duration) {
+        self.db_write.record(
+            took.as_secs_f64() * 1000.0,
+            &[KeyValue::new("operation", operation)],
+        );
     }
 
     /// Updates the metrics for one event of an execution of `plan`.

@@ -1,0 +1,125 @@
+//! A `Store` decorator that times every storage call into
+//! `swarm_workflow_db_read_ms` / `swarm_workflow_db_write_ms{operation}`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::Metrics;
+use crate::proto::{AuditRecord, CacheEntry, Execution, ExecutionEvent, Workflow, WorkflowSpec};
+use crate::store::{ExecutionQuery, Store, StoreError, Write};
+
+/// Times the calls of the store it wraps.
+pub struct MeteredStore {
+    inner: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+}
+
+impl MeteredStore {
+    /// Wraps `inner`.
+    pub fn new(inner: Arc<dyn Store>, metrics: Arc<Metrics>) -> Self {
+        Self { inner, metrics }
+    }
+}
+
+macro_rules! timed {
+    ($self:ident, $kind:ident, $op:literal, $call:expr) => {{
+        let t = Instant::now();
+        let r = $call.await;
+        $self.metrics.$kind($op, t.elapsed());
+        r
+    }};
+}
+
+#[async_trait::async_trait]
+impl Store for MeteredStore {
+    async fn save_workflow(&self, spec: WorkflowSpec) -> Result<Workflow, StoreError> {
+        timed!(
+            self,
+            db_write,
+            "save_workflow",
+            self.inner.save_workflow(spec)
+        )
+    }
+    async fn get_workflow(&self, name: &str, version: Option<u32>) -> Result<Workflow, StoreError> {
+        timed!(
+            self,
+            db_read,
+            "get_workflow",
+            self.inner.get_workflow(name, version)
+        )
+    }
+    async fn list_workflows(&self, include_archived: bool) -> Result<Vec<Workflow>, StoreError> {
+        timed!(
+            self,
+            db_read,
+            "list_workflows",
+            self.inner.list_workflows(include_archived)
+        )
+    }
+    async fn list_versions(&self, name: &str) -> Result<Vec<Workflow>, StoreError> {
+        timed!(
+            self,
+            db_read,
+            "list_versions",
+            self.inner.list_versions(name)
+        )
+    }
+    async fn set_archived(&self, name: &str, archived: bool) -> Result<Workflow, StoreError> {
+        timed!(
+            self,
+            db_write,
+            "set_archived",
+            self.inner.set_archived(name, archived)
+        )
+    }
+    async fn purge_workflow(&self, name: &str) -> Result<u32, StoreError> {
+        timed!(
+            self,
+            db_write,
+            "purge_workflow",
+            self.inner.purge_workflow(name)
+        )
+    }
+    fn append(&self, write: Write) {
+        // Enqueueing is not the write; `flush` measures durability.
+        self.inner.append(write);
+    }
+    async fn flush(&self) -> Result<(), StoreError> {
+        timed!(self, db_write, "put_execution", self.inner.flush())
+    }
+    async fn get_execution(&self, id: &str) -> Result<Execution, StoreError> {
+        timed!(self, db_read, "get_execution", self.inner.get_execution(id))
+    }
+    async fn events(&self, id: &str, from_seq: u64) -> Result<Vec<ExecutionEvent>, StoreError> {
+        timed!(self, db_read, "events", self.inner.events(id, from_seq))
+    }
+    async fn list_executions(&self, query: &ExecutionQuery) -> Result<Vec<Execution>, StoreError> {
+        timed!(
+            self,
+            db_read,
+            "list_executions",
+            self.inner.list_executions(query)
+        )
+    }
+    async fn unfinished_executions(&self) -> Result<Vec<Execution>, StoreError> {
+        timed!(
+            self,
+            db_read,
+            "unfinished_executions",
+            self.inner.unfinished_executions()
+        )
+    }
+    async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
+        timed!(self, db_read, "get_cache", self.inner.get_cache(key))
+    }
+    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        timed!(self, db_read, "audit_trail", self.inner.audit_trail(limit))
+    }
+    async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError> {
+        self.inner.stats().await
+    }
+    async fn compact(&self) -> Result<(), StoreError> {
+        timed!(self, db_write, "compact", self.inner.compact())
+    }
+}
