@@ -37,6 +37,32 @@ async fn channel(s: &Server) -> Channel {
         .unwrap()
 }
 
+/// Polls an execution until it reaches `state` (10 s at most).
+async fn until_status(
+    ex: &mut ExecutionServiceClient<Channel>,
+    id: &str,
+    state: ExecutionState,
+) -> proto::Execution {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let e = ex
+            .get_execution(GetExecutionRequest {
+                execution_id: id.to_owned(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if e.status == state as i32 {
+            return e;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never {state:?}: {e:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// A spec from YAML, through the same loader the CLI uses.
 fn spec(yaml: &str) -> WorkflowSpec {
     let registry = orchestrator::plugins::Registry::builtin(&Default::default());
@@ -228,24 +254,7 @@ async fn run_waits_for_the_result_or_returns_at_once() {
     assert_eq!(started.status, ExecutionState::Running as i32);
     assert!(started.id.starts_with("r-"));
     // The accepted run is durable and visible at once; poll until it ends.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let e = ex
-            .get_execution(GetExecutionRequest {
-                execution_id: started.id.clone(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        if e.status == ExecutionState::Completed as i32 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never completed: {e:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_status(&mut ex, &started.id, ExecutionState::Completed).await;
     let unknown = ex
         .run(RunRequest {
             workflow: "nope".into(),
@@ -444,21 +453,7 @@ async fn active_executions_are_listed_and_cancelled_with_a_reason() {
     .unwrap();
     let e = ex.run(RunRequest::default()).await.unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let done = loop {
-        let e = ex
-            .get_execution(GetExecutionRequest {
-                execution_id: id.clone(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        if e.status == ExecutionState::Cancelled as i32 {
-            break e;
-        }
-        assert!(tokio::time::Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
+    let done = until_status(&mut ex, &id, ExecutionState::Cancelled).await;
     assert_eq!(done.error, "False positive detected");
     assert_eq!(done.cancelled_by, "grpc");
     assert_eq!(

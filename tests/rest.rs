@@ -30,6 +30,11 @@ fn threat_response() -> Value {
     })
 }
 
+/// POSTs a JSON body; the status and the JSON answer.
+async fn post(c: &reqwest::Client, url: String, body: &Value) -> (StatusCode, Value) {
+    json_of(c.post(url).json(body).send().await.unwrap()).await
+}
+
 async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
     let status = r.status();
     let text = r.text().await.unwrap();
@@ -43,24 +48,15 @@ async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
 async fn the_briefs_requests_get_the_briefs_responses() {
     let s = Server::start();
     let c = client();
-    let (status, w) = json_of(
-        c.post(s.url("/v1/workflows"))
-            .json(&threat_response())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, w) = post(&c, s.url("/v1/workflows"), &threat_response()).await;
     assert_eq!(status, StatusCode::CREATED, "{w}");
     assert_eq!(w["version"], 1);
     assert_eq!(w["spec"]["name"], "threat_response");
 
-    let (status, run) = json_of(
-        c.post(s.url("/v1/run"))
-            .json(&json!({"workflow": "threat_response", "parameters": {"indicator": "192.168.1.100"}}))
-            .send()
-            .await
-            .unwrap(),
+    let (status, run) = post(
+        &c,
+        s.url("/v1/run"),
+        &json!({"workflow": "threat_response", "parameters": {"indicator": "192.168.1.100"}}),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{run}");
@@ -113,12 +109,10 @@ async fn yaml_definitions_no_wait_runs_active_list_and_cancel_with_a_reason() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
-    let (status, accepted) = json_of(
-        c.post(s.url("/v1/run"))
-            .json(&json!({"workflow": "long", "wait": false}))
-            .send()
-            .await
-            .unwrap(),
+    let (status, accepted) = post(
+        &c,
+        s.url("/v1/run"),
+        &json!({"workflow": "long", "wait": false}),
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED);
@@ -138,12 +132,10 @@ async fn yaml_definitions_no_wait_runs_active_list_and_cancel_with_a_reason() {
         assert!(tokio::time::Instant::now() < deadline, "{active}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let (status, _) = json_of(
-        c.post(s.url(&format!("/v1/cancel/{id}")))
-            .json(&json!({"reason": "False positive detected"}))
-            .send()
-            .await
-            .unwrap(),
+    let (status, _) = post(
+        &c,
+        s.url(&format!("/v1/cancel/{id}")),
+        &json!({"reason": "False positive detected"}),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -245,14 +237,7 @@ async fn workflow_versions_archive_restore_and_purge_over_rest() {
     );
     let (_, listed) = json_of(c.get(s.url("/v1/workflows")).send().await.unwrap()).await;
     assert_eq!(listed["workflows"], json!([]));
-    let (status, e) = json_of(
-        c.post(s.url("/v1/run"))
-            .json(&json!({"workflow": "w"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, e) = post(&c, s.url("/v1/run"), &json!({"workflow": "w"})).await;
     assert_eq!(
         (status, e["code"].clone()),
         (
@@ -308,14 +293,7 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
     assert!(msg.contains("invalid JSON"), "{msg}");
 
     let bad = json!({"name": "bad", "tasks": [{"id": "a", "type": "echo", "depends_on": ["zz"]}, {"id": "b", "type": "teleport"}]});
-    let (st, _, msg, details) = err(json_of(
-        c.post(s.url("/v1/workflows"))
-            .json(&bad)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await);
+    let (st, _, msg, details) = err(post(&c, s.url("/v1/workflows"), &bad).await);
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert_eq!(msg, "invalid workflow: 2 problems");
     assert_eq!(
@@ -332,34 +310,18 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
         "an invalid definition is not stored"
     );
 
-    let (st, _, msg, _) = err(json_of(
-        c.post(s.url("/v1/run"))
-            .json(&json!({"workflow": 5}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await);
+    let (st, _, msg, _) = err(post(&c, s.url("/v1/run"), &json!({"workflow": 5})).await);
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert!(msg.contains("invalid type"), "{msg}");
-    let (st, _, msg, _) = err(json_of(
-        c.post(s.url("/v1/run"))
-            .json(&json!({"workflow": "x", "params": {}}))
-            .send()
-            .await
-            .unwrap(),
+    let (st, _, msg, _) = err(post(
+        &c,
+        s.url("/v1/run"),
+        &json!({"workflow": "x", "params": {}}),
     )
     .await);
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert!(msg.contains("unknown field `params`"), "{msg}");
-    let (st, code, msg, _) = err(json_of(
-        c.post(s.url("/v1/run"))
-            .json(&json!({"workflow": "nope"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await);
+    let (st, code, msg, _) = err(post(&c, s.url("/v1/run"), &json!({"workflow": "nope"})).await);
     assert_eq!((st, code.as_str()), (StatusCode::NOT_FOUND, "NOT_FOUND"));
     assert_eq!(msg, "workflow 'nope' not found");
 
@@ -409,14 +371,7 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
         .send()
         .await
         .unwrap();
-    let (st, code, ..) = err(json_of(
-        c.post(s.url("/v1/workflows"))
-            .json(&ok)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await);
+    let (st, code, ..) = err(post(&c, s.url("/v1/workflows"), &ok).await);
     assert_eq!(
         (st, code.as_str()),
         (StatusCode::CONFLICT, "ALREADY_EXISTS")
@@ -437,14 +392,7 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
     )
     .await);
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, code, ..) = err(json_of(
-        c.post(s.url("/v1/cancel/nope"))
-            .json(&json!({"reason": "x"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await);
+    let (st, code, ..) = err(post(&c, s.url("/v1/cancel/nope"), &json!({"reason": "x"})).await);
     assert_eq!((st, code.as_str()), (StatusCode::NOT_FOUND, "NOT_FOUND"));
 }
 
@@ -498,12 +446,10 @@ async fn sse_streams_every_event_once_and_resumes_from_last_event_id() {
         .send()
         .await
         .unwrap();
-    let (_, accepted) = json_of(
-        c.post(s.url("/v1/run"))
-            .json(&json!({"workflow": "s", "wait": false}))
-            .send()
-            .await
-            .unwrap(),
+    let (_, accepted) = post(
+        &c,
+        s.url("/v1/run"),
+        &json!({"workflow": "s", "wait": false}),
     )
     .await;
     let id = accepted["workflow_id"].as_str().unwrap().to_owned();
@@ -555,21 +501,17 @@ async fn runs_beyond_the_in_flight_limit_get_429_not_a_queue() {
         .send()
         .await
         .unwrap();
-    let (st, first) = json_of(
-        c.post(s.url("/v1/run"))
-            .json(&json!({"workflow": "long", "wait": false}))
-            .send()
-            .await
-            .unwrap(),
+    let (st, first) = post(
+        &c,
+        s.url("/v1/run"),
+        &json!({"workflow": "long", "wait": false}),
     )
     .await;
     assert_eq!(st, StatusCode::ACCEPTED);
-    let (st, e) = json_of(
-        c.post(s.url("/v1/run"))
-            .json(&json!({"workflow": "long", "wait": false}))
-            .send()
-            .await
-            .unwrap(),
+    let (st, e) = post(
+        &c,
+        s.url("/v1/run"),
+        &json!({"workflow": "long", "wait": false}),
     )
     .await;
     assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
@@ -616,14 +558,7 @@ async fn retry_over_rest_reruns_the_failed_part() {
         .send()
         .await
         .unwrap();
-    let (_, run) = json_of(
-        c.post(s.url("/v1/run"))
-            .json(&json!({"workflow": "r"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, run) = post(&c, s.url("/v1/run"), &json!({"workflow": "r"})).await;
     assert_eq!(run["status"], "failed");
     let id = run["workflow_id"].as_str().unwrap();
     let (st, again) = json_of(
