@@ -88,20 +88,8 @@ impl Config {
             "MAX_ACTIVE_EXECUTIONS",
             &mut c.max_active_executions,
         )?;
-        if let Some(v) = lookup("RESULT_CACHE_TTL") {
-            c.result_cache_ttl =
-                crate::spec::parse_duration(&v).map_err(|message| ConfigError::Invalid {
-                    name: "RESULT_CACHE_TTL",
-                    message,
-                })?;
-        }
-        if let Some(v) = lookup("ACTIVE_RETENTION") {
-            c.active_retention =
-                crate::spec::parse_duration(&v).map_err(|message| ConfigError::Invalid {
-                    name: "ACTIVE_RETENTION",
-                    message,
-                })?;
-        }
+        duration(&lookup, "RESULT_CACHE_TTL", &mut c.result_cache_ttl)?;
+        duration(&lookup, "ACTIVE_RETENTION", &mut c.active_retention)?;
         if let Some(v) = lookup("SHELL_ALLOWLIST") {
             c.shell_allowlist = v
                 .split(',')
@@ -142,6 +130,18 @@ fn number(
             name,
             message: format!("expected a whole number, got {v:?}"),
         })?;
+    }
+    Ok(())
+}
+
+fn duration(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    slot: &mut Duration,
+) -> Result<(), ConfigError> {
+    if let Some(v) = lookup(name) {
+        *slot = crate::spec::parse_duration(&v)
+            .map_err(|message| ConfigError::Invalid { name, message })?;
     }
     Ok(())
 }
