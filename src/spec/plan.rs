@@ -47,6 +47,8 @@ pub struct Plan {
     pub timeout: Option<Duration>,
     /// Most tasks of one execution running at once (0: no own limit).
     pub max_parallel: usize,
+    /// Task id → index, built on first lookup (compiling does not pay for it).
+    by_id: std::sync::OnceLock<std::collections::HashMap<Arc<str>, u32>>,
 }
 
 /// One task, compiled.
@@ -80,10 +82,14 @@ pub struct PlanTask {
 impl Plan {
     /// The index of a task id.
     pub fn task_index(&self, id: &str) -> Option<u32> {
-        self.tasks
-            .iter()
-            .position(|t| &*t.id == id)
-            .map(|i| i as u32)
+        let by_id = self.by_id.get_or_init(|| {
+            self.tasks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.id.clone(), i as u32))
+                .collect()
+        });
+        by_id.get(id).copied()
     }
 }
 
@@ -187,6 +193,7 @@ pub fn compile(spec: &WorkflowSpec, version: u32, registry: &Registry) -> Result
         topological: g.topological,
         timeout,
         max_parallel: spec.max_parallel as usize,
+        by_id: Default::default(),
     })
 }
 

@@ -137,7 +137,8 @@ impl Metrics {
             Some(Kind::TaskEnded(end)) => {
                 let Some(r) = &end.result else { return };
                 let state = TaskState::try_from(r.status).unwrap_or_default();
-                let task = plan.tasks.iter().find(|t| *t.id == *r.task_id);
+                // Indexed: a linear search here would make big DAGs quadratic.
+                let task = plan.task_index(&r.task_id).map(|i| &plan.tasks[i as usize]);
                 let kind = task.map_or("unknown".to_owned(), |t| t.kind.to_string());
                 let ran = r.attempts > 0 && !r.cached && state != TaskState::Skipped;
                 if ran {
