@@ -5,12 +5,20 @@ set -euo pipefail
 
 need_apt=()
 # bindgen (librocksdb-sys) needs libclang; the C++ build needs a compiler.
-for pkg in libclang-dev clang g++ make pkg-config; do
+# prometheus brings promtool, which checks the /metrics exposition in tests.
+for pkg in libclang-dev clang g++ make pkg-config prometheus; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # Packages install, their daemons (prometheus) do not start: only
+  # promtool is wanted.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi

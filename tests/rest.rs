@@ -637,4 +637,47 @@ async fn metrics_use_the_briefs_names_in_prometheus_text_format() {
         text.contains("swarm_workflow_db_write_ms_count{operation=\"put_execution\"}"),
         "{text}"
     );
+    // Prometheus' own checker parses it; the only lint it may raise is the
+    // brief's millisecond units, which the brief's metric names fix.
+    let unexpected: Vec<String> = promtool_check(&text)
+        .into_iter()
+        .filter(|l| {
+            let name = l.split_whitespace().next().unwrap_or("");
+            let briefs_ms = [
+                "swarm_workflow_task_duration_ms",
+                "swarm_workflow_db_read_ms",
+                "swarm_workflow_db_write_ms",
+            ];
+            !(briefs_ms.contains(&name) && l.contains("unit"))
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "promtool: {unexpected:#?}");
+}
+
+/// What `promtool check metrics` says about an exposition, one problem per
+/// line (promtool comes from scripts/setup.sh).
+fn promtool_check(text: &str) -> Vec<String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool is installed by scripts/setup.sh");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    let problems: Vec<String> = said
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(out.status.success(), problems.is_empty(), "{said}");
+    problems
 }

@@ -18,17 +18,8 @@ use orchestrator::proto::{
 use orchestrator::spec::{Format, Limits};
 use orchestrator::store::{RocksStore, Store};
 use serde_json::json;
-use tonic::transport::Channel;
 
 const RUNS: usize = 200;
-
-async fn channel(s: &Server) -> Channel {
-    Channel::from_shared(format!("http://{}", s.grpc))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_mid_way_loses_no_run_and_repeats_no_succeeded_task() {
@@ -51,7 +42,7 @@ tasks:
         .0;
 
     let server = Server::start_at(&data, &[]);
-    let ch = channel(&server).await;
+    let ch = server.channel().await;
     WorkflowServiceClient::new(ch.clone())
         .create_workflow(CreateWorkflowRequest { spec: Some(spec) })
         .await
@@ -111,7 +102,7 @@ tasks:
     };
 
     let server = Server::start_at(&data, &[]);
-    let mut ex = ExecutionServiceClient::new(channel(&server).await);
+    let mut ex = ExecutionServiceClient::new(server.channel().await);
     let deadline = Instant::now() + Duration::from_secs(120);
     for id in &ids {
         loop {

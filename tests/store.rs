@@ -227,6 +227,12 @@ async fn executions_fold_their_events_and_index_by_time(store: &dyn Store) {
         ids(store.list_executions(&by_status).await.unwrap()),
         ["e3"]
     );
+    // The page cursor: strictly after (started, id), newest first.
+    let after_e2 = ExecutionQuery {
+        after: Some((2_000, "e2".into())),
+        ..Default::default()
+    };
+    assert_eq!(ids(store.list_executions(&after_e2).await.unwrap()), ["e1"]);
     assert_eq!(ids(store.unfinished_executions().await.unwrap()), ["e1"]);
 
     // Ending e1 takes it off the unfinished list.

@@ -183,6 +183,9 @@ impl Engine {
 
     /// Counts every execution's events in `metrics`.
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        let workers = self.shared.workers.clone();
+        let pool = workers.available_permits();
+        metrics.watch_parallelism(move || pool.saturating_sub(workers.available_permits()) as u64);
         self.metrics = Some(metrics);
         self
     }

@@ -44,6 +44,15 @@ impl ApiError {
         }
     }
 
+    /// Refuses an empty required field, naming it.
+    pub fn require(field: &str, value: &str) -> Result<(), Self> {
+        if value.is_empty() {
+            Err(Self::invalid(format!("{field}: required")))
+        } else {
+            Ok(())
+        }
+    }
+
     /// The gRPC code of this error.
     pub fn code(&self) -> Code {
         match self {

@@ -57,9 +57,7 @@ impl ExecutionApi {
         &self,
         r: &RunRequest,
     ) -> Result<(String, crate::engine::ExecutionHandle), ApiError> {
-        if r.workflow.is_empty() {
-            return Err(ApiError::invalid("workflow: required"));
-        }
+        ApiError::require("workflow", &r.workflow)?;
         let active = self.engine.active_count();
         if active >= self.max_active {
             return Err(ApiError::ResourceExhausted(format!(
@@ -89,21 +87,24 @@ impl ExecutionApi {
 
     /// One execution.
     pub async fn get(&self, id: &str) -> Result<Execution, ApiError> {
+        ApiError::require("execution_id", id)?;
         Ok(self.engine.store().get_execution(id).await?)
     }
 
-    /// A page of executions, newest first; the token is the offset.
+    /// A page of executions, newest first. The page token names the last
+    /// execution of the previous page, so pages neither repeat nor skip
+    /// runs while new ones start.
     pub async fn list(
         &self,
         r: &ListExecutionsRequest,
     ) -> Result<ListExecutionsResponse, ApiError> {
-        let offset: usize = match r.page_token.as_str() {
-            "" => 0,
-            t => t.parse().map_err(|_| {
+        let after = match r.page_token.as_str() {
+            "" => None,
+            t => Some(parse_page_token(t).ok_or_else(|| {
                 ApiError::invalid(format!(
                     "page_token: {t:?} is not a token this server issued"
                 ))
-            })?,
+            })?),
         };
         let size = match r.page_size as usize {
             0 => DEFAULT_PAGE,
@@ -119,30 +120,38 @@ impl ExecutionApi {
                 )));
             }
         };
+        let from_ms = r.from.as_ref().map(proto::timestamp_ms);
+        let to_ms = r.to.as_ref().map(proto::timestamp_ms);
+        if let (Some(from), Some(to)) = (from_ms, to_ms)
+            && from > to
+        {
+            return Err(ApiError::invalid("from: after to; the range is empty"));
+        }
         let query = ExecutionQuery {
-            from_ms: r.from.as_ref().map(proto::timestamp_ms),
-            to_ms: r.to.as_ref().map(proto::timestamp_ms),
+            from_ms,
+            to_ms,
             workflow: (!r.workflow.is_empty()).then(|| r.workflow.clone()),
             status,
-            limit: offset + size + 1,
+            after,
+            limit: size + 1,
         };
-        let mut all = self.engine.store().list_executions(&query).await?;
-        let more = all.len() > offset + size;
-        all.truncate(offset + size);
-        let executions: Vec<Execution> = all.into_iter().skip(offset).collect();
+        let mut executions = self.engine.store().list_executions(&query).await?;
+        let more = executions.len() > size;
+        executions.truncate(size);
+        let next_page_token = match executions.last() {
+            Some(last) if more => page_token(last),
+            _ => String::new(),
+        };
         Ok(ListExecutionsResponse {
             executions,
-            next_page_token: if more {
-                (offset + size).to_string()
-            } else {
-                String::new()
-            },
+            next_page_token,
         })
     }
 
     /// Retries an ended execution's failed part; with `wait`, returns once
     /// it has ended again.
     pub async fn retry(&self, id: &str, wait: bool, by: &str) -> Result<Arc<Execution>, ApiError> {
+        ApiError::require("execution_id", id)?;
         let handle = self.engine.retry(id, by).await?;
         self.engine.store().flush().await?;
         if wait {
@@ -153,6 +162,7 @@ impl ExecutionApi {
 
     /// Cancels a running execution.
     pub fn cancel(&self, id: &str, reason: &str, by: &str) -> Result<(), ApiError> {
+        ApiError::require("execution_id", id)?;
         let reason = if reason.is_empty() {
             "cancelled"
         } else {
@@ -235,4 +245,16 @@ impl ExecutionService for ExecutionApi {
             execution_id: r.execution_id,
         }))
     }
+}
+
+/// The cursor after `e`: its start time and id.
+fn page_token(e: &Execution) -> String {
+    let ms = e.started_at.as_ref().map_or(0, proto::timestamp_ms);
+    format!("{ms}:{}", e.id)
+}
+
+/// The cursor a page token names, if it is one.
+fn parse_page_token(t: &str) -> Option<(i64, String)> {
+    let (ms, id) = t.split_once(':')?;
+    Some((ms.parse().ok()?, id.to_owned())).filter(|(_, id)| !id.is_empty())
 }

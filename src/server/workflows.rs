@@ -61,6 +61,7 @@ impl WorkflowApi {
 
     /// One version (0: the latest).
     pub async fn get(&self, name: &str, version: u32) -> Result<Workflow, ApiError> {
+        ApiError::require("name", name)?;
         Ok(self
             .engine
             .store()
@@ -75,11 +76,13 @@ impl WorkflowApi {
 
     /// Every version of a workflow.
     pub async fn versions(&self, name: &str) -> Result<Vec<Workflow>, ApiError> {
+        ApiError::require("name", name)?;
         Ok(self.engine.store().list_versions(name).await?)
     }
 
     /// Archives (true) or restores (false).
     pub async fn set_archived(&self, name: &str, archived: bool) -> Result<Workflow, ApiError> {
+        ApiError::require("name", name)?;
         let w = self.engine.store().set_archived(name, archived).await?;
         self.audited(
             if archived {
@@ -94,6 +97,7 @@ impl WorkflowApi {
 
     /// Removes every version.
     pub async fn purge(&self, name: &str) -> Result<u32, ApiError> {
+        ApiError::require("name", name)?;
         let n = self.engine.store().purge_workflow(name).await?;
         self.engine.audit(
             "api",

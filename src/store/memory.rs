@@ -187,9 +187,7 @@ impl Store for MemoryStore {
         let mut v: Vec<&Arc<Execution>> = g
             .executions
             .values()
-            .filter(|e| q.from_ms.is_none_or(|f| started(e) >= f))
-            .filter(|e| q.to_ms.is_none_or(|t| started(e) < t))
-            .filter(|e| q.matches(e))
+            .filter(|e| q.in_range(started(e), &e.id) && q.matches(e))
             .collect();
         v.sort_by(|a, b| started(b).cmp(&started(a)).then_with(|| b.id.cmp(&a.id)));
         if q.limit > 0 {

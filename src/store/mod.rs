@@ -89,6 +89,9 @@ pub struct ExecutionQuery {
     pub workflow: Option<String>,
     /// Only this state.
     pub status: Option<ExecutionState>,
+    /// Only executions listed after this (started ms, id) in newest-first
+    /// order: the page cursor, stable while new runs start.
+    pub after: Option<(i64, String)>,
     /// At most this many (0: no limit).
     pub limit: usize,
 }
@@ -98,6 +101,17 @@ impl ExecutionQuery {
     pub fn matches(&self, e: &Execution) -> bool {
         self.workflow.as_ref().is_none_or(|w| *w == e.workflow)
             && self.status.is_none_or(|s| s as i32 == e.status)
+    }
+
+    /// Whether an execution started at `started_ms` falls inside the time
+    /// range and past the cursor.
+    pub fn in_range(&self, started_ms: i64, id: &str) -> bool {
+        self.from_ms.is_none_or(|f| started_ms >= f)
+            && self.to_ms.is_none_or(|t| started_ms < t)
+            && self
+                .after
+                .as_ref()
+                .is_none_or(|(ms, after)| (started_ms, id) < (*ms, after.as_str()))
     }
 }
 

@@ -532,7 +532,10 @@ impl Store for RocksStore {
     }
 
     async fn list_executions(&self, q: &ExecutionQuery) -> Result<Vec<Execution>, StoreError> {
-        let upper = time_key(q.to_ms.unwrap_or(i64::MAX), "");
+        let mut upper = time_key(q.to_ms.unwrap_or(i64::MAX), "");
+        if let Some((ms, id)) = &q.after {
+            upper = upper.min(time_key(*ms, id));
+        }
         let lower = q.from_ms.map(|f| time_key(f, ""));
         let iter = self.db.iterator_cf(
             cf_handle(&self.db, CF_EXEC_TIME),

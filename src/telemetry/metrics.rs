@@ -3,7 +3,7 @@
 //! (never execution ids or free-text reasons).
 
 use opentelemetry::KeyValue;
-use opentelemetry::metrics::{Counter, Histogram, MeterProvider, UpDownCounter};
+use opentelemetry::metrics::{Counter, Histogram, Meter, MeterProvider};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 
 use crate::proto::{ExecutionEvent, ExecutionState, TaskState, execution_event::Kind};
@@ -18,12 +18,12 @@ pub struct MetricsError(String);
 pub struct Metrics {
     registry: prometheus::Registry,
     _provider: SdkMeterProvider,
+    meter: Meter,
     runs: Counter<u64>,
     duration: Histogram<f64>,
     task_duration: Histogram<f64>,
     retries: Counter<u64>,
     failures: Counter<u64>,
-    parallelism: UpDownCounter<i64>,
     cancellations: Counter<u64>,
     cache_hits: Counter<u64>,
     cache_misses: Counter<u64>,
@@ -71,10 +71,6 @@ impl Metrics {
                 .u64_counter("swarm_workflow_task_failures")
                 .with_description("Tasks that failed or timed out")
                 .build(),
-            parallelism: m
-                .i64_up_down_counter("swarm_workflow_parallelism")
-                .with_description("Task attempts running now")
-                .build(),
             cancellations: m
                 .u64_counter("swarm_workflow_cancellations")
                 .with_description("Executions cancelled or timed out")
@@ -97,7 +93,19 @@ impl Metrics {
                 .build(),
             registry,
             _provider: provider,
+            meter: m,
         })
+    }
+
+    /// Reports `running()` as `swarm_workflow_parallelism` at each scrape.
+    /// Read from the worker pool rather than summed from events, so a task
+    /// cancelled between attempts can never leave it off by one.
+    pub fn watch_parallelism(&self, running: impl Fn() -> u64 + Send + Sync + 'static) {
+        self.meter
+            .i64_observable_gauge("swarm_workflow_parallelism")
+            .with_description("Task attempts running now")
+            .with_callback(move |o| o.observe(running() as i64, &[]))
+            .build();
     }
 
     /// The Prometheus text exposition of every metric.
@@ -126,14 +134,10 @@ impl Metrics {
     /// Updates the metrics for one event of an execution of `plan`.
     pub fn observe(&self, plan: &Plan, ev: &ExecutionEvent) {
         match &ev.kind {
-            Some(Kind::TaskStarted(s)) => {
-                self.parallelism.add(1, &[]);
-                if s.attempt > 1 {
-                    self.retries
-                        .add(1, &[KeyValue::new("task", s.task_id.clone())]);
-                }
+            Some(Kind::TaskStarted(s)) if s.attempt > 1 => {
+                self.retries
+                    .add(1, &[KeyValue::new("task", s.task_id.clone())]);
             }
-            Some(Kind::TaskAttemptFailed(_)) => self.parallelism.add(-1, &[]),
             Some(Kind::TaskEnded(end)) => {
                 let Some(r) = &end.result else { return };
                 let state = TaskState::try_from(r.status).unwrap_or_default();
@@ -142,7 +146,6 @@ impl Metrics {
                 let kind = task.map_or("unknown".to_owned(), |t| t.kind.to_string());
                 let ran = r.attempts > 0 && !r.cached && state != TaskState::Skipped;
                 if ran {
-                    self.parallelism.add(-1, &[]);
                     self.task_duration.record(
                         r.duration_ms as f64,
                         &[

@@ -73,6 +73,15 @@ impl Server {
         s
     }
 
+    /// A connected gRPC channel to the server.
+    pub async fn channel(&self) -> tonic::transport::Channel {
+        tonic::transport::Channel::from_shared(format!("http://{}", self.grpc))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
     /// `http://HOST:PORT/path` of the REST gateway.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.http)

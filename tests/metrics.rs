@@ -1,0 +1,62 @@
+//! Metrics fed by a real engine, read back from the Prometheus exposition.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{Probe, memory_engine};
+use orchestrator::engine::RunRequest;
+use orchestrator::proto::{ExecutionState, execution_event::Kind};
+use orchestrator::spec::{self, Format, Limits};
+use orchestrator::store;
+use orchestrator::telemetry::Metrics;
+
+/// The value of an unlabelled metric in the exposition.
+fn value(metrics: &Metrics, name: &str) -> f64 {
+    let text = metrics.render();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallelism_counts_attempts_running_now_even_when_a_retry_is_cancelled() {
+    let probe = Arc::new(Probe::default());
+    let metrics = Arc::new(Metrics::new().unwrap());
+    let engine = memory_engine(&probe).with_metrics(metrics.clone());
+    assert_eq!(value(&metrics, "swarm_workflow_parallelism"), 0.0);
+
+    // `a` runs for an hour; `b` fails once and waits a minute to retry.
+    let (spec, _) = spec::load(
+        "name: p\ntasks:\n  - {id: a, type: probe, sleep_ms: 3600000}\n  - {id: b, type: probe, fail_times: 9, retry: {max_attempts: 3, initial_backoff: 60s, max_backoff: 60s}}\n",
+        Format::Yaml,
+        engine.registry(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let wf = store::save_if_changed(engine.store().as_ref(), spec)
+        .await
+        .unwrap();
+    let handle = engine.start(engine.plan(&wf).unwrap(), RunRequest::default());
+    let mut events = handle.events();
+    let (mut a_started, mut b_backing_off) = (false, false);
+    while !(a_started && b_backing_off) {
+        match &events.recv().await.unwrap().kind {
+            Some(Kind::TaskStarted(s)) if s.task_id == "a" => a_started = true,
+            Some(Kind::TaskAttemptFailed(f)) if f.task_id == "b" => b_backing_off = true,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        value(&metrics, "swarm_workflow_parallelism"),
+        1.0,
+        "only `a` is running; `b` is waiting between attempts"
+    );
+
+    handle.cancel("enough", "test");
+    let e = handle.wait().await.unwrap();
+    assert_eq!(e.status, ExecutionState::Cancelled as i32);
+    assert_eq!(value(&metrics, "swarm_workflow_parallelism"), 0.0);
+}
