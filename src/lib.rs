@@ -4,7 +4,7 @@
 //! definitions into validated, compiled plans; `engine` runs plans as
 //! durable state machines; `plugins` are the task types; `store` keeps
 //! workflows, executions and their event histories; `server` serves it all
-//! over gRPC; `cli` is the command line's presentation. `proto` holds the one schema everything shares.
+//! over gRPC; `scheduler` starts workflows from cron schedules and events; `cli` is the command line's presentation. `proto` holds the one schema everything shares.
 
 #![warn(missing_docs)]
 
@@ -13,6 +13,7 @@ pub mod config;
 pub mod engine;
 pub mod plugins;
 pub mod proto;
+pub mod scheduler;
 pub mod server;
 pub mod spec;
 pub mod store;

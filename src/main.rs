@@ -1,4 +1,5 @@
-//! The `orchestrator` command: validate, run, resume and draw workflows.
+//! The `orchestrator` command: validate, run, resume and draw workflows,
+//! serve them, load a server, and check cron expressions.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -101,6 +102,11 @@ enum Command {
         #[arg(long)]
         rate: Option<f64>,
     },
+    /// Cron expressions: check one and see when it fires.
+    Schedule {
+        #[command(subcommand)]
+        command: ScheduleCommand,
+    },
     /// Print a workflow's DAG.
     Graph {
         /// YAML or JSON definition file.
@@ -108,6 +114,24 @@ enum Command {
         /// Output syntax.
         #[arg(long, value_enum, default_value = "mermaid")]
         format: GraphFormat,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScheduleCommand {
+    /// Print the next fire times of a cron expression, one RFC 3339 time a line.
+    Next {
+        /// 6 fields (second first) or 5, or a macro such as @hourly.
+        expr: String,
+        /// Start after this time (RFC 3339) instead of now.
+        #[arg(long, value_name = "RFC3339")]
+        from: Option<String>,
+        /// How many fire times.
+        #[arg(long, default_value_t = 5)]
+        count: usize,
+        /// IANA time zone the expression is read in (and times printed in); default UTC.
+        #[arg(long, value_name = "ZONE")]
+        tz: Option<String>,
     },
 }
 
@@ -147,6 +171,22 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 cli::EXIT_USAGE
             }
         },
+        Command::Schedule {
+            command:
+                ScheduleCommand::Next {
+                    expr,
+                    from,
+                    count,
+                    tz,
+                },
+        } => cli::schedule_next(
+            &expr,
+            from.as_deref(),
+            count,
+            tz.as_deref(),
+            &mut out,
+            &mut err,
+        ),
         Command::Run {
             file,
             inputs,

@@ -1,5 +1,6 @@
 //! The command line's work, kept out of `main.rs` so it can be tested:
-//! `validate`, `run`, `resume`, `graph` and the `bench` load generator. Each returns the process exit
+//! `validate`, `run`, `resume`, `graph`, `schedule next` and the `bench` load
+//! generator. Each returns the process exit
 //! code: 0 success, 1 a run that did not complete (or an invalid file for
 //! `validate`), 2 invalid input or usage.
 
@@ -7,6 +8,7 @@ mod bench;
 mod graph;
 mod progress;
 mod run;
+mod schedule;
 mod validate;
 
 use std::path::Path;
@@ -14,6 +16,7 @@ use std::path::Path;
 pub use bench::{BenchArgs, BenchReport, bench};
 pub use graph::{GraphFormat, graph};
 pub use run::{OutputFormat, RunArgs, StoreChoice, parse_inputs, resume, run};
+pub use schedule::schedule_next;
 pub use validate::validate;
 
 /// Exit code of a completed run or a valid file.
