@@ -137,7 +137,8 @@ pub async fn run(args: RunArgs, config: &Config, out: &mut dyn Write, err: &mut 
         plan,
         RunRequest {
             input: args.inputs,
-            event: None,
+            started_by: "cli".to_owned(),
+            ..Default::default()
         },
     );
     report(

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{EXIT_OK, EXIT_USAGE};
 use crate::scheduler::{CronExpr, zone};
@@ -46,8 +46,6 @@ fn next_times(
             .map_err(|e| format!("--from: {f:?} is not an RFC 3339 time ({e})"))?
             .with_timezone(&Utc),
     };
-    // Fire times are whole seconds; a fractional `from` starts at its second.
-    let from = from.with_nanosecond(0).unwrap_or(from);
     Ok(cron
         .upcoming(from, &zone, count)
         .into_iter()

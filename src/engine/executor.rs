@@ -176,10 +176,21 @@ impl Run {
         self
     }
 
+    /// The tighter of the workflow's timeout and the one its starter set.
+    fn timeout(&self) -> Option<Duration> {
+        let starter =
+            (self.header.timeout_ms > 0).then(|| Duration::from_millis(self.header.timeout_ms));
+        match (self.plan.timeout, starter) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// Runs to the end and returns the final execution, once durable.
     pub async fn drive(mut self) -> Result<Arc<Execution>, EngineError> {
         self.start_state();
-        let deadline = self.plan.timeout.map(|t| {
+        let timeout = self.timeout();
+        let deadline = timeout.map(|t| {
             let started = self.window_start.as_ref().map_or(0, proto::timestamp_ms);
             let elapsed = (proto::timestamp_ms(&proto::now()) - started).max(0) as u64;
             tokio::time::Instant::now() + t.saturating_sub(Duration::from_millis(elapsed))
@@ -198,7 +209,7 @@ impl Run {
                     break Some((ExecutionState::Cancelled, self.live.control.reason().0));
                 }
                 _ = sleep_until(deadline) => {
-                    let t = self.plan.timeout.unwrap_or_default();
+                    let t = timeout.unwrap_or_default();
                     break Some((ExecutionState::TimedOut, format!("workflow timeout of {} exceeded", humantime::format_duration(t))));
                 }
                 Some((i, outcome)) = self.running.next() => self.task_done(i, outcome),

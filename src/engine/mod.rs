@@ -106,6 +106,10 @@ pub struct RunRequest {
     pub input: Map<String, Value>,
     /// The triggering event, visible as `event`.
     pub event: Option<Value>,
+    /// A bound on the whole run besides the workflow's own timeout.
+    pub timeout: Option<Duration>,
+    /// What started it (`api`, `schedule:<id>`, ...); empty means `api`.
+    pub started_by: String,
 }
 
 /// Compiled plans by (workflow, version).
@@ -239,6 +243,12 @@ impl Engine {
             input: Some(proto::json_map_to_struct(&request.input)),
             started_at: Some(proto::now()),
             event: request.event.as_ref().map(proto::json_to_pb),
+            timeout_ms: request.timeout.map_or(0, |t| t.as_millis() as u64),
+            started_by: if request.started_by.is_empty() {
+                "api".to_owned()
+            } else {
+                request.started_by
+            },
             ..Default::default()
         };
         self.shared

@@ -13,7 +13,7 @@
 //! occurrences for a job with a wildcard or step in its seconds, minutes or
 //! hours field (it runs "every N" and the hour really happens twice).
 
-use chrono::{DateTime, LocalResult, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, LocalResult, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds, Year};
 use croner::{Cron, JobType};
@@ -97,6 +97,9 @@ impl CronExpr {
     /// The first fire time strictly after `from`, in `tz`; None if there is
     /// none within the search horizon (a few years).
     pub fn next_after(&self, from: DateTime<Utc>, tz: &Tz) -> Option<DateTime<Utc>> {
+        // Fire times are whole seconds: the first one after `from` is the
+        // first one after the start of its second.
+        let from = from.with_nanosecond(0).unwrap_or(from);
         if repeated(from, tz) {
             return self.through_overlap(from, tz);
         }

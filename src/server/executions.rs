@@ -80,7 +80,13 @@ impl ExecutionApi {
             .as_ref()
             .map(proto::struct_to_json_map)
             .unwrap_or_default();
-        let handle = self.engine.start(plan, EngineRun { input, event: None });
+        let handle = self.engine.start(
+            plan,
+            EngineRun {
+                input,
+                ..Default::default()
+            },
+        );
         store.flush().await?;
         Ok((handle.id().to_owned(), handle))
     }

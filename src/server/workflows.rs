@@ -42,7 +42,7 @@ impl WorkflowApi {
             ))),
             Err(StoreError::WorkflowNotFound(_)) => {
                 let w = self.engine.store().save_workflow(spec).await?;
-                self.audited("workflow.create", &w);
+                self.audited("workflow.create", &w).await?;
                 Ok(w)
             }
             Err(e) => Err(e.into()),
@@ -55,7 +55,7 @@ impl WorkflowApi {
         self.check(&spec)?;
         self.engine.store().get_workflow(&spec.name, None).await?;
         let w = self.engine.store().save_workflow(spec).await?;
-        self.audited("workflow.update", &w);
+        self.audited("workflow.update", &w).await?;
         Ok(w)
     }
 
@@ -91,7 +91,8 @@ impl WorkflowApi {
                 "workflow.restore"
             },
             &w,
-        );
+        )
+        .await?;
         Ok(w)
     }
 
@@ -105,15 +106,17 @@ impl WorkflowApi {
             name,
             &format!("{n} versions removed"),
         );
+        self.engine.store().flush().await?;
         Ok(n)
     }
 
     /// Audits a change of a workflow (the caller is "api" until
-    /// authentication names callers).
-    fn audited(&self, action: &str, w: &Workflow) {
+    /// authentication names callers); durable before the change is answered.
+    async fn audited(&self, action: &str, w: &Workflow) -> Result<(), ApiError> {
         let name = w.spec.as_ref().map_or("", |s| s.name.as_str());
         self.engine
             .audit("api", action, name, &format!("version {}", w.version));
+        Ok(self.engine.store().flush().await?)
     }
 
     /// Checks without storing.

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{ExecutionQuery, Store, StoreError, Write, fold_events, next_version};
 use crate::proto::{
-    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, Workflow, WorkflowSpec,
+    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Workflow, WorkflowSpec,
 };
 
 #[derive(Default)]
@@ -19,6 +19,7 @@ struct Inner {
     events: HashMap<String, Vec<Arc<ExecutionEvent>>>,
     cache: HashMap<[u8; 32], CacheEntry>,
     audit: Vec<AuditRecord>,
+    schedules: BTreeMap<String, Arc<Schedule>>,
 }
 
 /// A store that keeps everything in memory.
@@ -149,6 +150,13 @@ impl Store for MemoryStore {
                 g.cache.insert(key, entry);
             }
             Write::Audit(record) => g.audit.push(record),
+            Write::Schedule(sch) => {
+                let id = sch.spec.as_ref().map_or("", |s| s.id.as_str()).to_owned();
+                g.schedules.insert(id, sch);
+            }
+            Write::DeleteSchedule(id) => {
+                g.schedules.remove(&id);
+            }
         }
     }
 
@@ -207,6 +215,15 @@ impl Store for MemoryStore {
 
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
         Ok(self.lock().cache.get(key).cloned())
+    }
+
+    async fn list_schedules(&self) -> Result<Vec<Schedule>, StoreError> {
+        Ok(self
+            .lock()
+            .schedules
+            .values()
+            .map(|s| Schedule::clone(s))
+            .collect())
     }
 
     async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {

@@ -1,5 +1,5 @@
 //! Durable state: workflow versions, executions, their event histories,
-//! and cached task results. `Store` is the only thing the engine and the
+//! schedules, the audit trail and cached task results. `Store` is the only thing the engine and the
 //! API know of storage; `rocks` is the embedded default and `memory` serves
 //! tests, benchmarks and `--ephemeral` runs.
 //!
@@ -19,8 +19,8 @@ pub use memory::MemoryStore;
 pub use rocks::{RocksOptions, RocksStore, WriteStats};
 
 use crate::proto::{
-    AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, TaskResult, TaskState,
-    Workflow, WorkflowSpec, execution_event::Kind,
+    AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, TaskResult,
+    TaskState, Workflow, WorkflowSpec, execution_event::Kind,
 };
 
 /// A storage failure or a missing record.
@@ -69,6 +69,10 @@ pub enum Write {
     Event(Arc<ExecutionEvent>),
     /// Add a record to the audit trail.
     Audit(AuditRecord),
+    /// Create or replace a schedule (keyed by its spec's id).
+    Schedule(Arc<Schedule>),
+    /// Remove a schedule.
+    DeleteSchedule(String),
     /// Cache a task result under its key.
     Cache {
         /// SHA-256 of the task type and rendered config.
@@ -145,6 +149,9 @@ pub trait Store: Send + Sync + 'static {
     async fn unfinished_executions(&self) -> Result<Vec<Execution>, StoreError>;
     /// A cached result, if present (expiry is the caller's concern).
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError>;
+
+    /// Every schedule, by id.
+    async fn list_schedules(&self) -> Result<Vec<Schedule>, StoreError>;
 
     /// The newest `limit` audit records, newest first.
     async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;

@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 
 use super::{ExecutionQuery, Store, StoreError, Write, decode, encode, fold_events, next_version};
 use crate::proto::{
-    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Workflow,
+    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Workflow,
     WorkflowSpec,
 };
 
@@ -37,8 +37,10 @@ const CF_EXEC_TIME: &str = "exec_time";
 const CF_ACTIVE: &str = "active";
 const CF_CACHE: &str = "cache";
 const CF_AUDIT: &str = "audit";
+const CF_SCHEDULES: &str = "schedules";
 const FAMILIES: &[&str] = &[
     CF_AUDIT,
+    CF_SCHEDULES,
     CF_WORKFLOWS,
     CF_WORKFLOW_FLAGS,
     CF_EXECUTIONS,
@@ -345,6 +347,11 @@ fn add_write(db: &DB, batch: &mut WriteBatch, w: Write) {
             );
         }
         Write::Cache { key, entry } => batch.put_cf(cf_handle(db, CF_CACHE), key, encode(&entry)),
+        Write::Schedule(sch) => {
+            let id = sch.spec.as_ref().map_or("", |s| s.id.as_str());
+            batch.put_cf(cf_handle(db, CF_SCHEDULES), id.as_bytes(), encode(&*sch));
+        }
+        Write::DeleteSchedule(id) => batch.delete_cf(cf_handle(db, CF_SCHEDULES), id.as_bytes()),
         Write::Audit(record) => {
             // Time, then a process-wide counter: records of one millisecond
             // keep their order and never overwrite each other.
@@ -580,6 +587,18 @@ impl Store for RocksStore {
 
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
         self.get(CF_CACHE, key)
+    }
+
+    async fn list_schedules(&self) -> Result<Vec<Schedule>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(cf_handle(&self.db, CF_SCHEDULES), IteratorMode::Start)
+        {
+            let (k, v) = item.map_err(backend)?;
+            out.push(decode(&printable(&k), &v)?);
+        }
+        Ok(out)
     }
 
     async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::Metrics;
-use crate::proto::{AuditRecord, CacheEntry, Execution, ExecutionEvent, Workflow, WorkflowSpec};
+use crate::proto::{
+    AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Workflow, WorkflowSpec,
+};
 use crate::store::{ExecutionQuery, Store, StoreError, Write};
 
 /// Times the calls of the store it wraps.
@@ -112,6 +114,9 @@ impl Store for MeteredStore {
     }
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
         timed!(self, db_read, "get_cache", self.inner.get_cache(key))
+    }
+    async fn list_schedules(&self) -> Result<Vec<Schedule>, StoreError> {
+        timed!(self, db_read, "list_schedules", self.inner.list_schedules())
     }
     async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
         timed!(self, db_read, "audit_trail", self.inner.audit_trail(limit))

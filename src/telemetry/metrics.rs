@@ -29,6 +29,8 @@ pub struct Metrics {
     cache_misses: Counter<u64>,
     db_read: Histogram<f64>,
     db_write: Histogram<f64>,
+    schedule_runs: Counter<u64>,
+    schedule_skipped: Counter<u64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -91,6 +93,14 @@ impl Metrics {
                 .f64_histogram("swarm_workflow_db_write_ms")
                 .with_description("Durable store writes")
                 .build(),
+            schedule_runs: m
+                .u64_counter("swarm_workflow_schedule_runs")
+                .with_description("Schedule ticks, by workflow and outcome (started, replaced, queued, skipped, missed, failed)")
+                .build(),
+            schedule_skipped: m
+                .u64_counter("swarm_workflow_schedule_skipped_ticks")
+                .with_description("Schedule ticks skipped at the concurrency bound")
+                .build(),
             registry,
             _provider: provider,
             meter: m,
@@ -129,6 +139,19 @@ impl Metrics {
             took.as_secs_f64() * 1000.0,
             &[KeyValue::new("operation", operation)],
         );
+    }
+
+    /// Counts one schedule tick of `workflow` with its outcome.
+    pub fn schedule_tick(&self, workflow: &str, outcome: &str) {
+        let labels = [
+            KeyValue::new("workflow", workflow.to_owned()),
+            KeyValue::new("outcome", outcome.to_owned()),
+        ];
+        self.schedule_runs.add(1, &labels);
+        if outcome == "skipped" {
+            self.schedule_skipped
+                .add(1, &[KeyValue::new("workflow", workflow.to_owned())]);
+        }
     }
 
     /// Updates the metrics for one event of an execution of `plan`.

@@ -241,7 +241,13 @@ pub async fn run_yaml(engine: &Engine, yaml: &str, input: Value) -> Arc<Executio
         _ => Map::new(),
     };
     engine
-        .start(plan, RunRequest { input, event: None })
+        .start(
+            plan,
+            RunRequest {
+                input,
+                ..Default::default()
+            },
+        )
         .wait()
         .await
         .unwrap()
