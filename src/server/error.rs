@@ -4,6 +4,7 @@
 use tonic::{Code, Status};
 
 use crate::engine::EngineError;
+use crate::scheduler::ScheduleError;
 use crate::spec::SpecError;
 use crate::store::StoreError;
 
@@ -100,6 +101,20 @@ impl From<EngineError> for ApiError {
                 Self::FailedPrecondition(e.to_string())
             }
             EngineError::Crashed(..) => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<ScheduleError> for ApiError {
+    fn from(e: ScheduleError) -> Self {
+        match e {
+            ScheduleError::Invalid(p) => Self::InvalidArgument {
+                message: p.to_string(),
+                details: vec![p.to_string()],
+            },
+            ScheduleError::NotFound(_) => Self::NotFound(e.to_string()),
+            ScheduleError::Exists(_) => Self::AlreadyExists(e.to_string()),
+            ScheduleError::Store(s) => s.into(),
         }
     }
 }

@@ -4,13 +4,15 @@
 //! period, cancels the rest with reason "shutdown" and flushes the store.
 //!
 //! Every API call goes through one implementation per service
-//! (`WorkflowApi`, `ExecutionApi`, `AdminApi`); the transports only
-//! translate.
+//! (`WorkflowApi`, `ExecutionApi`, `AdminApi`, `ScheduleApi`); the
+//! transports only translate. The scheduler starts with the server and
+//! stops ticking first at shutdown.
 
 mod admin;
 mod error;
 mod executions;
 pub mod rest;
+mod schedules;
 mod watch;
 mod workflows;
 
@@ -26,6 +28,7 @@ use tonic_health::ServingStatus;
 pub use admin::AdminApi;
 pub use error::ApiError;
 pub use executions::ExecutionApi;
+pub use schedules::ScheduleApi;
 pub use workflows::WorkflowApi;
 
 use crate::config::Config;
@@ -33,7 +36,9 @@ use crate::engine::{Engine, EngineConfig, EngineError};
 use crate::plugins::Registry;
 use crate::proto::admin_service_server::AdminServiceServer;
 use crate::proto::execution_service_server::ExecutionServiceServer;
+use crate::proto::schedule_service_server::ScheduleServiceServer;
 use crate::proto::workflow_service_server::WorkflowServiceServer;
+use crate::scheduler::{ScheduleError, Scheduler, SystemClock};
 use crate::store::{RocksOptions, RocksStore, StoreError};
 use crate::telemetry::{MeteredStore, Metrics, MetricsError};
 
@@ -42,6 +47,7 @@ const SERVICES: &[&str] = &[
     "orchestrator.v1.WorkflowService",
     "orchestrator.v1.ExecutionService",
     "orchestrator.v1.AdminService",
+    "orchestrator.v1.ScheduleService",
 ];
 
 /// Why the server could not start or stopped with an error.
@@ -53,6 +59,9 @@ pub enum ServeError {
     /// Unfinished executions could not be resumed.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The stored schedules could not be loaded.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
     /// An address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -109,6 +118,8 @@ pub async fn serve(
     if !resumed.is_empty() {
         tracing::info!(count = resumed.len(), "resumed unfinished executions");
     }
+    let scheduler =
+        Scheduler::start(engine.clone(), Arc::new(SystemClock), Some(metrics.clone())).await?;
 
     let (listener, grpc_addr) = bind(options.grpc_addr).await?;
     let (http_listener, http_addr) = bind(options.http_addr).await?;
@@ -148,10 +159,12 @@ pub async fn serve(
     let workflows = WorkflowApi::new(engine.clone());
     let executions = ExecutionApi::new(engine.clone(), config.max_active_executions);
     let admin = AdminApi::new(engine.clone());
+    let schedules = ScheduleApi::new(scheduler.clone());
     let gateway = rest::Gateway {
         workflows: workflows.clone(),
         executions: executions.clone(),
         admin: admin.clone(),
+        schedules: schedules.clone(),
         limits: crate::spec::Limits::from(config),
         metrics,
     };
@@ -168,6 +181,7 @@ pub async fn serve(
         .add_service(WorkflowServiceServer::new(workflows))
         .add_service(ExecutionServiceServer::new(executions))
         .add_service(AdminServiceServer::new(admin))
+        .add_service(ScheduleServiceServer::new(schedules))
         .serve_with_incoming_shutdown(incoming(listener), stopped(stop_rx))
         .await?;
     match http.await {
@@ -176,6 +190,7 @@ pub async fn serve(
         Err(e) => tracing::error!(error = %e, "HTTP server stopped unexpectedly"),
     }
 
+    scheduler.stop();
     drain(&engine, options.grace).await;
     engine.store().flush().await?;
     tracing::info!("stopped");

@@ -3,6 +3,8 @@
 //! lower case (`"completed"`); errors are `{code, message, details}` with
 //! the HTTP status of the one code table in `http_status`.
 
+mod schedules;
+
 use std::collections::BTreeMap;
 
 use axum::Router;
@@ -17,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
-use super::{AdminApi, ExecutionApi, WorkflowApi};
+use super::{AdminApi, ExecutionApi, ScheduleApi, WorkflowApi};
 use crate::engine::summary::summary;
 use crate::proto::{self, ExecutionState, ListExecutionsRequest, RunRequest, Workflow};
 use crate::spec::{self, Format, Limits};
@@ -31,6 +33,8 @@ pub struct Gateway {
     pub executions: ExecutionApi,
     /// Store maintenance.
     pub admin: AdminApi,
+    /// Cron schedules.
+    pub schedules: ScheduleApi,
     /// Bounds on definitions (and so on request bodies).
     pub limits: Limits,
     /// The Prometheus metrics.
@@ -67,6 +71,7 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/v1/stats/db", get(stats))
         .route("/v1/admin/compact", post(compact))
         .route("/v1/audit", get(audit))
+        .merge(schedules::routes())
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(gateway)
 }
@@ -153,11 +158,19 @@ fn to_json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-/// Parses a JSON body into `T`, naming the field serde names.
+/// Parses a JSON body into `T`; an error names the field at fault.
 fn body<T: DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) -> Result<T, HttpError> {
     let bytes = bytes?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| HttpError::bad_request(format!("invalid JSON body: {e}")))
+    let de = &mut serde_json::Deserializer::from_slice(&bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            HttpError::bad_request(format!("invalid JSON body: {inner}"))
+        } else {
+            HttpError::bad_request(format!("{path}: {inner}"))
+        }
+    })
 }
 
 /// A definition from a request body: JSON, or YAML with a YAML content type.
