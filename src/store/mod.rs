@@ -1,5 +1,5 @@
 //! Durable state: workflow versions, executions, their event histories,
-//! schedules, the audit trail and cached task results. `Store` is the only thing the engine and the
+//! schedules, event triggers, the audit trail and cached task results. `Store` is the only thing the engine and the
 //! API know of storage; `rocks` is the embedded default and `memory` serves
 //! tests, benchmarks and `--ephemeral` runs.
 //!
@@ -20,7 +20,7 @@ pub use rocks::{RocksOptions, RocksStore, WriteStats};
 
 use crate::proto::{
     AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, TaskResult,
-    TaskState, Workflow, WorkflowSpec, execution_event::Kind,
+    TaskState, Trigger, Workflow, WorkflowSpec, execution_event::Kind,
 };
 
 /// A storage failure or a missing record.
@@ -73,6 +73,10 @@ pub enum Write {
     Schedule(Arc<Schedule>),
     /// Remove a schedule.
     DeleteSchedule(String),
+    /// Create or replace an event trigger (keyed by its spec's id).
+    Trigger(Arc<Trigger>),
+    /// Remove an event trigger.
+    DeleteTrigger(String),
     /// Cache a task result under its key.
     Cache {
         /// SHA-256 of the task type and rendered config.
@@ -152,6 +156,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every schedule, by id.
     async fn list_schedules(&self) -> Result<Vec<Schedule>, StoreError>;
+    /// Every event trigger, by id.
+    async fn list_triggers(&self) -> Result<Vec<Trigger>, StoreError>;
 
     /// The newest `limit` audit records, newest first.
     async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;

@@ -25,8 +25,8 @@ use tokio::sync::oneshot;
 
 use super::{ExecutionQuery, Store, StoreError, Write, decode, encode, fold_events, next_version};
 use crate::proto::{
-    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Workflow,
-    WorkflowSpec,
+    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Trigger,
+    Workflow, WorkflowSpec,
 };
 
 const CF_WORKFLOWS: &str = "workflows";
@@ -38,9 +38,11 @@ const CF_ACTIVE: &str = "active";
 const CF_CACHE: &str = "cache";
 const CF_AUDIT: &str = "audit";
 const CF_SCHEDULES: &str = "schedules";
+const CF_TRIGGERS: &str = "triggers";
 const FAMILIES: &[&str] = &[
     CF_AUDIT,
     CF_SCHEDULES,
+    CF_TRIGGERS,
     CF_WORKFLOWS,
     CF_WORKFLOW_FLAGS,
     CF_EXECUTIONS,
@@ -193,6 +195,19 @@ impl RocksStore {
             None => Ok(None),
             Some(bytes) => decode(&printable(key), &bytes).map(Some),
         }
+    }
+
+    /// Every record of a column family, in key order.
+    fn all<M: prost::Message + Default>(&self, cf: &str) -> Result<Vec<M>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(cf_handle(&self.db, cf), IteratorMode::Start)
+        {
+            let (k, v) = item.map_err(backend)?;
+            out.push(decode(&printable(&k), &v)?);
+        }
+        Ok(out)
     }
 
     fn archived(&self, name: &str) -> Result<bool, StoreError> {
@@ -352,6 +367,11 @@ fn add_write(db: &DB, batch: &mut WriteBatch, w: Write) {
             batch.put_cf(cf_handle(db, CF_SCHEDULES), id.as_bytes(), encode(&*sch));
         }
         Write::DeleteSchedule(id) => batch.delete_cf(cf_handle(db, CF_SCHEDULES), id.as_bytes()),
+        Write::Trigger(t) => {
+            let id = t.spec.as_ref().map_or("", |s| s.id.as_str());
+            batch.put_cf(cf_handle(db, CF_TRIGGERS), id.as_bytes(), encode(&*t));
+        }
+        Write::DeleteTrigger(id) => batch.delete_cf(cf_handle(db, CF_TRIGGERS), id.as_bytes()),
         Write::Audit(record) => {
             // Time, then a process-wide counter: records of one millisecond
             // keep their order and never overwrite each other.
@@ -590,15 +610,11 @@ impl Store for RocksStore {
     }
 
     async fn list_schedules(&self) -> Result<Vec<Schedule>, StoreError> {
-        let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf(cf_handle(&self.db, CF_SCHEDULES), IteratorMode::Start)
-        {
-            let (k, v) = item.map_err(backend)?;
-            out.push(decode(&printable(&k), &v)?);
-        }
-        Ok(out)
+        self.all(CF_SCHEDULES)
+    }
+
+    async fn list_triggers(&self) -> Result<Vec<Trigger>, StoreError> {
+        self.all(CF_TRIGGERS)
     }
 
     async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::Metrics;
 use crate::proto::{
-    AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Workflow, WorkflowSpec,
+    AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
 };
 use crate::store::{ExecutionQuery, Store, StoreError, Write};
 
@@ -117,6 +117,9 @@ impl Store for MeteredStore {
     }
     async fn list_schedules(&self) -> Result<Vec<Schedule>, StoreError> {
         timed!(self, db_read, "list_schedules", self.inner.list_schedules())
+    }
+    async fn list_triggers(&self) -> Result<Vec<Trigger>, StoreError> {
+        timed!(self, db_read, "list_triggers", self.inner.list_triggers())
     }
     async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
         timed!(self, db_read, "audit_trail", self.inner.audit_trail(limit))

@@ -31,6 +31,7 @@ pub struct Metrics {
     db_write: Histogram<f64>,
     schedule_runs: Counter<u64>,
     schedule_skipped: Counter<u64>,
+    event_triggers: Counter<u64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -101,6 +102,10 @@ impl Metrics {
                 .u64_counter("swarm_workflow_schedule_skipped_ticks")
                 .with_description("Schedule ticks skipped at the concurrency bound")
                 .build(),
+            event_triggers: m
+                .u64_counter("swarm_workflow_event_triggers")
+                .with_description("Triggers matched by an event, by workflow and outcome (started, replaced, queued, skipped, filtered, failed)")
+                .build(),
             registry,
             _provider: provider,
             meter: m,
@@ -152,6 +157,17 @@ impl Metrics {
             self.schedule_skipped
                 .add(1, &[KeyValue::new("workflow", workflow.to_owned())]);
         }
+    }
+
+    /// Counts one trigger matched by an event, with what it did.
+    pub fn event_trigger(&self, workflow: &str, outcome: &str) {
+        self.event_triggers.add(
+            1,
+            &[
+                KeyValue::new("workflow", workflow.to_owned()),
+                KeyValue::new("outcome", outcome.to_owned()),
+            ],
+        );
     }
 
     /// Updates the metrics for one event of an execution of `plan`.

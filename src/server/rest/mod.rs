@@ -3,6 +3,7 @@
 //! lower case (`"completed"`); errors are `{code, message, details}` with
 //! the HTTP status of the one code table in `http_status`.
 
+mod events;
 mod schedules;
 
 use std::collections::BTreeMap;
@@ -19,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
-use super::{AdminApi, ExecutionApi, ScheduleApi, WorkflowApi};
+use super::{AdminApi, EventApi, ExecutionApi, ScheduleApi, WorkflowApi};
 use crate::engine::summary::summary;
 use crate::proto::{self, ExecutionState, ListExecutionsRequest, RunRequest, Workflow};
 use crate::spec::{self, Format, Limits};
@@ -35,6 +36,8 @@ pub struct Gateway {
     pub admin: AdminApi,
     /// Cron schedules.
     pub schedules: ScheduleApi,
+    /// Events and triggers.
+    pub events: EventApi,
     /// Bounds on definitions (and so on request bodies).
     pub limits: Limits,
     /// The Prometheus metrics.
@@ -72,6 +75,7 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/v1/admin/compact", post(compact))
         .route("/v1/audit", get(audit))
         .merge(schedules::routes())
+        .merge(events::routes())
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(gateway)
 }
@@ -107,6 +111,7 @@ fn http_status(e: &ApiError) -> (StatusCode, &'static str) {
         ApiError::AlreadyExists(_) => (StatusCode::CONFLICT, "ALREADY_EXISTS"),
         ApiError::FailedPrecondition(_) => (StatusCode::PRECONDITION_FAILED, "FAILED_PRECONDITION"),
         ApiError::ResourceExhausted(_) => (StatusCode::TOO_MANY_REQUESTS, "RESOURCE_EXHAUSTED"),
+        ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
         ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
     }
 }

@@ -50,7 +50,8 @@ struct ScheduleBody {
     catch_up: String,
 }
 
-const POLICIES: [(&str, ConcurrencyPolicy); 3] = [
+/// Concurrency policies by their REST names.
+pub(super) const POLICIES: [(&str, ConcurrencyPolicy); 3] = [
     ("skip", ConcurrencyPolicy::Skip),
     ("queue", ConcurrencyPolicy::Queue),
     ("replace", ConcurrencyPolicy::Replace),
@@ -62,7 +63,11 @@ const CATCH_UPS: [(&str, CatchUp); 3] = [
 ];
 
 /// The value `name` stands for in `table`, or a 400 listing the choices.
-fn one_of<T: Copy>(field: &str, name: &str, table: &[(&str, T)]) -> Result<T, HttpError> {
+pub(super) fn one_of<T: Copy>(
+    field: &str,
+    name: &str,
+    table: &[(&str, T)],
+) -> Result<T, HttpError> {
     table
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -77,7 +82,7 @@ fn one_of<T: Copy>(field: &str, name: &str, table: &[(&str, T)]) -> Result<T, Ht
 }
 
 /// The lower-case name of `value` in `table`.
-fn name_of<T: PartialEq + Copy>(value: T, table: &[(&'static str, T)]) -> &'static str {
+pub(super) fn name_of<T: PartialEq + Copy>(value: T, table: &[(&'static str, T)]) -> &'static str {
     table
         .iter()
         .find(|(_, v)| *v == value)
@@ -110,7 +115,8 @@ impl ScheduleBody {
     }
 }
 
-fn rfc3339(t: &pbjson_types::Timestamp) -> Value {
+/// A timestamp as RFC 3339 text (whole seconds, UTC).
+pub(super) fn rfc3339(t: &pbjson_types::Timestamp) -> Value {
     let ms = proto::timestamp_ms(t);
     chrono::DateTime::from_timestamp_millis(ms).map_or(Value::Null, |d| {
         Value::String(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))

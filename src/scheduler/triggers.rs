@@ -1,0 +1,524 @@
+//! Event triggers: every trigger in memory with its compiled pattern and
+//! filter. Publishing an event starts the workflow of each enabled trigger
+//! whose pattern matches and whose filter is true, within the trigger's
+//! concurrency bound; a signed webhook does the same for one trigger.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{Map, Value};
+
+use super::slots::{Decision, Slots};
+use super::spec::SpecProblem;
+use super::trigger_spec::{CompiledTrigger, compile_trigger, signature_ok};
+use crate::engine::{Engine, EngineError, RunRequest};
+use crate::proto::{self, Event, Trigger, TriggerOutcome, TriggerSpec};
+use crate::spec::template::{Scope, json_value};
+use crate::store::{StoreError, Write};
+use crate::telemetry::Metrics;
+
+/// What reads show instead of a webhook secret.
+const REDACTED: &str = "***";
+
+/// Why a trigger call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TriggerError {
+    /// A field of the definition or the event is wrong.
+    #[error(transparent)]
+    Invalid(#[from] SpecProblem),
+    /// No trigger with that id (or, for a webhook, none with a secret).
+    #[error("{0}")]
+    NotFound(String),
+    /// The id is taken.
+    #[error("trigger '{0}' already exists")]
+    Exists(String),
+    /// A webhook request without a valid signature.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Starts workflows from events; cheap to clone.
+#[derive(Clone)]
+pub struct Triggers {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    metrics: Option<Arc<Metrics>>,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+struct Entry {
+    record: Trigger,
+    compiled: CompiledTrigger,
+    slots: Slots<Arc<Map<String, Value>>>,
+}
+
+impl Entry {
+    fn spec(&self) -> &TriggerSpec {
+        self.record
+            .spec
+            .as_ref()
+            .expect("stored triggers have a spec")
+    }
+
+    fn enabled(&self) -> bool {
+        self.spec().enabled.unwrap_or(true)
+    }
+
+    /// The record as reads show it: the secret redacted.
+    fn view(&self) -> Trigger {
+        let mut t = self.record.clone();
+        if let Some(s) = t.spec.as_mut()
+            && !s.webhook_secret.is_empty()
+        {
+            s.webhook_secret = REDACTED.to_owned();
+        }
+        t
+    }
+}
+
+/// One trigger chosen for an event, with what deciding about it needs.
+struct Fire {
+    id: String,
+    workflow: String,
+    filter: Option<crate::spec::template::Expr>,
+}
+
+impl Triggers {
+    /// Loads the stored triggers.
+    pub async fn start(
+        engine: Engine,
+        metrics: Option<Arc<Metrics>>,
+    ) -> Result<Self, TriggerError> {
+        let mut entries = HashMap::new();
+        for record in engine.store().list_triggers().await? {
+            let spec = record.spec.clone().unwrap_or_default();
+            match compile_trigger(&spec) {
+                Ok(compiled) => {
+                    entries.insert(
+                        spec.id.clone(),
+                        Entry {
+                            record,
+                            compiled,
+                            slots: Slots::default(),
+                        },
+                    );
+                }
+                Err(e) => {
+                    tracing::error!(trigger = spec.id, error = %e, "stored trigger no longer compiles; ignoring it");
+                }
+            }
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                engine,
+                metrics,
+                entries: Mutex::new(entries),
+            }),
+        })
+    }
+
+    /// Creates a trigger.
+    pub async fn create(&self, mut spec: TriggerSpec, by: &str) -> Result<Trigger, TriggerError> {
+        if spec.id.is_empty() {
+            spec.id = format!("trig-{:08x}", rand::random::<u32>());
+        }
+        let compiled = self.check(&spec).await?;
+        let now = proto::now();
+        let entry = Entry {
+            record: Trigger {
+                spec: Some(spec.clone()),
+                created_at: Some(now),
+                updated_at: Some(now),
+            },
+            compiled,
+            slots: Slots::default(),
+        };
+        let view = {
+            let mut all = self.lock();
+            if all.contains_key(&spec.id) {
+                return Err(TriggerError::Exists(spec.id));
+            }
+            self.persist(&entry);
+            let view = entry.view();
+            all.insert(spec.id.clone(), entry);
+            view
+        };
+        let described = describe(view.spec.as_ref().unwrap_or(&spec));
+        self.changed("trigger.create", &spec.id, by, &described)
+            .await?;
+        Ok(view)
+    }
+
+    /// Replaces a trigger's definition; an empty secret keeps the stored one.
+    pub async fn update(&self, mut spec: TriggerSpec, by: &str) -> Result<Trigger, TriggerError> {
+        let id = spec.id.clone();
+        if spec.webhook_secret.is_empty() || spec.webhook_secret == REDACTED {
+            spec.webhook_secret = self
+                .lock()
+                .get(&id)
+                .map(|e| e.spec().webhook_secret.clone())
+                .unwrap_or_default();
+        }
+        let compiled = self.check(&spec).await?;
+        let (view, what) = {
+            let mut all = self.lock();
+            let e = all
+                .get_mut(&id)
+                .ok_or_else(|| TriggerError::NotFound(format!("trigger '{id}' not found")))?;
+            let what = diff(e.spec(), &spec);
+            e.record.spec = Some(spec);
+            e.record.updated_at = Some(proto::now());
+            e.compiled = compiled;
+            self.persist(e);
+            (e.view(), what)
+        };
+        self.changed("trigger.update", &id, by, &what).await?;
+        Ok(view)
+    }
+
+    /// One trigger (secret redacted).
+    pub fn get(&self, id: &str) -> Result<Trigger, TriggerError> {
+        self.lock()
+            .get(id)
+            .map(Entry::view)
+            .ok_or_else(|| TriggerError::NotFound(format!("trigger '{id}' not found")))
+    }
+
+    /// Every trigger, by id.
+    pub fn list(&self) -> Vec<Trigger> {
+        let all = self.lock();
+        let mut ids: Vec<&String> = all.keys().collect();
+        ids.sort();
+        ids.into_iter().map(|id| all[id].view()).collect()
+    }
+
+    /// Removes a trigger; runs it started go on.
+    pub async fn delete(&self, id: &str, by: &str) -> Result<(), TriggerError> {
+        let Some(gone) = self.lock().remove(id) else {
+            return Err(TriggerError::NotFound(format!("trigger '{id}' not found")));
+        };
+        self.inner
+            .engine
+            .store()
+            .append(Write::DeleteTrigger(id.to_owned()));
+        let described = describe(gone.view().spec.as_ref().unwrap_or(&TriggerSpec::default()));
+        self.changed("trigger.delete", id, by, &described).await
+    }
+
+    /// Starts the workflow of every matching trigger; what each one did.
+    pub async fn publish(&self, event: Event) -> Result<Vec<TriggerOutcome>, TriggerError> {
+        if event.event_type.trim().is_empty() {
+            return Err(SpecProblem {
+                field: "event_type",
+                message: "required".into(),
+            }
+            .into());
+        }
+        let fires: Vec<Fire> = {
+            let all = self.lock();
+            let mut ids: Vec<&String> = all
+                .iter()
+                .filter(|(_, e)| e.enabled() && e.compiled.pattern.matches(&event.event_type))
+                .map(|(id, _)| id)
+                .collect();
+            ids.sort();
+            ids.into_iter().map(|id| fire_of(id, &all[id])).collect()
+        };
+        let data = Arc::new(
+            event
+                .event_data
+                .as_ref()
+                .map(proto::struct_to_json_map)
+                .unwrap_or_default(),
+        );
+        let mut outcomes = Vec::with_capacity(fires.len());
+        for f in fires {
+            outcomes.push(self.fire(f, &event.event_type, data.clone()).await);
+        }
+        // The runs an answer names are durable before it is sent.
+        self.inner.engine.store().flush().await?;
+        Ok(outcomes)
+    }
+
+    /// A webhook request for trigger `id`: checks the signature, then
+    /// fires that trigger with the body (a JSON object) as the event data.
+    pub async fn webhook(
+        &self,
+        id: &str,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<TriggerOutcome, TriggerError> {
+        let (fire, secret) = {
+            let all = self.lock();
+            let e = all.get(id).filter(|e| !e.spec().webhook_secret.is_empty());
+            let Some(e) = e else {
+                return Err(TriggerError::NotFound(format!(
+                    "no webhook '{id}' (a trigger with a webhook_secret)"
+                )));
+            };
+            (fire_of(id, e), e.spec().webhook_secret.clone())
+        };
+        if !signature_ok(&secret, body, signature) {
+            tracing::warn!(
+                webhook = id,
+                "webhook request with a missing or wrong signature"
+            );
+            return Err(TriggerError::Unauthenticated(
+                "X-Signature-256: missing or not the HMAC-SHA256 of the body under the webhook's secret".into(),
+            ));
+        }
+        let data: Map<String, Value> = serde_json::from_slice(body).map_err(|e| SpecProblem {
+            field: "body",
+            message: format!("expected a JSON object: {e}"),
+        })?;
+        let outcome = self
+            .fire(fire, &format!("webhook.{id}"), Arc::new(data))
+            .await;
+        self.inner.engine.store().flush().await?;
+        Ok(outcome)
+    }
+
+    /// One trigger and one event: filter, bound, start.
+    async fn fire(
+        &self,
+        f: Fire,
+        event_type: &str,
+        data: Arc<Map<String, Value>>,
+    ) -> TriggerOutcome {
+        let mut outcome = TriggerOutcome {
+            trigger_id: f.id.clone(),
+            workflow: f.workflow.clone(),
+            ..Default::default()
+        };
+        if let Some(filter) = &f.filter {
+            let mut scope = Scope::new();
+            scope.bind(
+                "event",
+                json_value(Arc::new(Value::Object((*data).clone()))),
+            );
+            scope.bind("event_type", event_type.into());
+            match filter.eval(&scope.into_value()) {
+                Ok(v) if v.is_true() => {}
+                Ok(_) => {
+                    outcome.outcome = "filtered".into();
+                    outcome.detail = format!("filter `{}` is false", filter.source());
+                    return self.counted(outcome);
+                }
+                Err(m) => {
+                    outcome.outcome = "failed".into();
+                    outcome.detail = format!("filter `{}`: {m}", filter.source());
+                    return self.counted(outcome);
+                }
+            }
+        }
+        let decision = {
+            let mut all = self.lock();
+            let Some(e) = all.get_mut(&f.id) else {
+                outcome.outcome = "failed".into();
+                outcome.detail = "the trigger was deleted".into();
+                return self.counted(outcome);
+            };
+            let max = e.spec().max_concurrent;
+            let policy = e.compiled.policy;
+            e.slots.decide(data, max, policy)
+        };
+        match decision {
+            Decision::Start(data) => {
+                self.start_run(&f, event_type, data, "started", outcome)
+                    .await
+            }
+            Decision::Replace(oldest, data) => {
+                oldest.cancel(
+                    &format!("replaced by a newer {event_type} event"),
+                    &format!("trigger:{}", f.id),
+                );
+                self.start_run(&f, event_type, data, "replaced", outcome)
+                    .await
+            }
+            Decision::Queued => {
+                outcome.outcome = "queued".into();
+                self.counted(outcome)
+            }
+            Decision::Skip(why) => {
+                outcome.outcome = "skipped".into();
+                outcome.detail = why;
+                self.counted(outcome)
+            }
+        }
+    }
+
+    /// Starts the trigger's workflow with the event.
+    async fn start_run(
+        &self,
+        f: &Fire,
+        event_type: &str,
+        data: Arc<Map<String, Value>>,
+        started: &str,
+        mut outcome: TriggerOutcome,
+    ) -> TriggerOutcome {
+        let plan = match self.plan(&f.workflow).await {
+            Ok(p) => p,
+            Err(e) => {
+                outcome.outcome = "failed".into();
+                outcome.detail = e.to_string();
+                return self.counted(outcome);
+            }
+        };
+        let mut input = (*data).clone();
+        input.insert("event_type".into(), Value::String(event_type.to_owned()));
+        input.insert("trigger".into(), Value::String(f.id.clone()));
+        let handle = self.inner.engine.start(
+            plan,
+            RunRequest {
+                input,
+                event: Some(Value::Object((*data).clone())),
+                started_by: format!("trigger:{}", f.id),
+                ..Default::default()
+            },
+        );
+        let execution = handle.id().to_owned();
+        if let Some(e) = self.lock().get_mut(&f.id) {
+            e.slots.started(execution.clone(), handle.canceller());
+        }
+        let (me, id, event_type) = (self.clone(), f.id.clone(), event_type.to_owned());
+        let ended = execution.clone();
+        tokio::spawn(async move {
+            let _ = handle.wait().await;
+            me.run_ended(id, event_type, ended).await;
+        });
+        outcome.outcome = started.into();
+        outcome.execution_id = execution;
+        self.counted(outcome)
+    }
+
+    /// A run of a trigger ended: its slot is free for a queued event.
+    fn run_ended(
+        self,
+        id: String,
+        event_type: String,
+        execution: String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        // Boxed: starting a queued run spawns a task that ends up here.
+        Box::pin(async move {
+            let next = {
+                let mut all = self.lock();
+                let Some(e) = all.get_mut(&id) else { return };
+                let max = e.spec().max_concurrent;
+                e.slots
+                    .ended(&execution, max)
+                    .map(|data| (fire_of(&id, e), data))
+            };
+            if let Some((fire, data)) = next {
+                let outcome = TriggerOutcome {
+                    trigger_id: id.clone(),
+                    workflow: fire.workflow.clone(),
+                    ..Default::default()
+                };
+                self.start_run(&fire, &event_type, data, "started", outcome)
+                    .await;
+            }
+        })
+    }
+
+    /// Checks a definition, including that its workflow exists.
+    async fn check(&self, spec: &TriggerSpec) -> Result<CompiledTrigger, TriggerError> {
+        let compiled = compile_trigger(spec)?;
+        match self
+            .inner
+            .engine
+            .store()
+            .get_workflow(&spec.workflow_name, None)
+            .await
+        {
+            Ok(_) => Ok(compiled),
+            Err(StoreError::WorkflowNotFound(name)) => Err(SpecProblem {
+                field: "workflow_name",
+                message: format!("workflow '{name}' not found"),
+            }
+            .into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The latest version of a workflow, planned.
+    async fn plan(&self, workflow: &str) -> Result<Arc<crate::spec::Plan>, EngineError> {
+        let wf = self
+            .inner
+            .engine
+            .store()
+            .get_workflow(workflow, None)
+            .await?;
+        if wf.archived {
+            return Err(EngineError::Store(StoreError::Archived(
+                workflow.to_owned(),
+            )));
+        }
+        self.inner.engine.plan(&wf)
+    }
+
+    fn counted(&self, outcome: TriggerOutcome) -> TriggerOutcome {
+        if let Some(m) = &self.inner.metrics {
+            m.event_trigger(&outcome.workflow, &outcome.outcome);
+        }
+        outcome
+    }
+
+    /// Audits a change and makes it durable.
+    async fn changed(
+        &self,
+        action: &str,
+        id: &str,
+        by: &str,
+        what: &str,
+    ) -> Result<(), TriggerError> {
+        self.inner.engine.audit(by, action, id, what);
+        self.inner.engine.store().flush().await?;
+        Ok(())
+    }
+
+    fn persist(&self, e: &Entry) {
+        self.inner
+            .engine
+            .store()
+            .append(Write::Trigger(Arc::new(e.record.clone())));
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
+        self.inner.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn fire_of(id: &str, e: &Entry) -> Fire {
+    Fire {
+        id: id.to_owned(),
+        workflow: e.spec().workflow_name.clone(),
+        filter: e.compiled.filter.clone(),
+    }
+}
+
+/// The changed fields of a definition, `field: old -> new`; a secret
+/// shows only that it changed.
+fn diff(old: &TriggerSpec, new: &TriggerSpec) -> String {
+    let redact = |s: &TriggerSpec| TriggerSpec {
+        webhook_secret: String::new(),
+        ..s.clone()
+    };
+    let mut what = super::schedules::diff_json(&redact(old), &redact(new));
+    if old.webhook_secret != new.webhook_secret {
+        if !what.is_empty() {
+            what.push_str("; ");
+        }
+        what.push_str("webhook_secret: changed");
+    }
+    what
+}
+
+fn describe(spec: &TriggerSpec) -> String {
+    serde_json::to_string(spec).unwrap_or_default()
+}

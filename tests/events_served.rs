@@ -1,0 +1,282 @@
+//! Events, triggers and webhooks through the real server: the brief's event
+//! body, filters, signed webhooks, bad definitions, and gRPC Publish.
+
+mod common;
+
+use std::time::Duration;
+
+use common::server::Server;
+use hmac::{Hmac, Mac};
+use orchestrator::proto::event_service_client::EventServiceClient;
+use orchestrator::proto::{CreateTriggerRequest, Event, PublishRequest, TriggerSpec};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tonic::Code;
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+async fn send(r: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = r.send().await.unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
+    )
+}
+
+/// Defines `respond`: one echo task that reports what it was started with.
+async fn define(s: &Server, c: &reqwest::Client) {
+    let wf = json!({"name": "respond", "tasks": [{"id": "note", "type": "echo",
+        "body": {"severity": "{{event.severity}}", "source": "{{input.source}}", "type": "{{input.event_type}}"}}]});
+    let (status, _) = send(c.post(s.url("/v1/workflows")).json(&wf)).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+/// Waits for an execution to end; its REST view.
+async fn ended(s: &Server, c: &reqwest::Client, id: &str) -> Value {
+    for _ in 0..500 {
+        let (_, e) = send(c.get(s.url(&format!("/v1/executions/{id}")))).await;
+        if e["status"] != "running" {
+            return e;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{id} never ended");
+}
+
+async fn executions(s: &Server, c: &reqwest::Client) -> usize {
+    let (_, list) = send(c.get(s.url("/v1/executions?workflow=respond"))).await;
+    list["executions"].as_array().unwrap().len()
+}
+
+fn sign(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_briefs_event_starts_matching_triggers_and_filters_hold_back_the_rest() {
+    let s = Server::start();
+    let c = client();
+    define(&s, &c).await;
+    let (status, t) = send(c.post(s.url("/v1/triggers")).json(&json!({
+        "id": "high-threats",
+        "workflow_name": "respond",
+        "event_type": "kafka.threat_*",
+        "filter": "event.severity == \"high\""
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    // Another trigger on an unrelated type never fires here.
+    let (status, _) = send(c.post(s.url("/v1/triggers")).json(&json!({
+        "workflow_name": "respond", "event_type": "siem.login_failed"
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // The brief's body, exactly.
+    let (status, published) = send(c.post(s.url("/v1/events")).json(&json!({
+        "event_type": "kafka.threat_detected",
+        "event_data": {"severity": "high", "source": "ids"}
+    })))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+    let started = published["executions"].as_array().unwrap();
+    assert_eq!(started.len(), 1, "{published}");
+    assert_eq!(published["outcomes"][0]["trigger_id"], "high-threats");
+    let e = ended(&s, &c, started[0].as_str().unwrap()).await;
+    assert_eq!(e["status"], "completed", "{e}");
+    assert_eq!(
+        e["task_results"]["note"]["output"],
+        json!({"severity": "high", "source": "ids", "type": "kafka.threat_detected"})
+    );
+
+    // A non-matching filter starts nothing.
+    let (status, published) = send(c.post(s.url("/v1/events")).json(&json!({
+        "event_type": "kafka.threat_detected",
+        "event_data": {"severity": "low", "source": "ids"}
+    })))
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(published["executions"].as_array().unwrap().is_empty());
+    assert_eq!(published["outcomes"][0]["outcome"], "filtered");
+    // An event no trigger matches starts nothing either.
+    let (_, published) = send(c.post(s.url("/v1/events")).json(&json!({
+        "event_type": "kafka.heartbeat", "event_data": {}
+    })))
+    .await;
+    assert!(published["outcomes"].as_array().unwrap().is_empty());
+    assert_eq!(executions(&s, &c).await, 1);
+
+    let (status, e) = send(c.post(s.url("/v1/events")).json(&json!({"event_data": {}}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        e["message"].as_str().unwrap().starts_with("event_type: "),
+        "{e}"
+    );
+
+    let (_, metrics) = (
+        (),
+        c.get(s.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert!(
+        metrics.contains(
+            "swarm_workflow_event_triggers_total{outcome=\"filtered\",workflow=\"respond\"} 1"
+        ),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhooks_need_the_hmac_of_the_body() {
+    let s = Server::start();
+    let c = client();
+    define(&s, &c).await;
+    let secret = "a-long-shared-secret";
+    let (status, t) = send(c.post(s.url("/v1/triggers")).json(&json!({
+        "id": "siem", "workflow_name": "respond", "event_type": "webhook.siem", "webhook_secret": secret
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    assert_eq!(t["webhook_secret"], "***");
+
+    let body = br#"{"severity": "high", "source": "splunk"}"#;
+    let post = |sig: Option<String>| {
+        let mut r = c.post(s.url("/v1/webhooks/siem")).body(body.to_vec());
+        if let Some(sig) = sig {
+            r = r.header("X-Signature-256", sig);
+        }
+        r
+    };
+    for bad in [
+        None,
+        Some("sha256=00".to_owned()),
+        Some(sign("not-the-right-secret", body)),
+        Some(sign(secret, b"{}")),
+    ] {
+        let (status, e) = send(post(bad.clone())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad:?}: {e}");
+        assert_eq!(e["code"], "UNAUTHENTICATED");
+    }
+    assert_eq!(
+        executions(&s, &c).await,
+        0,
+        "a refused webhook starts nothing"
+    );
+
+    let (status, o) = send(post(Some(sign(secret, body)))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{o}");
+    let e = ended(&s, &c, o["execution_id"].as_str().unwrap()).await;
+    assert_eq!(e["task_results"]["note"]["output"]["source"], "splunk");
+    assert_eq!(e["task_results"]["note"]["output"]["type"], "webhook.siem");
+
+    let (status, _) = send(
+        c.post(s.url("/v1/webhooks/nobody"))
+            .header("X-Signature-256", sign(secret, body))
+            .body(body.to_vec()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_triggers_are_refused_naming_the_field_and_nothing_is_stored() {
+    let s = Server::start();
+    let c = client();
+    define(&s, &c).await;
+    let good = json!({"workflow_name": "respond", "event_type": "kafka.*"});
+    let with = |field: &str, value: Value| {
+        let mut b = good.clone();
+        b[field] = value;
+        b
+    };
+    let cases = [
+        (with("filter", json!("event.severity ==")), "filter: "),
+        (
+            with("filter", json!("input.x == 1")),
+            "filter: unknown name 'input'",
+        ),
+        (
+            with("workflow_name", json!("nobody")),
+            "workflow_name: workflow 'nobody' not found",
+        ),
+        (with("event_type", json!("")), "event_type: required"),
+        (with("webhook_secret", json!("short")), "webhook_secret: "),
+        (
+            with("concurrency_policy", json!("later")),
+            "concurrency_policy: ",
+        ),
+        (with("max_concurrent", json!(-1)), "max_concurrent: "),
+    ];
+    for (body, want) in cases {
+        let (status, e) = send(c.post(s.url("/v1/triggers")).json(&body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {e}");
+        assert!(e["message"].as_str().unwrap().contains(want), "{body}: {e}");
+    }
+    let (_, list) = send(c.get(s.url("/v1/triggers"))).await;
+    assert!(list["triggers"].as_array().unwrap().is_empty());
+    let (status, _) = send(c.get(s.url("/v1/triggers/nope"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn event_service_over_grpc() {
+    let s = Server::start();
+    let c = client();
+    define(&s, &c).await;
+    let mut ev = EventServiceClient::new(s.channel().await);
+    ev.create_trigger(CreateTriggerRequest {
+        spec: Some(TriggerSpec {
+            id: "t".into(),
+            workflow_name: "respond".into(),
+            event_type: "ids.alert".into(),
+            ..Default::default()
+        }),
+    })
+    .await
+    .unwrap();
+    let data = json!({"severity": "medium", "source": "zeek"});
+    let out = ev
+        .publish(PublishRequest {
+            event: Some(Event {
+                event_type: "ids.alert".into(),
+                event_data: Some(orchestrator::proto::json_map_to_struct(
+                    data.as_object().unwrap(),
+                )),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(out.outcomes.len(), 1);
+    assert_eq!(out.outcomes[0].outcome, "started");
+    let none = ev
+        .publish(PublishRequest { event: None })
+        .await
+        .unwrap_err();
+    assert_eq!(none.code(), Code::InvalidArgument);
+    let dup = ev
+        .create_trigger(CreateTriggerRequest {
+            spec: Some(TriggerSpec {
+                id: "t".into(),
+                workflow_name: "respond".into(),
+                event_type: "ids.alert".into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(dup.code(), Code::AlreadyExists);
+}
