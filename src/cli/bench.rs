@@ -55,7 +55,8 @@ pub struct BenchReport {
 }
 
 impl BenchReport {
-    fn percentile(&self, p: f64) -> f64 {
+    /// The `p`th percentile latency in milliseconds.
+    pub fn percentile(&self, p: f64) -> f64 {
         if self.latencies_us.is_empty() {
             return 0.0;
         }
@@ -88,11 +89,7 @@ pub async fn bench(
     config: &Config,
     out: &mut dyn Write,
 ) -> Result<BenchReport, String> {
-    let channel = Channel::from_shared(format!("http://{}", args.grpc))
-        .map_err(|e| format!("--grpc: {e}"))?
-        .connect()
-        .await
-        .map_err(|e| format!("cannot connect to {}: {e}", args.grpc))?;
+    let channel = connect(&args.grpc).await?;
     if let Some(path) = &args.define {
         define(channel.clone(), path, config).await?;
     }
@@ -165,14 +162,30 @@ pub async fn bench(
 
 async fn define(channel: Channel, path: &PathBuf, config: &Config) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    define_text(channel, &text, Format::from_path(path), config)
+        .await
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A gRPC channel to `addr` (host:port).
+pub(super) async fn connect(addr: &str) -> Result<Channel, String> {
+    Channel::from_shared(format!("http://{addr}"))
+        .map_err(|e| format!("--grpc: {e}"))?
+        .connect()
+        .await
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))
+}
+
+/// Creates (or updates) a workflow on the server from its definition.
+pub(super) async fn define_text(
+    channel: Channel,
+    text: &str,
+    format: Format,
+    config: &Config,
+) -> Result<(), String> {
     let registry = Registry::builtin(config);
-    let (spec, _) = spec::load(
-        &text,
-        Format::from_path(path),
-        &registry,
-        &Limits::from(config),
-    )
-    .map_err(|e| format!("{}: {e}", path.display()))?;
+    let (spec, _) =
+        spec::load(text, format, &registry, &Limits::from(config)).map_err(|e| e.to_string())?;
     let mut wf = WorkflowServiceClient::new(channel);
     match wf
         .create_workflow(CreateWorkflowRequest {

@@ -5,6 +5,7 @@
 //! `validate`), 2 invalid input or usage.
 
 mod bench;
+mod bench_triggers;
 mod graph;
 mod progress;
 mod run;
@@ -14,6 +15,7 @@ mod validate;
 use std::path::Path;
 
 pub use bench::{BenchArgs, BenchReport, bench};
+pub use bench_triggers::{bench_events, bench_schedules};
 pub use graph::{GraphFormat, graph};
 pub use run::{OutputFormat, RunArgs, StoreChoice, parse_inputs, resume, run};
 pub use schedule::schedule_next;

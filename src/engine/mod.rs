@@ -407,13 +407,17 @@ impl Engine {
         });
         let id = header.id.clone();
         self.lock_active().insert(id.clone(), live.clone());
-        let mut run = Run::new(plan, self.shared.clone(), live.clone(), rec, header);
-        if fresh_timeout {
-            run = run.restart_timeout_window();
-        }
         let (active, ended) = (self.active.clone(), self.ended.clone());
+        let (shared, run_live) = (self.shared.clone(), live.clone());
         let gone = id.clone();
+        // The run is built inside its task: a burst of starts (a second on
+        // which 10,000 schedules fire) costs the starter only the durable
+        // record and the spawn.
         let join = tokio::spawn(async move {
+            let mut run = Run::new(plan, shared, run_live, rec, header);
+            if fresh_timeout {
+                run = run.restart_timeout_window();
+            }
             let result = run.drive().await;
             let live = active
                 .lock()

@@ -50,6 +50,10 @@ pub enum ScheduleError {
     Store(#[from] StoreError),
 }
 
+/// Workflows planned during one batch of ticks: every tick of a second
+/// runs the same latest version, read once.
+type Plans = HashMap<String, Result<Arc<crate::spec::Plan>, String>>;
+
 /// Runs stored schedules; cheap to clone.
 #[derive(Clone)]
 pub struct Scheduler {
@@ -344,10 +348,18 @@ impl Scheduler {
     /// Sleeps until the earliest timer, ticks what is due, repeats.
     async fn run(self) {
         loop {
-            let due = self.lock().due(self.now());
-            for (id, at, generation) in due {
-                self.tick(&id, at).await;
-                self.lock().rearm(&id, at, generation);
+            let now = self.now();
+            let due = self.lock().due(now);
+            if !due.is_empty() {
+                let (count, first) = (due.len(), due[0].1);
+                let t = std::time::Instant::now();
+                self.tick_all(due).await;
+                tracing::debug!(
+                    count,
+                    woke_late_ms = (now - first).num_milliseconds(),
+                    took_ms = t.elapsed().as_millis() as u64,
+                    "ticked"
+                );
             }
             let next = self.lock().next_at();
             let sleep = match next {
@@ -366,6 +378,30 @@ impl Scheduler {
         }
     }
 
+    /// Ticks everything due now, in chunks on parallel tasks (10,000
+    /// schedules firing on the same second must not wait for each other
+    /// on one core), and re-arms each schedule.
+    async fn tick_all(&self, due: Vec<(String, DateTime<Utc>, u64)>) {
+        const CHUNK: usize = 256;
+        if due.len() <= CHUNK {
+            return self.tick_chunk(due).await;
+        }
+        let mut chunks = tokio::task::JoinSet::new();
+        for chunk in due.chunks(CHUNK) {
+            let (me, chunk) = (self.clone(), chunk.to_vec());
+            chunks.spawn(async move { me.tick_chunk(chunk).await });
+        }
+        while chunks.join_next().await.is_some() {}
+    }
+
+    async fn tick_chunk(&self, due: Vec<(String, DateTime<Utc>, u64)>) {
+        let mut plans = Plans::default();
+        for (id, at, generation) in due {
+            self.tick(&id, at, &mut plans).await;
+            self.lock().rearm(&id, at, generation);
+        }
+    }
+
     /// Runs the ticks missed while down, by the schedule's catch-up rule.
     async fn catch_up(&self, id: &str, missed: Vec<DateTime<Utc>>) {
         let Some(&latest) = missed.last() else { return };
@@ -375,10 +411,11 @@ impl Scheduler {
             .get(id)
             .map_or(CatchUp::None, |e| e.compiled.catch_up);
         match rule {
-            CatchUp::Latest => self.tick(id, latest).await,
+            CatchUp::Latest => self.tick(id, latest, &mut Plans::default()).await,
             CatchUp::All => {
+                let mut plans = Plans::default();
                 for &at in missed.iter().rev().take(MAX_BACKLOG).rev() {
-                    self.tick(id, at).await;
+                    self.tick(id, at, &mut plans).await;
                 }
             }
             CatchUp::None | CatchUp::Unspecified => {
@@ -392,7 +429,7 @@ impl Scheduler {
     }
 
     /// One fire time of a schedule: start, queue, replace or skip.
-    async fn tick(&self, id: &str, at: DateTime<Utc>) {
+    async fn tick(&self, id: &str, at: DateTime<Utc>, plans: &mut Plans) {
         let decision = {
             let mut st = self.lock();
             let Some(e) = st.entries.get_mut(id) else {
@@ -402,13 +439,13 @@ impl Scheduler {
             e.slots.decide(at, max, e.compiled.policy)
         };
         match decision {
-            Decision::Start(at) => self.start_run(id, at, "started").await,
+            Decision::Start(at) => self.start_run(id, at, "started", plans).await,
             Decision::Replace(oldest, at) => {
                 oldest.cancel(
                     &format!("replaced by the schedule's tick at {}", rfc3339(at)),
                     &format!("schedule:{id}"),
                 );
-                self.start_run(id, at, "replaced").await;
+                self.start_run(id, at, "replaced", plans).await;
             }
             Decision::Queued => self.record(id, at, "queued", "", ""),
             Decision::Skip(why) => self.record(id, at, "skipped", "", &why),
@@ -416,7 +453,7 @@ impl Scheduler {
     }
 
     /// Starts the schedule's workflow for the tick at `at`.
-    async fn start_run(&self, id: &str, at: DateTime<Utc>, outcome: &str) {
+    async fn start_run(&self, id: &str, at: DateTime<Utc>, outcome: &str, plans: &mut Plans) {
         let Some((spec, timeout)) = self
             .lock()
             .entries
@@ -425,11 +462,18 @@ impl Scheduler {
         else {
             return;
         };
-        let plan = match self.plan(&spec.workflow_name).await {
-            Ok(p) => p,
+        if !plans.contains_key(&spec.workflow_name) {
+            let plan = self
+                .plan(&spec.workflow_name)
+                .await
+                .map_err(|e| e.to_string());
+            plans.insert(spec.workflow_name.clone(), plan);
+        }
+        let plan = match &plans[&spec.workflow_name] {
+            Ok(p) => p.clone(),
             Err(e) => {
                 tracing::warn!(schedule = id, error = %e, "scheduled run not started");
-                self.record(id, at, "failed", "", &e.to_string());
+                self.record(id, at, "failed", "", e);
                 return;
             }
         };
@@ -450,15 +494,22 @@ impl Scheduler {
             },
         );
         let execution = handle.id().to_owned();
-        if let Some(e) = self.lock().entries.get_mut(id) {
-            e.slots.started(execution.clone(), handle.canceller());
-        }
+        // Only a bounded schedule needs to know when its runs end.
+        let bounded = match self.lock().entries.get_mut(id) {
+            Some(e) if e.spec().max_concurrent > 0 => {
+                e.slots.started(execution.clone(), handle.canceller());
+                true
+            }
+            _ => false,
+        };
         self.record(id, at, outcome, &execution, "");
-        let (me, id) = (self.clone(), id.to_owned());
-        tokio::spawn(async move {
-            let _ = handle.wait().await;
-            me.run_ended(id, execution).await;
-        });
+        if bounded {
+            let (me, id) = (self.clone(), id.to_owned());
+            tokio::spawn(async move {
+                let _ = handle.wait().await;
+                me.run_ended(id, execution).await;
+            });
+        }
     }
 
     /// A run of a schedule ended: its slot is free for a queued tick.
@@ -478,7 +529,8 @@ impl Scheduler {
                 e.slots.ended(&execution, max)
             };
             if let Some(at) = queued {
-                self.start_run(&id, at, "started").await;
+                self.start_run(&id, at, "started", &mut Plans::default())
+                    .await;
             }
         })
     }
