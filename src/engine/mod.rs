@@ -204,6 +204,15 @@ impl Engine {
         &self.registry
     }
 
+    /// The latest version of a workflow, planned; refused while archived.
+    pub async fn latest_plan(&self, workflow: &str) -> Result<Arc<Plan>, EngineError> {
+        let wf = self.shared.store.get_workflow(workflow, None).await?;
+        if wf.archived {
+            return Err(StoreError::Archived(workflow.to_owned()).into());
+        }
+        self.plan(&wf)
+    }
+
     /// The compiled plan of a stored workflow version (cached).
     pub fn plan(&self, workflow: &Workflow) -> Result<Arc<Plan>, EngineError> {
         let spec = workflow.spec.clone().unwrap_or_default();

@@ -2,11 +2,14 @@
 //! zone, concurrency policies, catch-up after downtime) and event triggers
 //! (type patterns, filters, signed webhooks).
 
+mod changes;
 pub mod clock;
 pub mod cron;
 mod schedules;
 mod slots;
 pub mod spec;
+mod ticks;
+mod timers;
 pub mod trigger_spec;
 mod triggers;
 

@@ -7,26 +7,24 @@
 //! Every tick is recorded in the schedule's stored record (`last_tick`,
 //! `recent`), which is what catch-up after a restart counts from.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::changes::{diff_json, json_fields};
 use super::clock::Clock;
-use super::slots::{Decision, Slots};
-use super::spec::{Compiled, MAX_BACKLOG, SpecProblem, compile};
-use crate::engine::{Engine, EngineError, RunRequest};
-use crate::proto::{self, CatchUp, Schedule, ScheduleSpec, ScheduleTick};
+use super::slots::Slots;
+use super::spec::{Compiled, SpecProblem, compile, workflow_exists};
+use super::timers::TimerHeap;
+use crate::engine::Engine;
+use crate::proto::{self, Schedule, ScheduleSpec};
 use crate::store::{StoreError, Write};
 use crate::telemetry::Metrics;
 
-/// Ticks kept in a schedule's `recent` list.
-const RECENT: usize = 10;
 /// Next fire times shown with a schedule.
 const SHOWN_NEXT: usize = 5;
 /// Missed ticks counted at start-up at most (a `* * * * * *` schedule
@@ -50,48 +48,37 @@ pub enum ScheduleError {
     Store(#[from] StoreError),
 }
 
-/// Workflows planned during one batch of ticks: every tick of a second
-/// runs the same latest version, read once.
-type Plans = HashMap<String, Result<Arc<crate::spec::Plan>, String>>;
-
 /// Runs stored schedules; cheap to clone.
 #[derive(Clone)]
 pub struct Scheduler {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
-    engine: Engine,
-    clock: Arc<dyn Clock>,
-    metrics: Option<Arc<Metrics>>,
-    state: Mutex<State>,
-    wake: Notify,
-    stop: CancellationToken,
+pub(super) struct Inner {
+    pub(super) engine: Engine,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) metrics: Option<Arc<Metrics>>,
+    pub(super) state: Mutex<State>,
+    pub(super) wake: Notify,
+    pub(super) stop: CancellationToken,
 }
 
 #[derive(Default)]
-struct State {
-    entries: HashMap<String, Entry>,
-    timers: BinaryHeap<Reverse<Timer>>,
+pub(super) struct State {
+    pub(super) entries: HashMap<String, Entry>,
+    timers: TimerHeap,
     generation: u64,
 }
 
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Timer {
-    at: DateTime<Utc>,
-    generation: u64,
-    id: String,
-}
-
-struct Entry {
-    record: Schedule,
-    compiled: Compiled,
-    generation: u64,
-    slots: Slots<DateTime<Utc>>,
+pub(super) struct Entry {
+    pub(super) record: Schedule,
+    pub(super) compiled: Compiled,
+    pub(super) generation: u64,
+    pub(super) slots: Slots<DateTime<Utc>>,
 }
 
 impl Entry {
-    fn spec(&self) -> &ScheduleSpec {
+    pub(super) fn spec(&self) -> &ScheduleSpec {
         self.record
             .spec
             .as_ref()
@@ -292,21 +279,8 @@ impl Scheduler {
     /// Checks a definition, including that its workflow exists.
     async fn check(&self, spec: &ScheduleSpec) -> Result<Compiled, ScheduleError> {
         let compiled = compile(spec)?;
-        match self
-            .inner
-            .engine
-            .store()
-            .get_workflow(&spec.workflow_name, None)
-            .await
-        {
-            Ok(_) => Ok(compiled),
-            Err(StoreError::WorkflowNotFound(name)) => Err(SpecProblem {
-                field: "workflow_name",
-                message: format!("workflow '{name}' not found"),
-            }
-            .into()),
-            Err(e) => Err(e.into()),
-        }
+        workflow_exists(&self.inner.engine, &spec.workflow_name).await??;
+        Ok(compiled)
     }
 
     /// Applies `change` to a schedule, stores it and re-arms its timer.
@@ -345,259 +319,18 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Sleeps until the earliest timer, ticks what is due, repeats.
-    async fn run(self) {
-        loop {
-            let now = self.now();
-            let due = self.lock().due(now);
-            if !due.is_empty() {
-                let (count, first) = (due.len(), due[0].1);
-                let t = std::time::Instant::now();
-                self.tick_all(due).await;
-                tracing::debug!(
-                    count,
-                    woke_late_ms = (now - first).num_milliseconds(),
-                    took_ms = t.elapsed().as_millis() as u64,
-                    "ticked"
-                );
-            }
-            let next = self.lock().next_at();
-            let sleep = match next {
-                Some(at) => match (at - self.now()).to_std() {
-                    Ok(d) if !d.is_zero() => d,
-                    // Due already: ticking took a while.
-                    _ => continue,
-                },
-                None => Duration::from_secs(3600),
-            };
-            tokio::select! {
-                _ = self.inner.stop.cancelled() => return,
-                _ = self.inner.wake.notified() => {}
-                _ = tokio::time::sleep(sleep) => {}
-            }
-        }
-    }
-
-    /// Ticks everything due now, in chunks on parallel tasks (10,000
-    /// schedules firing on the same second must not wait for each other
-    /// on one core), and re-arms each schedule.
-    async fn tick_all(&self, due: Vec<(String, DateTime<Utc>, u64)>) {
-        const CHUNK: usize = 256;
-        if due.len() <= CHUNK {
-            return self.tick_chunk(due).await;
-        }
-        let mut chunks = tokio::task::JoinSet::new();
-        for chunk in due.chunks(CHUNK) {
-            let (me, chunk) = (self.clone(), chunk.to_vec());
-            chunks.spawn(async move { me.tick_chunk(chunk).await });
-        }
-        while chunks.join_next().await.is_some() {}
-    }
-
-    async fn tick_chunk(&self, due: Vec<(String, DateTime<Utc>, u64)>) {
-        let mut plans = Plans::default();
-        for (id, at, generation) in due {
-            self.tick(&id, at, &mut plans).await;
-            self.lock().rearm(&id, at, generation);
-        }
-    }
-
-    /// Runs the ticks missed while down, by the schedule's catch-up rule.
-    async fn catch_up(&self, id: &str, missed: Vec<DateTime<Utc>>) {
-        let Some(&latest) = missed.last() else { return };
-        let rule = self
-            .lock()
-            .entries
-            .get(id)
-            .map_or(CatchUp::None, |e| e.compiled.catch_up);
-        match rule {
-            CatchUp::Latest => self.tick(id, latest, &mut Plans::default()).await,
-            CatchUp::All => {
-                let mut plans = Plans::default();
-                for &at in missed.iter().rev().take(MAX_BACKLOG).rev() {
-                    self.tick(id, at, &mut plans).await;
-                }
-            }
-            CatchUp::None | CatchUp::Unspecified => {
-                let detail = format!(
-                    "{} ticks missed while the server was down (catch_up: none)",
-                    missed.len()
-                );
-                self.record(id, latest, "missed", "", &detail);
-            }
-        }
-    }
-
-    /// One fire time of a schedule: start, queue, replace or skip.
-    async fn tick(&self, id: &str, at: DateTime<Utc>, plans: &mut Plans) {
-        let decision = {
-            let mut st = self.lock();
-            let Some(e) = st.entries.get_mut(id) else {
-                return;
-            };
-            let max = e.spec().max_concurrent;
-            e.slots.decide(at, max, e.compiled.policy)
-        };
-        match decision {
-            Decision::Start(at) => self.start_run(id, at, "started", plans).await,
-            Decision::Replace(oldest, at) => {
-                oldest.cancel(
-                    &format!("replaced by the schedule's tick at {}", rfc3339(at)),
-                    &format!("schedule:{id}"),
-                );
-                self.start_run(id, at, "replaced", plans).await;
-            }
-            Decision::Queued => self.record(id, at, "queued", "", ""),
-            Decision::Skip(why) => self.record(id, at, "skipped", "", &why),
-        }
-    }
-
-    /// Starts the schedule's workflow for the tick at `at`.
-    async fn start_run(&self, id: &str, at: DateTime<Utc>, outcome: &str, plans: &mut Plans) {
-        let Some((spec, timeout)) = self
-            .lock()
-            .entries
-            .get(id)
-            .map(|e| (e.spec().clone(), e.compiled.timeout))
-        else {
-            return;
-        };
-        if !plans.contains_key(&spec.workflow_name) {
-            let plan = self
-                .plan(&spec.workflow_name)
-                .await
-                .map_err(|e| e.to_string());
-            plans.insert(spec.workflow_name.clone(), plan);
-        }
-        let plan = match &plans[&spec.workflow_name] {
-            Ok(p) => p.clone(),
-            Err(e) => {
-                tracing::warn!(schedule = id, error = %e, "scheduled run not started");
-                self.record(id, at, "failed", "", e);
-                return;
-            }
-        };
-        let mut input = spec
-            .parameters
-            .as_ref()
-            .map(proto::struct_to_json_map)
-            .unwrap_or_default();
-        input.insert("schedule".into(), Value::String(id.to_owned()));
-        input.insert("scheduled_at".into(), Value::String(rfc3339(at)));
-        let handle = self.inner.engine.start(
-            plan,
-            RunRequest {
-                input,
-                timeout,
-                started_by: format!("schedule:{id}"),
-                ..Default::default()
-            },
-        );
-        let execution = handle.id().to_owned();
-        // Only a bounded schedule needs to know when its runs end.
-        let bounded = match self.lock().entries.get_mut(id) {
-            Some(e) if e.spec().max_concurrent > 0 => {
-                e.slots.started(execution.clone(), handle.canceller());
-                true
-            }
-            _ => false,
-        };
-        self.record(id, at, outcome, &execution, "");
-        if bounded {
-            let (me, id) = (self.clone(), id.to_owned());
-            tokio::spawn(async move {
-                let _ = handle.wait().await;
-                me.run_ended(id, execution).await;
-            });
-        }
-    }
-
-    /// A run of a schedule ended: its slot is free for a queued tick.
-    fn run_ended(
-        self,
-        id: String,
-        execution: String,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
-        // Boxed: starting a queued run spawns a task that ends up here.
-        Box::pin(async move {
-            let queued = {
-                let mut st = self.lock();
-                let Some(e) = st.entries.get_mut(&id) else {
-                    return;
-                };
-                let max = e.spec().max_concurrent;
-                e.slots.ended(&execution, max)
-            };
-            if let Some(at) = queued {
-                self.start_run(&id, at, "started", &mut Plans::default())
-                    .await;
-            }
-        })
-    }
-
-    /// The latest version of a workflow, planned.
-    async fn plan(&self, workflow: &str) -> Result<Arc<crate::spec::Plan>, EngineError> {
-        let wf = self
-            .inner
-            .engine
-            .store()
-            .get_workflow(workflow, None)
-            .await?;
-        if wf.archived {
-            return Err(EngineError::Store(StoreError::Archived(
-                workflow.to_owned(),
-            )));
-        }
-        self.inner.engine.plan(&wf)
-    }
-
-    /// Notes a tick in the schedule's record, stores it, counts it.
-    fn record(&self, id: &str, at: DateTime<Utc>, outcome: &str, execution: &str, detail: &str) {
-        let workflow = {
-            let mut st = self.lock();
-            let Some(e) = st.entries.get_mut(id) else {
-                return;
-            };
-            let r = &mut e.record;
-            if r.last_tick
-                .as_ref()
-                .is_none_or(|t| proto::timestamp_ms(t) < at.timestamp_millis())
-            {
-                r.last_tick = Some(timestamp(at));
-            }
-            if outcome == "skipped" {
-                r.skipped += 1;
-            }
-            r.recent.insert(
-                0,
-                ScheduleTick {
-                    scheduled_at: Some(timestamp(at)),
-                    outcome: outcome.to_owned(),
-                    execution_id: execution.to_owned(),
-                    detail: detail.to_owned(),
-                },
-            );
-            r.recent.truncate(RECENT);
-            self.persist(e);
-            e.spec().workflow_name.clone()
-        };
-        if let Some(m) = &self.inner.metrics {
-            m.schedule_tick(&workflow, outcome);
-        }
-    }
-
-    fn persist(&self, e: &Entry) {
+    pub(super) fn persist(&self, e: &Entry) {
         self.inner
             .engine
             .store()
             .append(Write::Schedule(Arc::new(e.record.clone())));
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(super) fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
         self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -617,17 +350,13 @@ impl State {
             return;
         }
         if let Some(at) = e.compiled.cron.next_after(after, &e.compiled.tz) {
-            self.timers.push(Reverse(Timer {
-                at,
-                generation: e.generation,
-                id: id.to_owned(),
-            }));
+            self.timers.push(id, at, e.generation);
         }
     }
 
     /// Re-arms after a tick at `at`, unless the schedule changed meanwhile
     /// (the change armed it already).
-    fn rearm(&mut self, id: &str, at: DateTime<Utc>, generation: u64) {
+    pub(super) fn rearm(&mut self, id: &str, at: DateTime<Utc>, generation: u64) {
         if self
             .entries
             .get(id)
@@ -639,27 +368,18 @@ impl State {
 
     /// Pops the timers due at `now` whose schedule is unchanged since they
     /// were armed.
-    fn due(&mut self, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>, u64)> {
-        let mut due = Vec::new();
-        while let Some(Reverse(t)) = self.timers.peek() {
-            if t.at > now {
-                break;
-            }
-            let Reverse(t) = self.timers.pop().expect("peeked");
-            let current = self
-                .entries
-                .get(&t.id)
-                .is_some_and(|e| e.generation == t.generation && e.enabled());
-            if current {
-                due.push((t.id, t.at, t.generation));
-            }
-        }
-        due
+    pub(super) fn due(&mut self, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>, u64)> {
+        let entries = &self.entries;
+        self.timers.pop_due(now, |id, generation| {
+            entries
+                .get(id)
+                .is_some_and(|e| e.generation == generation && e.enabled())
+        })
     }
 
     /// When the earliest timer is due.
-    fn next_at(&self) -> Option<DateTime<Utc>> {
-        self.timers.peek().map(|Reverse(t)| t.at)
+    pub(super) fn next_at(&self) -> Option<DateTime<Utc>> {
+        self.timers.next_at()
     }
 }
 
@@ -686,41 +406,18 @@ fn missed(e: &Entry, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
     out
 }
 
-/// The changed fields of a definition, `field: old -> new`.
-pub(super) fn diff_json<T: serde::Serialize>(old: &T, new: &T) -> String {
-    let (a, b) = (json_fields(old), json_fields(new));
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter(|k| a.get(*k) != b.get(*k))
-        .map(|k| {
-            let show = |v: Option<&Value>| v.map_or("(unset)".to_owned(), Value::to_string);
-            format!("{k}: {} -> {}", show(a.get(k)), show(b.get(k)))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 /// A definition in one line for the audit trail.
 fn describe(spec: &ScheduleSpec) -> String {
     Value::Object(json_fields(spec)).to_string()
 }
 
-fn json_fields<T: serde::Serialize>(v: &T) -> serde_json::Map<String, Value> {
-    match serde_json::to_value(v) {
-        Ok(Value::Object(m)) => m,
-        _ => serde_json::Map::new(),
-    }
-}
-
-fn timestamp(t: DateTime<Utc>) -> pbjson_types::Timestamp {
+pub(super) fn timestamp(t: DateTime<Utc>) -> pbjson_types::Timestamp {
     pbjson_types::Timestamp {
         seconds: t.timestamp(),
         nanos: t.timestamp_subsec_nanos() as i32,
     }
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
+pub(super) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

@@ -38,6 +38,22 @@ pub struct Compiled {
     pub catch_up: CatchUp,
 }
 
+/// Whether `workflow` exists: the store's error, or else the problem with
+/// the `workflow_name` field.
+pub async fn workflow_exists(
+    engine: &crate::engine::Engine,
+    workflow: &str,
+) -> Result<Result<(), SpecProblem>, crate::store::StoreError> {
+    match engine.store().get_workflow(workflow, None).await {
+        Ok(_) => Ok(Ok(())),
+        Err(crate::store::StoreError::WorkflowNotFound(name)) => Ok(Err(SpecProblem {
+            field: "workflow_name",
+            message: format!("workflow '{name}' not found"),
+        })),
+        Err(e) => Err(e),
+    }
+}
+
 /// Refuses ids that would not survive a URL path.
 pub fn check_id(id: &str) -> Result<(), SpecProblem> {
     match id

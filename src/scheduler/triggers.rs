@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Map, Value};
 
+use super::changes::diff_json;
 use super::slots::{Decision, Slots};
-use super::spec::SpecProblem;
+use super::spec::{SpecProblem, workflow_exists};
 use super::trigger_spec::{CompiledTrigger, compile_trigger, signature_ok};
-use crate::engine::{Engine, EngineError, RunRequest};
+use crate::engine::{Engine, RunRequest};
 use crate::proto::{self, Event, Trigger, TriggerOutcome, TriggerSpec};
 use crate::spec::template::{Scope, json_value};
 use crate::store::{StoreError, Write};
@@ -362,7 +363,7 @@ impl Triggers {
         started: &str,
         mut outcome: TriggerOutcome,
     ) -> TriggerOutcome {
-        let plan = match self.plan(&f.workflow).await {
+        let plan = match self.inner.engine.latest_plan(&f.workflow).await {
             Ok(p) => p,
             Err(e) => {
                 outcome.outcome = "failed".into();
@@ -429,37 +430,8 @@ impl Triggers {
     /// Checks a definition, including that its workflow exists.
     async fn check(&self, spec: &TriggerSpec) -> Result<CompiledTrigger, TriggerError> {
         let compiled = compile_trigger(spec)?;
-        match self
-            .inner
-            .engine
-            .store()
-            .get_workflow(&spec.workflow_name, None)
-            .await
-        {
-            Ok(_) => Ok(compiled),
-            Err(StoreError::WorkflowNotFound(name)) => Err(SpecProblem {
-                field: "workflow_name",
-                message: format!("workflow '{name}' not found"),
-            }
-            .into()),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// The latest version of a workflow, planned.
-    async fn plan(&self, workflow: &str) -> Result<Arc<crate::spec::Plan>, EngineError> {
-        let wf = self
-            .inner
-            .engine
-            .store()
-            .get_workflow(workflow, None)
-            .await?;
-        if wf.archived {
-            return Err(EngineError::Store(StoreError::Archived(
-                workflow.to_owned(),
-            )));
-        }
-        self.inner.engine.plan(&wf)
+        workflow_exists(&self.inner.engine, &spec.workflow_name).await??;
+        Ok(compiled)
     }
 
     fn counted(&self, outcome: TriggerOutcome) -> TriggerOutcome {
@@ -509,7 +481,7 @@ fn diff(old: &TriggerSpec, new: &TriggerSpec) -> String {
         webhook_secret: String::new(),
         ..s.clone()
     };
-    let mut what = super::schedules::diff_json(&redact(old), &redact(new));
+    let mut what = diff_json(&redact(old), &redact(new));
     if old.webhook_secret != new.webhook_secret {
         if !what.is_empty() {
             what.push_str("; ");
