@@ -357,3 +357,36 @@ async fn bad_definitions_are_refused_naming_the_field() {
     // Nothing refused was stored.
     assert_eq!(engine.store().list_schedules().await.unwrap().len(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_tick_whose_run_started_is_not_run_again_after_a_crash() {
+    let engine = engine_with("").await;
+    let first = scheduler_at(&engine, "2026-01-01T00:00:30Z").await;
+    let mut spec = every("0 * * * * *");
+    spec.catch_up = CatchUp::All as i32;
+    let created = first.create(spec, "test").await.unwrap();
+    pass(60_000).await;
+    first.stop();
+    assert_eq!(runs(&engine).await.len(), 1);
+    // The crash lost the tick's record but not its run: the stored record
+    // still says nothing has ticked.
+    engine
+        .store()
+        .append(orchestrator::store::Write::Schedule(Arc::new(created)));
+    let second = scheduler_at(&engine, "2026-01-01T00:03:30Z").await;
+    pass(1).await;
+    assert_eq!(
+        runs(&engine)
+            .await
+            .iter()
+            .map(scheduled)
+            .collect::<Vec<_>>(),
+        [
+            "2026-01-01T00:01:00Z",
+            "2026-01-01T00:02:00Z",
+            "2026-01-01T00:03:00Z"
+        ]
+    );
+    let got = second.get("s").unwrap();
+    assert_eq!(got.recent.last().unwrap().detail, "found after a restart");
+}
