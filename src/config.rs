@@ -45,6 +45,12 @@ pub struct Config {
     pub max_active_executions: usize,
     /// How long ended executions stay in the active table (`ACTIVE_RETENTION`).
     pub active_retention: Duration,
+    /// Consecutive failures that open an `http` host's circuit; 0 disables
+    /// the breaker (`HTTP_BREAKER_FAILURES`).
+    pub http_breaker_failures: u32,
+    /// How long an open circuit fails calls fast before one probe
+    /// (`HTTP_BREAKER_COOLDOWN`).
+    pub http_breaker_cooldown: Duration,
 }
 
 impl Default for Config {
@@ -61,6 +67,8 @@ impl Default for Config {
             max_tasks: 100_000,
             max_active_executions: 10_000,
             active_retention: Duration::from_secs(3600),
+            http_breaker_failures: 5,
+            http_breaker_cooldown: Duration::from_secs(30),
         }
     }
 }
@@ -90,6 +98,17 @@ impl Config {
         )?;
         duration(&lookup, "RESULT_CACHE_TTL", &mut c.result_cache_ttl)?;
         duration(&lookup, "ACTIVE_RETENTION", &mut c.active_retention)?;
+        duration(
+            &lookup,
+            "HTTP_BREAKER_COOLDOWN",
+            &mut c.http_breaker_cooldown,
+        )?;
+        let mut failures = c.http_breaker_failures as usize;
+        number(&lookup, "HTTP_BREAKER_FAILURES", &mut failures)?;
+        c.http_breaker_failures = u32::try_from(failures).map_err(|_| ConfigError::Invalid {
+            name: "HTTP_BREAKER_FAILURES",
+            message: format!("{failures} is too large"),
+        })?;
         if let Some(v) = lookup("SHELL_ALLOWLIST") {
             c.shell_allowlist = v
                 .split(',')

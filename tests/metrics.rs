@@ -60,3 +60,25 @@ async fn parallelism_counts_attempts_running_now_even_when_a_retry_is_cancelled(
     assert_eq!(e.status, ExecutionState::Cancelled as i32);
     assert_eq!(value(&metrics, "swarm_workflow_parallelism"), 0.0);
 }
+
+#[test]
+fn http_circuit_states_are_exported_per_host() {
+    use orchestrator::plugins::{BreakerOptions, Breakers};
+    let metrics = Metrics::new().unwrap();
+    let breakers = Arc::new(Breakers::new(BreakerOptions {
+        failures: 1,
+        cooldown: std::time::Duration::from_secs(60),
+    }));
+    metrics.watch_breakers(breakers.clone());
+    assert!(
+        !metrics
+            .render()
+            .contains("swarm_workflow_http_circuit_state{")
+    );
+    breakers.record("intel.example:443", false);
+    let text = metrics.render();
+    assert!(
+        text.contains("swarm_workflow_http_circuit_state{host=\"intel.example:443\"} 2"),
+        "{text}"
+    );
+}

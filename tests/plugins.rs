@@ -220,3 +220,54 @@ async fn sleep_waits_for_its_duration() {
     assert_eq!(state(&e, "a"), TaskState::Succeeded);
     assert!(start.elapsed() >= std::time::Duration::from_secs(90));
 }
+
+#[tokio::test]
+async fn http_circuit_opens_fails_fast_and_recovers_after_a_probe() {
+    let server = CountingServer::start().await;
+    let config = orchestrator::config::Config {
+        http_breaker_failures: 2,
+        http_breaker_cooldown: std::time::Duration::from_millis(300),
+        ..Default::default()
+    };
+    let registry = orchestrator::plugins::Registry::builtin(&config);
+    let breakers = registry.http_breakers();
+    let engine = orchestrator::engine::Engine::new(
+        Arc::new(orchestrator::store::MemoryStore::new()),
+        Arc::new(registry),
+        &Default::default(),
+    );
+    let call = |path: &str| {
+        format!(
+            "name: c\ntasks:\n  - {{id: call, type: http, url: \"{}\"}}\n",
+            server.url(path)
+        )
+    };
+    // Two failing calls open the circuit for the host.
+    for _ in 0..2 {
+        let e = run_yaml(&engine, &call("/status/503"), json!({})).await;
+        assert_eq!(state(&e, "call"), TaskState::Failed);
+    }
+    // The next call fails fast: the server never sees it.
+    let e = run_yaml(&engine, &call("/status/200"), json!({})).await;
+    assert_eq!(state(&e, "call"), TaskState::Failed);
+    assert!(
+        task(&e, "call")
+            .error
+            .starts_with("circuit open for 127.0.0.1:"),
+        "{}",
+        task(&e, "call").error
+    );
+    assert_eq!(server.count("status/200"), 0);
+    assert_eq!(
+        breakers.states()[0].1,
+        orchestrator::plugins::CircuitState::Open
+    );
+    // After the cool-down one probe goes through; it succeeds and closes it.
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    let e = run_yaml(&engine, &call("/status/200"), json!({})).await;
+    assert_eq!(state(&e, "call"), TaskState::Succeeded);
+    let e = run_yaml(&engine, &call("/status/200"), json!({})).await;
+    assert_eq!(state(&e, "call"), TaskState::Succeeded);
+    assert_eq!(server.count("status/200"), 2);
+    assert!(breakers.states().is_empty());
+}

@@ -4,7 +4,8 @@
 //!
 //! Retry classification: connection errors, timeouts, 5xx and 429 are
 //! retryable; other 4xx are not (sending the same request again will not
-//! help).
+//! help). Connection errors, timeouts and 5xx also count against the
+//! host's circuit breaker (`breaker`), which fails calls fast while open.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -12,6 +13,9 @@ use std::time::Duration;
 use reqwest::{Client, Method, Url};
 use serde_json::{Map, Value, json};
 
+use std::sync::Arc;
+
+use super::breaker::Breakers;
 use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin, is_templated};
 use crate::proto::HttpConfig;
 
@@ -25,17 +29,12 @@ const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPT
 #[derive(Debug, Clone)]
 pub struct HttpPlugin {
     client: Client,
-}
-
-impl Default for HttpPlugin {
-    fn default() -> Self {
-        Self::new()
-    }
+    breakers: Arc<Breakers>,
 }
 
 impl HttpPlugin {
-    /// A plugin with its own connection pool.
-    pub fn new() -> Self {
+    /// A plugin with its own connection pool, guarded by `breakers`.
+    pub fn new(breakers: Arc<Breakers>) -> Self {
         install_crypto_provider();
         let client = Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
@@ -43,7 +42,7 @@ impl HttpPlugin {
             .user_agent(concat!("orchestrator/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client configuration is static and valid");
-        Self { client }
+        Self { client, breakers }
     }
 }
 
@@ -91,6 +90,13 @@ impl TaskPlugin for HttpPlugin {
         }
         let cfg: HttpConfig = super::decode(&config)?;
         let url = parse_url(&cfg.url).map_err(TaskError::permanent)?;
+        let host = format!(
+            "{}:{}",
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        // Retryable: the circuit may close by the next attempt.
+        self.breakers.admit(&host).map_err(TaskError::retryable)?;
         let method = match cfg.method.to_ascii_uppercase().as_str() {
             "" => Method::GET,
             m if METHODS.contains(&m) => Method::from_bytes(m.as_bytes()).expect("known method"),
@@ -112,10 +118,15 @@ impl TaskPlugin for HttpPlugin {
             Some(Value::String(text)) => req = req.body(text),
             Some(v) => req = req.json(&v),
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| TaskError::retryable(describe(&e)))?;
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                self.breakers.record(&host, false);
+                return Err(TaskError::retryable(describe(&e)));
+            }
+        };
+        self.breakers
+            .record(&host, !resp.status().is_server_error());
         respond(resp).await
     }
 }

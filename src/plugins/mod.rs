@@ -6,6 +6,7 @@
 //! plugin must release what it holds on drop (child processes are killed by
 //! their guard, sockets close).
 
+pub mod breaker;
 mod echo;
 mod http;
 mod shell;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+pub use breaker::{BreakerOptions, Breakers, CircuitState};
 pub use echo::EchoPlugin;
 pub use http::{HttpPlugin, install_crypto_provider};
 pub use shell::{ShellOptions, ShellPlugin};
@@ -112,6 +114,7 @@ pub trait TaskPlugin: Send + Sync + 'static {
 #[derive(Clone, Default)]
 pub struct Registry {
     plugins: BTreeMap<&'static str, Arc<dyn TaskPlugin>>,
+    breakers: Arc<Breakers>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -129,11 +132,20 @@ impl Registry {
     /// The built-in plugins, configured from `config`.
     pub fn builtin(config: &Config) -> Self {
         let mut r = Self::new();
+        r.breakers = Arc::new(Breakers::new(BreakerOptions {
+            failures: config.http_breaker_failures,
+            cooldown: config.http_breaker_cooldown,
+        }));
         r.register(Arc::new(EchoPlugin));
         r.register(Arc::new(SleepPlugin));
         r.register(Arc::new(ShellPlugin::new(ShellOptions::from(config))));
-        r.register(Arc::new(HttpPlugin::new()));
+        r.register(Arc::new(HttpPlugin::new(r.breakers.clone())));
         r
+    }
+
+    /// The `http` plugin's circuit breakers (for metrics).
+    pub fn http_breakers(&self) -> Arc<Breakers> {
+        self.breakers.clone()
     }
 
     /// Adds or replaces a plugin.

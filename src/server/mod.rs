@@ -115,12 +115,10 @@ pub async fn serve(
     )?);
     let metrics = Arc::new(Metrics::new()?);
     let store = Arc::new(MeteredStore::new(store, metrics.clone()));
-    let engine = Engine::new(
-        store,
-        Arc::new(Registry::builtin(config)),
-        &EngineConfig::from(config),
-    )
-    .with_metrics(metrics.clone());
+    let registry = Registry::builtin(config);
+    metrics.watch_breakers(registry.http_breakers());
+    let engine = Engine::new(store, Arc::new(registry), &EngineConfig::from(config))
+        .with_metrics(metrics.clone());
     let resumed = engine.resume_unfinished().await?;
     if !resumed.is_empty() {
         tracing::info!(count = resumed.len(), "resumed unfinished executions");

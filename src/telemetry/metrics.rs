@@ -146,6 +146,21 @@ impl Metrics {
         );
     }
 
+    /// Reports each `http` host's circuit as
+    /// `swarm_workflow_http_circuit_state{host}` at each scrape: 0 closed,
+    /// 1 half-open, 2 open (hosts whose circuit never tripped are absent).
+    pub fn watch_breakers(&self, breakers: std::sync::Arc<crate::plugins::Breakers>) {
+        self.meter
+            .i64_observable_gauge("swarm_workflow_http_circuit_state")
+            .with_description("Circuit breaker state per http host: 0 closed, 1 half-open, 2 open")
+            .with_callback(move |o| {
+                for (host, state) in breakers.states() {
+                    o.observe(state as i64, &[KeyValue::new("host", host)]);
+                }
+            })
+            .build();
+    }
+
     /// Counts one schedule tick of `workflow` with its outcome.
     pub fn schedule_tick(&self, workflow: &str, outcome: &str) {
         let labels = [
