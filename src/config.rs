@@ -51,6 +51,8 @@ pub struct Config {
     /// How long an open circuit fails calls fast before one probe
     /// (`HTTP_BREAKER_COOLDOWN`).
     pub http_breaker_cooldown: Duration,
+    /// The interpreter of `python` tasks (`PYTHON_PATH`).
+    pub python_path: PathBuf,
 }
 
 impl Default for Config {
@@ -69,6 +71,7 @@ impl Default for Config {
             active_retention: Duration::from_secs(3600),
             http_breaker_failures: 5,
             http_breaker_cooldown: Duration::from_secs(30),
+            python_path: PathBuf::from("python3"),
         }
     }
 }
@@ -109,6 +112,9 @@ impl Config {
             name: "HTTP_BREAKER_FAILURES",
             message: format!("{failures} is too large"),
         })?;
+        if let Some(v) = lookup("PYTHON_PATH").filter(|v| !v.is_empty()) {
+            c.python_path = PathBuf::from(v);
+        }
         if let Some(v) = lookup("SHELL_ALLOWLIST") {
             c.shell_allowlist = v
                 .split(',')

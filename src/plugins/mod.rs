@@ -9,6 +9,8 @@
 pub mod breaker;
 mod echo;
 mod http;
+mod process;
+mod python;
 mod shell;
 mod sleep;
 
@@ -21,6 +23,7 @@ use serde_json::{Map, Value};
 pub use breaker::{BreakerOptions, Breakers, CircuitState};
 pub use echo::EchoPlugin;
 pub use http::{HttpPlugin, install_crypto_provider};
+pub use python::{PythonOptions, PythonPlugin};
 pub use shell::{ShellOptions, ShellPlugin};
 pub use sleep::SleepPlugin;
 
@@ -140,6 +143,7 @@ impl Registry {
         r.register(Arc::new(SleepPlugin));
         r.register(Arc::new(ShellPlugin::new(ShellOptions::from(config))));
         r.register(Arc::new(HttpPlugin::new(r.breakers.clone())));
+        r.register(Arc::new(PythonPlugin::new(PythonOptions::from(config))));
         r
     }
 

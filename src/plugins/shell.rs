@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use serde_json::{Map, Value, json};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
+use super::process::{GroupGuard, read_capped, wait_then_kill_group};
 use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin, is_templated};
 use crate::config::Config;
 use crate::proto::ShellConfig;
@@ -151,7 +152,7 @@ async fn run(cfg: ShellConfig) -> Result<TaskOutput, TaskError> {
     let mut child = cmd
         .spawn()
         .map_err(|e| TaskError::permanent(format!("cannot start '{}': {e}", cfg.program)))?;
-    let _group = child.id().map(|pid| GroupGuard(pid as i32));
+    let group = child.id().map(|pid| GroupGuard(pid as i32));
 
     let stdin = child.stdin.take();
     let input = cfg.stdin.into_bytes();
@@ -163,7 +164,12 @@ async fn run(cfg: ShellConfig) -> Result<TaskOutput, TaskError> {
     };
     let stdout = read_capped(child.stdout.take(), cap);
     let stderr = read_capped(child.stderr.take(), cap);
-    let (_, out, err, status) = tokio::join!(feed, stdout, stderr, child.wait());
+    let (_, out, err, status) = tokio::join!(
+        feed,
+        stdout,
+        stderr,
+        wait_then_kill_group(&mut child, group.as_ref())
+    );
     let status = status.map_err(|e| TaskError::permanent(format!("waiting for child: {e}")))?;
 
     let stdout_text = String::from_utf8_lossy(&out.0).into_owned();
@@ -210,42 +216,6 @@ async fn run(cfg: ShellConfig) -> Result<TaskOutput, TaskError> {
         retryable: false,
         meta: output,
     })
-}
-
-/// Reads a stream to its end, keeping at most `cap` bytes; the rest is
-/// drained so the child never blocks on a full pipe. Returns the bytes and
-/// whether any were dropped.
-async fn read_capped<R: AsyncRead + Unpin>(stream: Option<R>, cap: u64) -> (Vec<u8>, bool) {
-    let Some(mut r) = stream else {
-        return (Vec::new(), false);
-    };
-    let mut kept = Vec::new();
-    let mut truncated = false;
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        match r.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                let room = (cap as usize).saturating_sub(kept.len());
-                kept.extend_from_slice(&buf[..n.min(room)]);
-                truncated |= n > room;
-            }
-        }
-    }
-    (kept, truncated)
-}
-
-/// Kills a child's whole process group when dropped: on success, timeout
-/// and cancellation alike (the engine drops the attempt's future).
-struct GroupGuard(i32);
-
-impl Drop for GroupGuard {
-    fn drop(&mut self) {
-        // SAFETY: killpg only sends a signal; an empty group yields ESRCH.
-        unsafe {
-            libc::killpg(self.0, libc::SIGKILL);
-        }
-    }
 }
 
 #[cfg(test)]
