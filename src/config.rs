@@ -53,6 +53,8 @@ pub struct Config {
     pub http_breaker_cooldown: Duration,
     /// The interpreter of `python` tasks (`PYTHON_PATH`).
     pub python_path: PathBuf,
+    /// A file of `NAME=value` secrets plugins may name (`SECRETS_FILE`).
+    pub secrets_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -72,6 +74,7 @@ impl Default for Config {
             http_breaker_failures: 5,
             http_breaker_cooldown: Duration::from_secs(30),
             python_path: PathBuf::from("python3"),
+            secrets_file: None,
         }
     }
 }
@@ -112,6 +115,9 @@ impl Config {
             name: "HTTP_BREAKER_FAILURES",
             message: format!("{failures} is too large"),
         })?;
+        if let Some(v) = lookup("SECRETS_FILE").filter(|v| !v.is_empty()) {
+            c.secrets_file = Some(PathBuf::from(v));
+        }
         if let Some(v) = lookup("PYTHON_PATH").filter(|v| !v.is_empty()) {
             c.python_path = PathBuf::from(v);
         }

@@ -271,3 +271,99 @@ async fn http_circuit_opens_fails_fast_and_recovers_after_a_probe() {
     assert_eq!(server.count("status/200"), 2);
     assert!(breakers.states().is_empty());
 }
+
+/// One http task with extra config lines; the execution.
+async fn http_task(
+    engine: &orchestrator::engine::Engine,
+    url: String,
+    extra: &str,
+) -> Arc<orchestrator::proto::Execution> {
+    let yaml =
+        format!("name: h\ntasks:\n  - id: call\n    type: http\n    url: \"{url}\"\n{extra}");
+    run_yaml(engine, &yaml, json!({})).await
+}
+
+#[tokio::test]
+async fn http_credentials_come_from_named_secrets_never_the_spec() {
+    let server = CountingServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secrets");
+    std::fs::write(&file, "INTEL_TOKEN=t0k3n\nSIEM_LOGIN=svc:pa:ss\n").unwrap();
+    let config = orchestrator::config::Config {
+        secrets_file: Some(file),
+        ..Default::default()
+    };
+    let engine = orchestrator::engine::Engine::new(
+        Arc::new(orchestrator::store::MemoryStore::new()),
+        Arc::new(orchestrator::plugins::Registry::builtin(&config)),
+        &Default::default(),
+    );
+    let e = http_task(
+        &engine,
+        server.url("/who"),
+        "    auth: {type: bearer, secret: INTEL_TOKEN}\n",
+    )
+    .await;
+    assert_eq!(output(&e, "call")["authorization"], "Bearer t0k3n");
+    let e = http_task(
+        &engine,
+        server.url("/who"),
+        "    auth: {type: basic, secret: SIEM_LOGIN}\n",
+    )
+    .await;
+    // svc:pa:ss → user "svc", password "pa:ss".
+    assert_eq!(output(&e, "call")["authorization"], "Basic c3ZjOnBhOnNz");
+    let e = http_task(
+        &engine,
+        server.url("/who"),
+        "    auth: {type: bearer, secret: NOPE}\n",
+    )
+    .await;
+    assert_eq!(state(&e, "call"), TaskState::Failed);
+    assert!(
+        task(&e, "call")
+            .error
+            .starts_with("secret 'NOPE' not found"),
+        "{}",
+        task(&e, "call").error
+    );
+    assert_eq!(server.count("who"), 2, "no request without its credentials");
+}
+
+#[tokio::test]
+async fn http_redirects_size_caps_and_endless_bodies() {
+    let server = CountingServer::start().await;
+    let engine = memory_engine(&Arc::new(Probe::default()));
+    let e = http_task(&engine, server.url("/redirect/landed"), "").await;
+    assert_eq!(output(&e, "call")["path"], "landed");
+    let e = http_task(
+        &engine,
+        server.url("/redirect/landed"),
+        "    follow_redirects: false\n",
+    )
+    .await;
+    assert_eq!(state(&e, "call"), TaskState::Succeeded);
+    assert_eq!(
+        e.task_results["call"].meta.as_ref().unwrap().fields["status_code"],
+        orchestrator::proto::json_to_pb(&json!(302))
+    );
+
+    let e = http_task(
+        &engine,
+        server.url("/endless"),
+        "    max_response_bytes: 1000000\n",
+    )
+    .await;
+    assert_eq!(state(&e, "call"), TaskState::Failed);
+    assert_eq!(
+        task(&e, "call").error,
+        "response body exceeds 1000000 bytes (max_response_bytes)"
+    );
+    // The default cap (10 MiB) cuts it too.
+    let e = http_task(&engine, server.url("/endless"), "").await;
+    assert!(
+        task(&e, "call")
+            .error
+            .starts_with("response body exceeds 10485760 bytes")
+    );
+}

@@ -8,41 +8,95 @@
 //! host's circuit breaker (`breaker`), which fails calls fast while open.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use reqwest::{Client, Method, Url};
+use reqwest::{Certificate, Client, Method, Url, redirect};
 use serde_json::{Map, Value, json};
 
 use std::sync::Arc;
 
 use super::breaker::Breakers;
+use super::secrets::Secrets;
 use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin, is_templated};
 use crate::proto::HttpConfig;
 
-/// Largest response body read; the rest is cut off and the task fails,
-/// so a hostile peer cannot exhaust memory.
-const MAX_BODY_BYTES: usize = 10 << 20;
+/// Default largest response body read; a longer body fails the task, so a
+/// hostile peer cannot exhaust memory.
+const MAX_BODY_BYTES: u64 = 10 << 20;
+/// Redirects followed at most.
+const MAX_REDIRECTS: usize = 10;
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// The `http` plugin.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct HttpPlugin {
-    client: Client,
+    /// Pooled clients by TLS and redirect settings; most tasks share the
+    /// default one.
+    clients: Mutex<HashMap<ClientKey, Client>>,
     breakers: Arc<Breakers>,
+    secrets: Secrets,
+}
+
+/// The settings that need a client of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ClientKey {
+    follow_redirects: bool,
+    ca_file: String,
+    tls_verify: bool,
 }
 
 impl HttpPlugin {
-    /// A plugin with its own connection pool, guarded by `breakers`.
-    pub fn new(breakers: Arc<Breakers>) -> Self {
+    /// A plugin with its own connection pools, guarded by `breakers`, with
+    /// credentials from `secrets`.
+    pub fn new(breakers: Arc<Breakers>, secrets: Secrets) -> Self {
         install_crypto_provider();
-        let client = Client::builder()
+        Self {
+            clients: Mutex::default(),
+            breakers,
+            secrets,
+        }
+    }
+
+    /// The pooled client for a task's settings.
+    fn client(&self, cfg: &HttpConfig) -> Result<Client, TaskError> {
+        let key = ClientKey {
+            follow_redirects: cfg.follow_redirects.unwrap_or(true),
+            ca_file: cfg.ca_file.clone(),
+            tls_verify: cfg.tls_verify.unwrap_or(true),
+        };
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = clients.get(&key) {
+            return Ok(c.clone());
+        }
+        let mut b = Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("orchestrator/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the HTTP client configuration is static and valid");
-        Self { client, breakers }
+            .redirect(if key.follow_redirects {
+                redirect::Policy::limited(MAX_REDIRECTS)
+            } else {
+                redirect::Policy::none()
+            })
+            .tls_danger_accept_invalid_certs(!key.tls_verify);
+        if !key.ca_file.is_empty() {
+            let pem = std::fs::read(&key.ca_file).map_err(|e| {
+                TaskError::permanent(format!("config: ca_file {}: {e}", key.ca_file))
+            })?;
+            let certs = Certificate::from_pem_bundle(&pem).map_err(|e| {
+                TaskError::permanent(format!(
+                    "config: ca_file {}: not PEM certificates: {e}",
+                    key.ca_file
+                ))
+            })?;
+            b = b.tls_certs_merge(certs);
+        }
+        let client = b.build().map_err(|e| {
+            TaskError::permanent(format!("config: cannot build the HTTP client: {e}"))
+        })?;
+        clients.insert(key, client.clone());
+        Ok(client)
     }
 }
 
@@ -78,6 +132,23 @@ impl TaskPlugin for HttpPlugin {
                 ),
             ));
         }
+        if let Some(auth) = &cfg.auth {
+            if !matches!(auth.r#type.as_str(), "bearer" | "basic") {
+                p.push((
+                    "auth.type".into(),
+                    format!("unknown type '{}'; expected bearer or basic", auth.r#type),
+                ));
+            }
+            if auth.secret.is_empty() {
+                p.push((
+                    "auth.secret".into(),
+                    "required: the name of a secret (SECRET_<NAME> or SECRETS_FILE)".into(),
+                ));
+            }
+        }
+        if !cfg.ca_file.is_empty() && !std::path::Path::new(&cfg.ca_file).is_absolute() {
+            p.push(("ca_file".into(), "must be an absolute path".into()));
+        }
         p
     }
 
@@ -107,9 +178,27 @@ impl TaskPlugin for HttpPlugin {
             }
         };
         let mut req = self
-            .client
+            .client(&cfg)?
             .request(method, url)
             .headers(header_map(&cfg.headers)?);
+        if let Some(auth) = &cfg.auth {
+            let secret = self
+                .secrets
+                .get(&auth.secret)
+                .map_err(TaskError::permanent)?;
+            req = match auth.r#type.as_str() {
+                "bearer" => req.bearer_auth(secret),
+                "basic" => match secret.split_once(':') {
+                    Some((user, password)) => req.basic_auth(user, Some(password)),
+                    None => req.basic_auth(secret, None::<&str>),
+                },
+                other => {
+                    return Err(TaskError::permanent(format!(
+                        "config: auth.type: unknown type '{other}'"
+                    )));
+                }
+            };
+        }
         if !cfg.query.is_empty() {
             req = req.query(&cfg.query.iter().collect::<Vec<_>>());
         }
@@ -127,11 +216,15 @@ impl TaskPlugin for HttpPlugin {
         };
         self.breakers
             .record(&host, !resp.status().is_server_error());
-        respond(resp).await
+        let max = match cfg.max_response_bytes {
+            0 => MAX_BODY_BYTES,
+            n => n,
+        };
+        respond(resp, max).await
     }
 }
 
-async fn respond(mut resp: reqwest::Response) -> Result<TaskOutput, TaskError> {
+async fn respond(mut resp: reqwest::Response, max: u64) -> Result<TaskOutput, TaskError> {
     let status = resp.status();
     let mut headers = Map::new();
     for (name, value) in resp.headers() {
@@ -150,9 +243,9 @@ async fn respond(mut resp: reqwest::Response) -> Result<TaskOutput, TaskError> {
         .await
         .map_err(|e| TaskError::retryable(format!("reading response: {}", describe(&e))))?
     {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
+        if (body.len() + chunk.len()) as u64 > max {
             return Err(TaskError::permanent(format!(
-                "response body exceeds {MAX_BODY_BYTES} bytes"
+                "response body exceeds {max} bytes (max_response_bytes)"
             )));
         }
         body.extend_from_slice(&chunk);

@@ -11,6 +11,7 @@ mod echo;
 mod http;
 mod process;
 mod python;
+pub mod secrets;
 mod shell;
 mod sleep;
 
@@ -24,6 +25,7 @@ pub use breaker::{BreakerOptions, Breakers, CircuitState};
 pub use echo::EchoPlugin;
 pub use http::{HttpPlugin, install_crypto_provider};
 pub use python::{PythonOptions, PythonPlugin};
+pub use secrets::Secrets;
 pub use shell::{ShellOptions, ShellPlugin};
 pub use sleep::SleepPlugin;
 
@@ -142,7 +144,10 @@ impl Registry {
         r.register(Arc::new(EchoPlugin));
         r.register(Arc::new(SleepPlugin));
         r.register(Arc::new(ShellPlugin::new(ShellOptions::from(config))));
-        r.register(Arc::new(HttpPlugin::new(r.breakers.clone())));
+        r.register(Arc::new(HttpPlugin::new(
+            r.breakers.clone(),
+            Secrets::new(config.secrets_file.clone()),
+        )));
         r.register(Arc::new(PythonPlugin::new(PythonOptions::from(config))));
         r
     }

@@ -29,8 +29,9 @@ use orchestrator::store::{self, MemoryStore, Store};
 /// A real HTTP server on 127.0.0.1 that counts requests per path.
 ///
 /// Paths: `/status/{code}` answers with that status; `/slow/{ms}` waits;
-/// `/hold/{name}` waits while `name` is held; anything else echoes the
-/// request body as `{"path", "body", "n"}`.
+/// `/hold/{name}` waits while `name` is held; `/redirect/{path}` sends a
+/// 302 to `/{path}`; `/endless` streams a body that never ends; anything
+/// else echoes the request as `{"path", "body", "n", "authorization"}`.
 pub struct CountingServer {
     pub addr: SocketAddr,
     state: Arc<ServerState>,
@@ -87,8 +88,9 @@ impl CountingServer {
 async fn handle(
     State(state): State<Arc<ServerState>>,
     Path(path): Path<String>,
+    headers: axum::http::HeaderMap,
     body: String,
-) -> impl IntoResponse {
+) -> axum::response::Response {
     let n = {
         let mut c = state.counts.lock().unwrap();
         let e = c.entry(path.clone()).or_default();
@@ -101,11 +103,11 @@ async fn handle(
     match head {
         "status" => {
             let code = StatusCode::from_u16(arg.parse().unwrap_or(500)).unwrap();
-            (code, axum::Json(json!({"code": code.as_u16(), "n": n})))
+            (code, axum::Json(json!({"code": code.as_u16(), "n": n}))).into_response()
         }
         "slow" => {
             tokio::time::sleep(Duration::from_millis(arg.parse().unwrap_or(100))).await;
-            (StatusCode::OK, axum::Json(json!({"slept": arg, "n": n})))
+            axum::Json(json!({"slept": arg, "n": n})).into_response()
         }
         "hold" => {
             loop {
@@ -115,12 +117,28 @@ async fn handle(
                 }
                 released.await;
             }
-            (StatusCode::OK, axum::Json(json!({"task": arg, "n": n})))
+            axum::Json(json!({"task": arg, "n": n})).into_response()
         }
-        _ => (
-            StatusCode::OK,
-            axum::Json(json!({"path": path, "body": body_json, "n": n})),
-        ),
+        "redirect" => (
+            StatusCode::FOUND,
+            [(axum::http::header::LOCATION, format!("/{arg}"))],
+        )
+            .into_response(),
+        "endless" => {
+            let chunk = axum::body::Bytes::from(vec![b'x'; 64 * 1024]);
+            let stream =
+                futures::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+            axum::body::Body::from_stream(stream).into_response()
+        }
+        _ => axum::Json(json!({
+            "path": path,
+            "body": body_json,
+            "n": n,
+            "authorization": headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok()),
+        }))
+        .into_response(),
     }
 }
 
