@@ -31,8 +31,16 @@ pub struct Config {
     pub workflow_cache_size: usize,
     /// How long a cached result stays valid unless the task says otherwise (`RESULT_CACHE_TTL`).
     pub result_cache_ttl: Duration,
-    /// Programs the shell plugin may run: names or absolute paths (`SHELL_ALLOWLIST`).
+    /// Programs the shell plugin may run: names or absolute paths
+    /// (`SHELL_ALLOWLIST`, comma-separated, plus the lines of the file at
+    /// `SHELL_ALLOWLIST_FILE`).
     pub shell_allowlist: Vec<String>,
+    /// Variables of the server's environment shell children inherit
+    /// (`SHELL_ENV_ALLOWLIST`, comma-separated).
+    pub shell_env_allowlist: Vec<String>,
+    /// The directory shell tasks run in, and the root their `workdir` must
+    /// stay inside (`SHELL_WORKDIR_ROOT`; default the system temp directory).
+    pub shell_workdir_root: PathBuf,
     /// Largest task output kept, in bytes of JSON (`MAX_OUTPUT_BYTES`).
     pub max_output_bytes: usize,
     /// Largest workflow definition accepted, in bytes (`MAX_SPEC_BYTES`).
@@ -66,6 +74,8 @@ impl Default for Config {
             workflow_cache_size: 1_000,
             result_cache_ttl: Duration::from_secs(3600),
             shell_allowlist: Vec::new(),
+            shell_env_allowlist: ["PATH", "LANG", "LC_ALL", "TZ"].map(String::from).to_vec(),
+            shell_workdir_root: std::env::temp_dir(),
             max_output_bytes: 1 << 20,
             max_spec_bytes: 4 << 20,
             max_tasks: 100_000,
@@ -122,12 +132,25 @@ impl Config {
             c.python_path = PathBuf::from(v);
         }
         if let Some(v) = lookup("SHELL_ALLOWLIST") {
-            c.shell_allowlist = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect();
+            c.shell_allowlist = list(&v, ',');
+        }
+        if let Some(path) = lookup("SHELL_ALLOWLIST_FILE").filter(|v| !v.is_empty()) {
+            let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Invalid {
+                name: "SHELL_ALLOWLIST_FILE",
+                message: format!("{path}: {e}"),
+            })?;
+            c.shell_allowlist.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(String::from),
+            );
+        }
+        if let Some(v) = lookup("SHELL_ENV_ALLOWLIST") {
+            c.shell_env_allowlist = list(&v, ',');
+        }
+        if let Some(v) = lookup("SHELL_WORKDIR_ROOT").filter(|v| !v.is_empty()) {
+            c.shell_workdir_root = PathBuf::from(v);
         }
         c.validate()?;
         Ok(c)
@@ -149,6 +172,15 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The non-empty, trimmed items of `v` split at `sep`.
+fn list(v: &str, sep: char) -> Vec<String> {
+    v.split(sep)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn number(

@@ -367,3 +367,58 @@ async fn http_redirects_size_caps_and_endless_bodies() {
             .starts_with("response body exceeds 10485760 bytes")
     );
 }
+
+#[tokio::test]
+async fn shell_env_allow_list_workdir_root_and_retry_on_exit_codes() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("case-7")).unwrap();
+    let list = root.path().join("allowed");
+    std::fs::write(&list, "# shells for the tests\nsh\n").unwrap();
+    let config = orchestrator::config::Config::from_lookup(|name| match name {
+        "SHELL_ALLOWLIST_FILE" => Some(list.display().to_string()),
+        "SHELL_ENV_ALLOWLIST" => Some("PATH,CARGO_PKG_NAME".into()),
+        "SHELL_WORKDIR_ROOT" => Some(root.path().display().to_string()),
+        _ => None,
+    })
+    .unwrap();
+    let engine = orchestrator::engine::Engine::new(
+        Arc::new(orchestrator::store::MemoryStore::new()),
+        Arc::new(orchestrator::plugins::Registry::builtin(&config)),
+        &Default::default(),
+    );
+    let yaml = r#"
+name: sh
+tasks:
+  - id: a
+    type: shell
+    program: sh
+    workdir: case-7
+    args: ["-c", 'echo "$(basename "$PWD")|${CARGO_PKG_NAME:-unset}|${HOME:-unset}"']
+"#;
+    let e = run_yaml(&engine, yaml, json!({})).await;
+    assert_eq!(
+        output(&e, "a")["stdout"],
+        json!("case-7|orchestrator|unset\n"),
+        "{}",
+        task(&e, "a").error
+    );
+
+    let escape = "name: sh\ntasks:\n  - {id: a, type: shell, program: sh, args: ['-c', 'true'], workdir: '{{ input.dir }}'}\n";
+    let e = run_yaml(&engine, escape, json!({"dir": "case-7/../.."})).await;
+    assert_eq!(state(&e, "a"), TaskState::Failed);
+    assert!(
+        task(&e, "a").error.contains("outside SHELL_WORKDIR_ROOT"),
+        "{}",
+        task(&e, "a").error
+    );
+
+    let retry = |code: u32| {
+        format!(
+            "name: sh\ntasks:\n  - {{id: a, type: shell, program: sh, args: ['-c', 'exit {code}'], retry_on_exit_codes: [75], retry: {{max_attempts: 3, initial_backoff: 1ms}}}}\n"
+        )
+    };
+    let e = run_yaml(&engine, &retry(75), json!({})).await;
+    assert_eq!(task(&e, "a").attempts, 3, "exit 75 is retried");
+    let e = run_yaml(&engine, &retry(1), json!({})).await;
+    assert_eq!(task(&e, "a").attempts, 1, "other codes are not");
+}

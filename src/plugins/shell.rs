@@ -21,21 +21,24 @@ use crate::proto::ShellConfig;
 /// Default cap on captured stdout and stderr, each.
 const DEFAULT_MAX_OUTPUT: u64 = 1 << 20;
 
-/// Environment variables passed through to children; everything else of the
-/// server's environment (credentials included) stays out.
-const INHERITED_ENV: &[&str] = &["PATH", "LANG", "LC_ALL", "TZ"];
-
 /// Settings of the shell plugin.
 #[derive(Debug, Clone, Default)]
 pub struct ShellOptions {
     /// Programs allowed: bare names (resolved through PATH) or absolute paths.
     pub allowlist: Vec<String>,
+    /// Variables of the server's environment children inherit; everything
+    /// else (credentials included) stays out.
+    pub env_allowlist: Vec<String>,
+    /// Where children run; their `workdir` must stay inside it.
+    pub workdir_root: PathBuf,
 }
 
 impl From<&Config> for ShellOptions {
     fn from(c: &Config) -> Self {
         Self {
             allowlist: c.shell_allowlist.clone(),
+            env_allowlist: c.shell_env_allowlist.clone(),
+            workdir_root: c.shell_workdir_root.clone(),
         }
     }
 }
@@ -50,6 +53,27 @@ impl ShellPlugin {
     /// A plugin with the given allow-list.
     pub fn new(options: ShellOptions) -> Self {
         Self { options }
+    }
+
+    /// The directory a task asks for, resolved and checked to be inside
+    /// the root (after following links: `..` and symlinks cannot escape).
+    fn workdir(&self, requested: &str) -> Result<PathBuf, String> {
+        let root = &self.options.workdir_root;
+        let path = root.join(requested);
+        let real = path
+            .canonicalize()
+            .map_err(|e| format!("workdir {}: {e}", path.display()))?;
+        let real_root = root
+            .canonicalize()
+            .map_err(|e| format!("SHELL_WORKDIR_ROOT {}: {e}", root.display()))?;
+        if !real.starts_with(&real_root) {
+            return Err(format!(
+                "workdir {}: outside SHELL_WORKDIR_ROOT ({})",
+                path.display(),
+                real_root.display()
+            ));
+        }
+        Ok(real)
     }
 
     /// Why a program may not run, if it may not.
@@ -98,11 +122,19 @@ impl TaskPlugin for ShellPlugin {
         {
             p.push(("program".into(), m));
         }
-        if !cfg.workdir.is_empty()
-            && !is_templated(&cfg.workdir)
-            && !Path::new(&cfg.workdir).is_absolute()
-        {
-            p.push(("workdir".into(), "must be an absolute path".into()));
+        let escapes = Path::new(&cfg.workdir)
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir));
+        let outside = Path::new(&cfg.workdir).is_absolute()
+            && !Path::new(&cfg.workdir).starts_with(&self.options.workdir_root);
+        if !is_templated(&cfg.workdir) && (escapes || outside) {
+            p.push((
+                "workdir".into(),
+                format!(
+                    "must stay inside SHELL_WORKDIR_ROOT ({})",
+                    self.options.workdir_root.display()
+                ),
+            ));
         }
         p
     }
@@ -118,11 +150,16 @@ impl TaskPlugin for ShellPlugin {
         if let Some(m) = self.refuse(&cfg.program) {
             return Err(TaskError::permanent(m));
         }
-        run(cfg).await
+        let workdir = self.workdir(&cfg.workdir).map_err(TaskError::permanent)?;
+        run(cfg, workdir, &self.options.env_allowlist).await
     }
 }
 
-async fn run(cfg: ShellConfig) -> Result<TaskOutput, TaskError> {
+async fn run(
+    cfg: ShellConfig,
+    workdir: PathBuf,
+    inherit: &[String],
+) -> Result<TaskOutput, TaskError> {
     let cap = if cfg.max_output_bytes == 0 {
         DEFAULT_MAX_OUTPUT
     } else {
@@ -132,9 +169,9 @@ async fn run(cfg: ShellConfig) -> Result<TaskOutput, TaskError> {
     cmd.args(&cfg.args)
         .env_clear()
         .envs(
-            INHERITED_ENV
+            inherit
                 .iter()
-                .filter_map(|k| Some((*k, std::env::var_os(k)?))),
+                .filter_map(|k| Some((k, std::env::var_os(k)?))),
         )
         .envs(&cfg.env)
         .stdin(if cfg.stdin.is_empty() {
@@ -146,9 +183,7 @@ async fn run(cfg: ShellConfig) -> Result<TaskOutput, TaskError> {
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    if !cfg.workdir.is_empty() {
-        cmd.current_dir(PathBuf::from(&cfg.workdir));
-    }
+    cmd.current_dir(workdir);
     let mut child = cmd
         .spawn()
         .map_err(|e| TaskError::permanent(format!("cannot start '{}': {e}", cfg.program)))?;
@@ -211,9 +246,12 @@ async fn run(cfg: ShellConfig) -> Result<TaskOutput, TaskError> {
     } else {
         format!("{why}: {tail}")
     };
+    let retryable = status
+        .code()
+        .is_some_and(|c| cfg.retry_on_exit_codes.contains(&c));
     Err(TaskError {
         message,
-        retryable: false,
+        retryable,
         meta: output,
     })
 }
@@ -225,7 +263,34 @@ mod tests {
     fn plugin(allow: &[&str]) -> ShellPlugin {
         ShellPlugin::new(ShellOptions {
             allowlist: allow.iter().map(|s| s.to_string()).collect(),
+            ..ShellOptions::from(&Config::default())
         })
+    }
+
+    #[test]
+    fn workdir_stays_inside_the_root() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("cases")).unwrap();
+        let sh = ShellPlugin::new(ShellOptions {
+            workdir_root: root.path().to_owned(),
+            ..ShellOptions::default()
+        });
+        assert!(sh.workdir("cases").unwrap().ends_with("cases"));
+        assert!(sh.workdir("").is_ok());
+        assert!(
+            sh.workdir("cases/../..")
+                .unwrap_err()
+                .contains("outside SHELL_WORKDIR_ROOT")
+        );
+        assert!(
+            sh.workdir("/etc")
+                .unwrap_err()
+                .contains("outside SHELL_WORKDIR_ROOT")
+        );
+        std::os::unix::fs::symlink("/etc", root.path().join("link")).unwrap();
+        assert!(sh.workdir("link").unwrap_err().contains("outside"));
+        let p = sh.validate(&json!({"program": "x", "workdir": "../up"}));
+        assert!(p.iter().any(|(f, _)| f == "workdir"), "{p:?}");
     }
 
     #[test]
