@@ -8,6 +8,7 @@
 
 pub mod breaker;
 mod echo;
+mod grpc;
 mod http;
 mod process;
 mod python;
@@ -23,6 +24,7 @@ use serde_json::{Map, Value};
 
 pub use breaker::{BreakerOptions, Breakers, CircuitState};
 pub use echo::EchoPlugin;
+pub use grpc::GrpcPlugin;
 pub use http::{HttpPlugin, install_crypto_provider};
 pub use python::{PythonOptions, PythonPlugin};
 pub use secrets::Secrets;
@@ -149,6 +151,7 @@ impl Registry {
             Secrets::new(config.secrets_file.clone()),
         )));
         r.register(Arc::new(PythonPlugin::new(PythonOptions::from(config))));
+        r.register(Arc::new(GrpcPlugin::new()));
         r
     }
 

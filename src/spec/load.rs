@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::{Problem, SpecError};
 use crate::proto::{
-    self, EchoConfig, HttpConfig, PythonConfig, RetryPolicy, RunIf, ShellConfig, SleepConfig,
-    TaskSpec, WorkflowSpec, task_spec::Config,
+    self, EchoConfig, GrpcConfig, HttpConfig, PythonConfig, RetryPolicy, RunIf, ShellConfig,
+    SleepConfig, TaskSpec, WorkflowSpec, task_spec::Config,
 };
 
 /// The text's syntax.
@@ -341,6 +341,7 @@ fn typed_config(kind: &str, cfg: Map<String, Value>) -> Result<Config, Vec<(Stri
         "shell" => Config::Shell(decode_config::<ShellConfig>(cfg)?),
         "http" => Config::Http(decode_config::<HttpConfig>(cfg)?),
         "python" => Config::Python(decode_config::<PythonConfig>(cfg)?),
+        "grpc" => Config::Grpc(decode_config::<GrpcConfig>(cfg)?),
         _ => Config::Custom(proto::json_map_to_struct(&cfg)),
     })
 }
@@ -358,6 +359,7 @@ pub fn typed_config_json(task: &TaskSpec) -> Value {
         Some(Config::Shell(c)) => serde_json::to_value(c),
         Some(Config::Http(c)) => serde_json::to_value(c),
         Some(Config::Python(c)) => serde_json::to_value(c),
+        Some(Config::Grpc(c)) => serde_json::to_value(c),
         Some(Config::Custom(s)) => return Value::Object(proto::struct_to_json_map(s)),
     };
     v.unwrap_or_else(|_| Value::Object(Map::new()))

@@ -1,0 +1,183 @@
+//! The `grpc` plugin against real servers: a small tonic service (health)
+//! with reflection started here, and the orchestrator's own gRPC API. JSON
+//! in, JSON out, field errors named, status codes classified.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::server::Server;
+use common::{Probe, memory_engine, output, run_yaml, state, task};
+use orchestrator::proto::TaskState;
+use serde_json::json;
+
+/// A health service with reflection on a free port; its address.
+async fn health_server() -> String {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("intel", tonic_health::ServingStatus::Serving)
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        tonic::transport::Server::builder()
+            .add_service(health)
+            .add_service(reflection)
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener))
+            .await
+            .unwrap();
+    });
+    addr.to_string()
+}
+
+fn call(target: &str, method: &str, body: serde_json::Value) -> String {
+    format!(
+        "name: g\ntasks:\n  - id: call\n    type: grpc\n    target: \"{target}\"\n    method: {method}\n    body: {body}\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tonic_service_is_called_through_its_reflection() {
+    let target = health_server().await;
+    let engine = memory_engine(&Arc::new(Probe::default()));
+    let e = run_yaml(
+        &engine,
+        &call(
+            &target,
+            "grpc.health.v1.Health/Check",
+            json!({"service": "intel"}),
+        ),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        state(&e, "call"),
+        TaskState::Succeeded,
+        "{}",
+        task(&e, "call").error
+    );
+    assert_eq!(output(&e, "call"), json!({"status": "SERVING"}));
+
+    let e = run_yaml(
+        &engine,
+        &call(
+            &target,
+            "grpc.health.v1.Health/Check",
+            json!({"service": "nope"}),
+        ),
+        json!({}),
+    )
+    .await;
+    assert_eq!(state(&e, "call"), TaskState::Failed);
+    assert!(
+        task(&e, "call").error.starts_with("NotFound"),
+        "{}",
+        task(&e, "call").error
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_orchestrators_own_api_with_field_errors_named() {
+    let s = Server::start();
+    let c = reqwest::Client::new();
+    let wf = json!({"name": "w", "tasks": [{"id": "a", "type": "echo"}]});
+    c.post(s.url("/v1/workflows"))
+        .json(&wf)
+        .send()
+        .await
+        .unwrap();
+    let engine = memory_engine(&Arc::new(Probe::default()));
+
+    let e = run_yaml(
+        &engine,
+        &call(
+            &s.grpc,
+            "orchestrator.v1.WorkflowService/GetWorkflow",
+            json!({"name": "w"}),
+        ),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        state(&e, "call"),
+        TaskState::Succeeded,
+        "{}",
+        task(&e, "call").error
+    );
+    assert_eq!(output(&e, "call")["spec"]["name"], "w");
+    assert_eq!(output(&e, "call")["version"], 1);
+
+    let refused = [
+        (json!({"nmae": "w"}), "body: unrecognized field name 'nmae'"),
+        (json!({"name": "w", "version": "latest"}), "body: version: "),
+    ];
+    for (body, want) in refused {
+        let e = run_yaml(
+            &engine,
+            &call(
+                &s.grpc,
+                "orchestrator.v1.WorkflowService/GetWorkflow",
+                body.clone(),
+            ),
+            json!({}),
+        )
+        .await;
+        assert_eq!(state(&e, "call"), TaskState::Failed);
+        assert!(
+            task(&e, "call").error.starts_with(want),
+            "{body}: {}",
+            task(&e, "call").error
+        );
+    }
+    let e = run_yaml(
+        &engine,
+        &call(
+            &s.grpc,
+            "orchestrator.v1.WorkflowService/Teleport",
+            json!({}),
+        ),
+        json!({}),
+    )
+    .await;
+    assert!(
+        task(&e, "call").error.contains("has no method 'Teleport'"),
+        "{}",
+        task(&e, "call").error
+    );
+    let e = run_yaml(
+        &engine,
+        &call(
+            &s.grpc,
+            "orchestrator.v1.WorkflowService/GetWorkflow",
+            json!({"name": "nobody"}),
+        ),
+        json!({}),
+    )
+    .await;
+    assert!(
+        task(&e, "call")
+            .error
+            .starts_with("NotFound: workflow 'nobody' not found"),
+        "{}",
+        task(&e, "call").error
+    );
+    assert_eq!(task(&e, "call").attempts, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_target_is_retryable() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = free.local_addr().unwrap().to_string();
+    drop(free);
+    let engine = memory_engine(&Arc::new(Probe::default()));
+    let yaml = format!(
+        "name: g\ntasks:\n  - id: call\n    type: grpc\n    target: \"{target}\"\n    method: grpc.health.v1.Health/Check\n    retry: {{max_attempts: 2, initial_backoff: 1ms}}\n"
+    );
+    let e = run_yaml(&engine, &yaml, json!({})).await;
+    assert_eq!(state(&e, "call"), TaskState::Failed);
+    assert_eq!(task(&e, "call").attempts, 2, "{}", task(&e, "call").error);
+}
