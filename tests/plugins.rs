@@ -129,12 +129,12 @@ tasks:
   - id: a
     type: shell
     program: sh
-    args: ["-c", 'printf "%s\n" "$@"', "argv0", "{{ input.ip }}", "$(id)", "`id`", "a b"]
+    args: ["-c", 'printf "%s\n" "$@"', "argv0", "{{ input.ip }}", "{{ input.sub }}", "{{ input.tick }}", "a b"]
 "#;
     let e = run_yaml(
         &memory_engine(&probe),
         yaml,
-        json!({"ip": "1.2.3.4; rm -rf /"}),
+        json!({"ip": "1.2.3.4; rm -rf /", "sub": "$(id)", "tick": "`id`"}),
     )
     .await;
     assert_eq!(
@@ -421,4 +421,27 @@ tasks:
     assert_eq!(task(&e, "a").attempts, 3, "exit 75 is retried");
     let e = run_yaml(&engine, &retry(1), json!({})).await;
     assert_eq!(task(&e, "a").attempts, 1, "other codes are not");
+}
+
+#[tokio::test]
+async fn http_connection_reset_by_the_peer_is_retryable() {
+    // A peer that accepts and hangs up without answering.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    let probe = Arc::new(Probe::default());
+    let yaml = format!(
+        "name: r\ntasks:\n  - id: call\n    type: http\n    url: http://{addr}/x\n    retry: {{max_attempts: 2, initial_backoff: 1ms}}\n"
+    );
+    let e = run_yaml(&memory_engine(&probe), &yaml, json!({})).await;
+    assert_eq!(state(&e, "call"), TaskState::Failed);
+    assert_eq!(task(&e, "call").attempts, 2, "{}", task(&e, "call").error);
+    assert!(accepted.load(std::sync::atomic::Ordering::SeqCst) >= 2);
 }

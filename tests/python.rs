@@ -26,10 +26,15 @@ fn workflow(script: &str, extra: &str) -> String {
 async fn a_script_gets_its_context_and_returns_a_result() {
     let engine = memory_engine(&Arc::new(Probe::default()));
     let yaml = workflow(
-        "import json\nprint('working on', context['body']['indicator'])\nresult = {'risk': 0.25 * context['body']['n'], 'ioc': context['body']['indicator'], 'task': context['task_id']}",
+        "import json\nprint('working on', context['body']['indicator'])\nresult = {'risk': 0.25 * context['body']['n'], 'ioc': context['body']['indicator'], 'task': context['task_id'], 'source': context['input']['source']}",
         "",
     );
-    let e = run_yaml(&engine, &yaml, json!({"indicator": "1.2.3.4; rm -rf /"})).await;
+    let e = run_yaml(
+        &engine,
+        &yaml,
+        json!({"indicator": "1.2.3.4; rm -rf /", "source": "ids"}),
+    )
+    .await;
     assert_eq!(
         state(&e, "s"),
         TaskState::Succeeded,
@@ -38,7 +43,7 @@ async fn a_script_gets_its_context_and_returns_a_result() {
     );
     assert_eq!(
         output(&e, "s"),
-        json!({"risk": 0.75, "ioc": "1.2.3.4; rm -rf /", "task": "s"})
+        json!({"risk": 0.75, "ioc": "1.2.3.4; rm -rf /", "task": "s", "source": "ids"})
     );
 }
 

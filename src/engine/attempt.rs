@@ -37,6 +37,7 @@ pub(crate) struct Attempt {
     pub plugin: Arc<dyn TaskPlugin>,
     pub task_id: Arc<str>,
     pub execution_id: Arc<str>,
+    pub input: Arc<Value>,
     pub config: Value,
     pub cache_key: Option<[u8; 32]>,
     pub cache_ttl: Option<Duration>,
@@ -94,6 +95,7 @@ impl Attempt {
             };
             let ctx = TaskContext {
                 execution_id: self.execution_id.clone(),
+                input: self.input.clone(),
                 task_id: self.task_id.clone(),
                 attempt,
                 config,

@@ -388,6 +388,7 @@ impl Run {
                 plugin: t.plugin.clone(),
                 task_id: t.id.clone(),
                 execution_id: self.header.id.as_str().into(),
+                input: self.input.clone(),
                 cache_key: t.cacheable.then(|| ResultCache::key(&t.kind, &config)),
                 cache_ttl: t.cache_ttl,
                 config,

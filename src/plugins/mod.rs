@@ -38,6 +38,9 @@ use crate::config::Config;
 pub struct TaskContext {
     /// The execution this task belongs to.
     pub execution_id: Arc<str>,
+    /// The execution's input parameters (for plugins that hand a context to
+    /// user code, such as `python`; the rest read inputs through templates).
+    pub input: Arc<Value>,
     /// The task's id.
     pub task_id: Arc<str>,
     /// 1 for the first attempt.

@@ -10,7 +10,8 @@
 //! its own group, which is killed when the attempt ends (done, timeout,
 //! cancel).
 //!
-//! The task's context goes in as JSON on stdin; a small wrapper runs the
+//! The task's context (`input`, the rendered `body`, `execution_id`,
+//! `task_id`, `attempt`) goes in as JSON on stdin; a small wrapper runs the
 //! script with it as `context` and writes `result` back on the last line
 //! of stdout behind a marker the script's own prints cannot fake by
 //! accident.
@@ -131,6 +132,7 @@ impl TaskPlugin for PythonPlugin {
                 .as_ref()
                 .map_or(Value::Null, crate::proto::pb_to_json),
         );
+        context.insert("input".into(), Value::clone(&ctx.input));
         context.insert("execution_id".into(), json!(&*ctx.execution_id));
         context.insert("task_id".into(), json!(&*ctx.task_id));
         context.insert("attempt".into(), json!(ctx.attempt));
