@@ -181,3 +181,69 @@ async fn an_unreachable_target_is_retryable() {
     assert_eq!(state(&e, "call"), TaskState::Failed);
     assert_eq!(task(&e, "call").attempts, 2, "{}", task(&e, "call").error);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tls_target_is_verified_against_the_given_ca() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    orchestrator::plugins::install_crypto_provider();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("intel", tonic_health::ServingStatus::Serving)
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let identity = tonic::transport::Identity::from_pem(cert.pem(), key.serialize_pem());
+    tokio::spawn(async move {
+        tonic::transport::Server::builder()
+            .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+            .unwrap()
+            .add_service(health)
+            .add_service(reflection)
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener))
+            .await
+            .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let engine = memory_engine(&Arc::new(Probe::default()));
+    let target = format!("https://127.0.0.1:{port}");
+    let with_ca = format!(
+        "{}    ca_file: {}\n",
+        call(
+            &target,
+            "grpc.health.v1.Health/Check",
+            json!({"service": "intel"})
+        ),
+        ca_file.display()
+    );
+    let e = run_yaml(&engine, &with_ca, json!({})).await;
+    assert_eq!(
+        state(&e, "call"),
+        TaskState::Succeeded,
+        "{}",
+        task(&e, "call").error
+    );
+    assert_eq!(output(&e, "call"), json!({"status": "SERVING"}));
+
+    let without = call(
+        &target,
+        "grpc.health.v1.Health/Check",
+        json!({"service": "intel"}),
+    );
+    let e = run_yaml(&engine, &without, json!({})).await;
+    assert_eq!(state(&e, "call"), TaskState::Failed);
+}

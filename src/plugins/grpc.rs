@@ -21,7 +21,7 @@ use prost_reflect::{
 use serde_json::Value;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::codegen::http::uri::PathAndQuery;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Code, Status};
 use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
@@ -38,8 +38,8 @@ const MAX_FILES: usize = 256;
 /// The `grpc` plugin.
 #[derive(Debug, Default)]
 pub struct GrpcPlugin {
-    /// Connections by target (tonic channels multiplex and reconnect).
-    channels: Mutex<HashMap<String, Channel>>,
+    /// Connections by target and CA (tonic channels multiplex and reconnect).
+    channels: Mutex<HashMap<(String, String), Channel>>,
     /// Descriptors by target (reflection) or by file.
     pools: Mutex<HashMap<String, DescriptorPool>>,
 }
@@ -50,33 +50,40 @@ impl GrpcPlugin {
         Self::default()
     }
 
-    fn channel(&self, target: &str) -> Result<Channel, TaskError> {
+    fn channel(&self, target: &str, ca_file: &str) -> Result<Channel, TaskError> {
+        let key = (target.to_owned(), ca_file.to_owned());
         if let Some(c) = self
             .channels
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(target)
+            .get(&key)
         {
             return Ok(c.clone());
-        }
-        if target.starts_with("https://") {
-            return Err(TaskError::permanent(format!(
-                "config: target {target:?}: TLS targets are not supported yet; use a plaintext target"
-            )));
         }
         let uri = if target.contains("://") {
             target.to_owned()
         } else {
             format!("http://{target}")
         };
-        let channel = Endpoint::from_shared(uri)
+        let mut endpoint = Endpoint::from_shared(uri.clone())
             .map_err(|e| TaskError::permanent(format!("config: target {target:?}: {e}")))?
-            .tcp_nodelay(true)
-            .connect_lazy();
+            .tcp_nodelay(true);
+        if uri.starts_with("https://") {
+            let mut tls = ClientTlsConfig::new().with_webpki_roots();
+            if !ca_file.is_empty() {
+                let pem = std::fs::read(ca_file)
+                    .map_err(|e| TaskError::permanent(format!("config: ca_file {ca_file}: {e}")))?;
+                tls = tls.ca_certificate(Certificate::from_pem(pem));
+            }
+            endpoint = endpoint
+                .tls_config(tls)
+                .map_err(|e| TaskError::permanent(format!("config: TLS: {e}")))?;
+        }
+        let channel = endpoint.connect_lazy();
         self.channels
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(target.to_owned(), channel.clone());
+            .insert(key, channel.clone());
         Ok(channel)
     }
 
@@ -171,7 +178,7 @@ impl TaskPlugin for GrpcPlugin {
         }
         let cfg: GrpcConfig = super::decode(&config)?;
         let (service, method) = split_method(&cfg.method).map_err(TaskError::permanent)?;
-        let channel = self.channel(&cfg.target)?;
+        let channel = self.channel(&cfg.target, &cfg.ca_file)?;
         let desc = self.method(&cfg, &channel, service, method).await?;
         let body = cfg
             .body
