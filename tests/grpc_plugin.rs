@@ -133,6 +133,27 @@ async fn the_orchestrators_own_api_with_field_errors_named() {
             task(&e, "call").error
         );
     }
+    // The same call with the descriptors from a file instead of reflection.
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("orchestrator.pb");
+    std::fs::write(&set, orchestrator::proto::FILE_DESCRIPTOR_SET).unwrap();
+    let from_file = format!(
+        "{}    descriptor_set: {}\n    metadata: {{x-request-id: abc}}\n",
+        call(
+            &s.grpc,
+            "orchestrator.v1.WorkflowService/GetWorkflow",
+            json!({"name": "w"})
+        ),
+        set.display()
+    );
+    let e = run_yaml(&engine, &from_file, json!({})).await;
+    assert_eq!(
+        state(&e, "call"),
+        TaskState::Succeeded,
+        "{}",
+        task(&e, "call").error
+    );
+    assert_eq!(output(&e, "call")["spec"]["name"], "w");
     let e = run_yaml(
         &engine,
         &call(
