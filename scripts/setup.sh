@@ -32,3 +32,19 @@ if ! command -v grpcurl >/dev/null; then
   hash -r
 fi
 command -v cargo >/dev/null || { echo "setup: cargo is required (https://rustup.rs)" >&2; exit 1; }
+
+# The sql plugin's tests use this machine's PostgreSQL (database test, trust
+# auth) and MariaDB (root, database test) on loopback: start them if down.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "setup: starting PostgreSQL" >&2
+  service postgresql start >/dev/null 2>&1 || true
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && break; sleep 1; done
+  pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || echo "setup: PostgreSQL is not answering on 127.0.0.1:5432; the sql tests will fail" >&2
+fi
+if ! mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1; then
+  echo "setup: starting MariaDB" >&2
+  service mariadb start >/dev/null 2>&1 || true
+  for _ in $(seq 30); do mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1 && break; sleep 1; done
+  mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1 || echo "setup: MariaDB is not answering on 127.0.0.1:3306; the sql tests will fail" >&2
+fi
+

@@ -15,6 +15,7 @@ mod python;
 pub mod secrets;
 mod shell;
 mod sleep;
+mod sql;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use python::{PythonOptions, PythonPlugin};
 pub use secrets::Secrets;
 pub use shell::{ShellOptions, ShellPlugin};
 pub use sleep::SleepPlugin;
+pub use sql::SqlPlugin;
 
 use crate::config::Config;
 
@@ -155,6 +157,9 @@ impl Registry {
         )));
         r.register(Arc::new(PythonPlugin::new(PythonOptions::from(config))));
         r.register(Arc::new(GrpcPlugin::new()));
+        r.register(Arc::new(SqlPlugin::new(Secrets::new(
+            config.secrets_file.clone(),
+        ))));
         r
     }
 
