@@ -113,6 +113,15 @@ async fn exercise(db: &str, p: fn(usize) -> String) {
         "    allow_write: true\n",
     )
     .await);
+    // Every writing run is on the audit trail: create, 3 inserts, drop.
+    let audit = engine.store().audit_trail(100).await.unwrap();
+    let writes: Vec<&str> = audit
+        .iter()
+        .filter(|r| r.action == "sql.write")
+        .map(|r| r.reason.as_str())
+        .collect();
+    assert_eq!(writes.len(), 5, "{db}: {writes:?}");
+    assert!(writes[0].starts_with("DROP TABLE"), "{writes:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

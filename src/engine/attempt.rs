@@ -16,9 +16,12 @@ use serde_json::{Map, Value};
 use super::executor::Shared;
 use super::recorder::Recorder;
 use super::retry;
-use crate::plugins::{TaskContext, TaskError, TaskOutput, TaskPlugin};
-use crate::proto::{TaskAttemptFailed, TaskStarted, TaskState, execution_event::Kind};
+use crate::plugins::{Audit, TaskContext, TaskError, TaskOutput, TaskPlugin};
+use crate::proto::{
+    self, AuditRecord, TaskAttemptFailed, TaskStarted, TaskState, execution_event::Kind,
+};
 use crate::spec::Retry;
+use crate::store::Write;
 
 /// How an attempt sequence ended.
 pub(crate) struct Outcome {
@@ -100,6 +103,7 @@ impl Attempt {
                 attempt,
                 config,
                 timeout: self.timeout,
+                audit: self.audit(),
             };
             // A panicking plugin fails its task; it must not take the whole
             // execution down (and with it, on every restart, the resume).
@@ -163,6 +167,21 @@ impl Attempt {
                 cached: false,
             };
         }
+    }
+
+    /// The audit trail of this task: entries name the execution and task.
+    fn audit(&self) -> Audit {
+        let store = self.shared.store.clone();
+        let target = format!("{}/{}", self.execution_id, self.task_id);
+        Audit::new(move |action, detail| {
+            store.append(Write::Audit(AuditRecord {
+                time: Some(proto::now()),
+                actor: "workflow".to_owned(),
+                action: action.to_owned(),
+                target: target.clone(),
+                reason: detail.to_owned(),
+            }));
+        })
     }
 
     fn check_size(&self, out: TaskOutput) -> Result<TaskOutput, TaskError> {

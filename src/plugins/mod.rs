@@ -52,6 +52,36 @@ pub struct TaskContext {
     /// The per-attempt timeout, if any (the engine enforces it; plugins may
     /// pass it on, e.g. as an HTTP request timeout).
     pub timeout: Option<std::time::Duration>,
+    /// Where a plugin records what must be audited (a SQL write, say).
+    pub audit: Audit,
+}
+
+/// Records audit entries about this task: `(action, detail)`; the engine
+/// adds the time, the execution and task as target, and the caller.
+#[derive(Clone, Default)]
+pub struct Audit(Option<Arc<RecordFn>>);
+
+/// Records one `(action, detail)` audit entry.
+type RecordFn = dyn Fn(&str, &str) + Send + Sync;
+
+impl Audit {
+    /// An audit trail that calls `record(action, detail)`.
+    pub fn new(record: impl Fn(&str, &str) + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(record)))
+    }
+
+    /// Records one entry (nothing when there is no trail, as in unit tests).
+    pub fn record(&self, action: &str, detail: &str) {
+        if let Some(f) = &self.0 {
+            f(action, detail);
+        }
+    }
+}
+
+impl std::fmt::Debug for Audit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Audit")
+    }
 }
 
 /// A successful attempt's result.

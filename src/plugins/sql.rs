@@ -7,7 +7,8 @@
 //! SHOW), and it runs in a read-only transaction (`SET TRANSACTION READ
 //! ONLY`, `START TRANSACTION READ ONLY`, SQLite's `query_only`), so that a
 //! data-modifying CTE or a function with side effects cannot write either.
-//! `allow_write: true` lifts both, per task, and is logged. Parameters are
+//! `allow_write: true` lifts both, per task, and each such run is an
+//! audit record (`sql.write`, the statement). Parameters are
 //! bound, never spliced into the SQL text.
 
 use std::collections::HashMap;
@@ -157,11 +158,8 @@ impl TaskPlugin for SqlPlugin {
         };
         let params: Vec<Value> = cfg.params.iter().map(crate::proto::pb_to_json).collect();
         if cfg.allow_write {
-            tracing::warn!(
-                execution = &*ctx.execution_id,
-                task = &*ctx.task_id,
-                "sql task with allow_write: running a writing statement"
-            );
+            // The opt-in is explicit in the definition; each use is on record.
+            ctx.audit.record("sql.write", &cfg.query);
         } else {
             let dialect: &dyn Dialect = match pool {
                 Pool::Postgres(_) => &PostgreSqlDialect {},
