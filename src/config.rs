@@ -63,6 +63,8 @@ pub struct Config {
     pub python_path: PathBuf,
     /// A file of `NAME=value` secrets plugins may name (`SECRETS_FILE`).
     pub secrets_file: Option<PathBuf>,
+    /// Brokers the `kafka` plugin publishes to (`KAFKA_BROKERS`, `host:port,…`).
+    pub kafka_brokers: String,
 }
 
 impl Default for Config {
@@ -85,6 +87,7 @@ impl Default for Config {
             http_breaker_cooldown: Duration::from_secs(30),
             python_path: PathBuf::from("python3"),
             secrets_file: None,
+            kafka_brokers: "localhost:9092".to_owned(),
         }
     }
 }
@@ -125,6 +128,9 @@ impl Config {
             name: "HTTP_BREAKER_FAILURES",
             message: format!("{failures} is too large"),
         })?;
+        if let Some(v) = lookup("KAFKA_BROKERS").filter(|v| !v.is_empty()) {
+            c.kafka_brokers = v;
+        }
         if let Some(v) = lookup("SECRETS_FILE").filter(|v| !v.is_empty()) {
             c.secrets_file = Some(PathBuf::from(v));
         }

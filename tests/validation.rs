@@ -37,7 +37,7 @@ fn brief_example_loads_except_for_the_model_plugin_of_a_later_issue() {
     assert_eq!(
         p,
         [
-            "task 'score': type: unknown task type 'model'; known types: echo, grpc, http, probe, python, shell, sleep, sql"
+            "task 'score': type: unknown task type 'model'; known types: echo, grpc, http, kafka, probe, python, shell, sleep, sql"
         ]
     );
     let local = std::fs::read_to_string("examples/auto_threat_response.local.yaml").unwrap();
@@ -76,7 +76,7 @@ fn unknown_task_type_is_reported() {
     let p = problems("name: w\ntasks:\n  - {id: a, type: teleport}\n");
     has(
         &p,
-        "task 'a': type: unknown task type 'teleport'; known types: echo, grpc, http",
+        "task 'a': type: unknown task type 'teleport'; known types: echo, grpc, http, kafka",
     );
 }
 

@@ -10,6 +10,7 @@ pub mod breaker;
 mod echo;
 mod grpc;
 mod http;
+mod kafka;
 mod process;
 mod python;
 pub mod secrets;
@@ -27,6 +28,7 @@ pub use breaker::{BreakerOptions, Breakers, CircuitState};
 pub use echo::EchoPlugin;
 pub use grpc::GrpcPlugin;
 pub use http::{HttpPlugin, install_crypto_provider};
+pub use kafka::KafkaPlugin;
 pub use python::{PythonOptions, PythonPlugin};
 pub use secrets::Secrets;
 pub use shell::{ShellOptions, ShellPlugin};
@@ -187,6 +189,7 @@ impl Registry {
         )));
         r.register(Arc::new(PythonPlugin::new(PythonOptions::from(config))));
         r.register(Arc::new(GrpcPlugin::new()));
+        r.register(Arc::new(KafkaPlugin::new(config.kafka_brokers.clone())));
         r.register(Arc::new(SqlPlugin::new(Secrets::new(
             config.secrets_file.clone(),
         ))));

