@@ -65,6 +65,11 @@ pub struct Config {
     pub secrets_file: Option<PathBuf>,
     /// Brokers the `kafka` plugin publishes to (`KAFKA_BROKERS`, `host:port,…`).
     pub kafka_brokers: String,
+    /// Topics whose messages become `kafka.<topic>` events for the triggers
+    /// (`KAFKA_TRIGGER_TOPICS`, comma-separated; none by default).
+    pub kafka_trigger_topics: Vec<String>,
+    /// The consumer group that reads them (`KAFKA_GROUP_ID`).
+    pub kafka_group_id: String,
 }
 
 impl Default for Config {
@@ -88,6 +93,8 @@ impl Default for Config {
             python_path: PathBuf::from("python3"),
             secrets_file: None,
             kafka_brokers: "localhost:9092".to_owned(),
+            kafka_trigger_topics: Vec::new(),
+            kafka_group_id: "orchestrator".to_owned(),
         }
     }
 }
@@ -130,6 +137,12 @@ impl Config {
         })?;
         if let Some(v) = lookup("KAFKA_BROKERS").filter(|v| !v.is_empty()) {
             c.kafka_brokers = v;
+        }
+        if let Some(v) = lookup("KAFKA_TRIGGER_TOPICS") {
+            c.kafka_trigger_topics = list(&v, ',');
+        }
+        if let Some(v) = lookup("KAFKA_GROUP_ID").filter(|v| !v.is_empty()) {
+            c.kafka_group_id = v;
         }
         if let Some(v) = lookup("SECRETS_FILE").filter(|v| !v.is_empty()) {
             c.secrets_file = Some(PathBuf::from(v));

@@ -188,3 +188,115 @@ async fn a_failed_delivery_is_retryable_and_bad_config_is_refused() {
     .to_string();
     assert!(err.contains("compression: unknown 'brotli'"), "{err}");
 }
+
+/// Executions of workflow `w` so far, by the message offset that started them.
+async fn started_offsets(engine: &Engine) -> Vec<i64> {
+    let mut v: Vec<i64> = engine
+        .store()
+        .list_executions(&Default::default())
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|e| {
+            let input = orchestrator::proto::struct_to_json_map(e.input.as_ref()?);
+            input.get("_kafka")?.get("offset")?.as_i64()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+async fn until_offsets(engine: &Engine, n: usize) -> Vec<i64> {
+    for _ in 0..300 {
+        let v = started_offsets(engine).await;
+        if v.len() >= n {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    started_offsets(engine).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn topic_messages_start_matching_workflows_once_across_a_restart() {
+    use orchestrator::scheduler::{KafkaSource, Triggers};
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+
+    let broker = Broker::start();
+    broker.create_topic("ids");
+    let engine = engine(&broker.addr);
+    let (spec, _) = orchestrator::spec::load(
+        "name: w\ntasks:\n  - {id: a, type: echo, body: {sev: '{{ event.severity }}'}}\n",
+        orchestrator::spec::Format::Yaml,
+        engine.registry(),
+        &Default::default(),
+    )
+    .unwrap();
+    orchestrator::store::save_if_changed(engine.store().as_ref(), spec)
+        .await
+        .unwrap();
+    let triggers = Triggers::start(engine.clone(), None).await.unwrap();
+    triggers
+        .create(
+            orchestrator::proto::TriggerSpec {
+                id: "ids".into(),
+                workflow_name: "w".into(),
+                event_type: "kafka.ids".into(),
+                filter: r#"event.severity == "high""#.into(),
+                ..Default::default()
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", &broker.addr)
+        .create()
+        .unwrap();
+    let send = |severity: &'static str| {
+        let producer = producer.clone();
+        async move {
+            let value = json!({"severity": severity}).to_string();
+            producer
+                .send(
+                    FutureRecord::to("ids").key("k").payload(&value),
+                    Duration::from_secs(10),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    // Offsets 0..=2: two high (started), one low (filtered out).
+    send("high").await;
+    send("low").await;
+    send("high").await;
+    let group = format!("orch-{}", rand::random::<u32>());
+    let topics = vec!["ids".to_owned()];
+    let first = KafkaSource::start(triggers.clone(), &broker.addr, &group, &topics).unwrap();
+    assert_eq!(until_offsets(&engine, 2).await, [0, 2]);
+    // Let the last commit land, then stop, as a server shutdown would.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    first.stop();
+    drop(first);
+
+    // While nothing consumes: two more messages.
+    send("high").await;
+    send("high").await;
+    let _second = KafkaSource::start(triggers.clone(), &broker.addr, &group, &topics).unwrap();
+    let got = until_offsets(&engine, 4).await;
+    // Give a duplicate the time to show up if there were one.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(started_offsets(&engine).await, [0, 2, 3, 4], "{got:?}");
+    let e = engine
+        .store()
+        .list_executions(&Default::default())
+        .await
+        .unwrap();
+    assert!(e.iter().all(|e| {
+        e.task_results["a"]
+            .output
+            .as_ref()
+            .map(orchestrator::proto::pb_to_json)
+            == Some(json!({"sev": "high"}))
+    }),);
+}

@@ -1,10 +1,11 @@
 //! What starts workflows by itself: cron schedules (fire times in a time
 //! zone, concurrency policies, catch-up after downtime) and event triggers
-//! (type patterns, filters, signed webhooks).
+//! (type patterns, filters, signed webhooks, Kafka topics).
 
 mod changes;
 pub mod clock;
 pub mod cron;
+mod kafka_source;
 mod schedules;
 mod slots;
 pub mod spec;
@@ -15,5 +16,6 @@ mod triggers;
 
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use cron::{CronError, CronExpr, zone};
+pub use kafka_source::{KafkaSource, Lag};
 pub use schedules::{ScheduleError, Scheduler};
 pub use triggers::{TriggerError, Triggers};

@@ -41,7 +41,9 @@ use crate::proto::event_service_server::EventServiceServer;
 use crate::proto::execution_service_server::ExecutionServiceServer;
 use crate::proto::schedule_service_server::ScheduleServiceServer;
 use crate::proto::workflow_service_server::WorkflowServiceServer;
-use crate::scheduler::{ScheduleError, Scheduler, SystemClock, TriggerError, Triggers};
+use crate::scheduler::{
+    KafkaSource, ScheduleError, Scheduler, SystemClock, TriggerError, Triggers,
+};
 use crate::store::{RocksOptions, RocksStore, StoreError};
 use crate::telemetry::{MeteredStore, Metrics, MetricsError};
 
@@ -69,6 +71,9 @@ pub enum ServeError {
     /// The stored triggers could not be loaded.
     #[error(transparent)]
     Trigger(#[from] TriggerError),
+    /// The Kafka trigger source could not start.
+    #[error("{0}")]
+    Kafka(String),
     /// An address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -126,6 +131,19 @@ pub async fn serve(
     let scheduler =
         Scheduler::start(engine.clone(), Arc::new(SystemClock), Some(metrics.clone())).await?;
     let triggers = Triggers::start(engine.clone(), Some(metrics.clone())).await?;
+    let kafka = if config.kafka_trigger_topics.is_empty() {
+        None
+    } else {
+        let source = KafkaSource::start(
+            triggers.clone(),
+            &config.kafka_brokers,
+            &config.kafka_group_id,
+            &config.kafka_trigger_topics,
+        )
+        .map_err(ServeError::Kafka)?;
+        metrics.watch_kafka_lag(source.lag());
+        Some(source)
+    };
 
     let (listener, grpc_addr) = bind(options.grpc_addr).await?;
     let (http_listener, http_addr) = bind(options.http_addr).await?;
@@ -200,6 +218,9 @@ pub async fn serve(
     }
 
     scheduler.stop();
+    if let Some(k) = &kafka {
+        k.stop();
+    }
     drain(&engine, options.grace).await;
     engine.store().flush().await?;
     tracing::info!("stopped");

@@ -161,6 +161,27 @@ impl Metrics {
             .build();
     }
 
+    /// Reports the Kafka trigger source's lag as
+    /// `swarm_workflow_kafka_lag{topic, partition}` at each scrape.
+    pub fn watch_kafka_lag(&self, lag: crate::scheduler::Lag) {
+        self.meter
+            .i64_observable_gauge("swarm_workflow_kafka_lag")
+            .with_description("Messages of a triggering Kafka partition not consumed yet")
+            .with_callback(move |o| {
+                let lag = lag.lock().unwrap_or_else(|e| e.into_inner());
+                for ((topic, partition), n) in lag.iter() {
+                    o.observe(
+                        *n,
+                        &[
+                            KeyValue::new("topic", topic.clone()),
+                            KeyValue::new("partition", i64::from(*partition)),
+                        ],
+                    );
+                }
+            })
+            .build();
+    }
+
     /// Counts one schedule tick of `workflow` with its outcome.
     pub fn schedule_tick(&self, workflow: &str, outcome: &str) {
         let labels = [
