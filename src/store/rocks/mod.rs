@@ -3,17 +3,16 @@
 //! Column families: `workflows` (name \0 version), `workflow_flags`
 //! (name → archived), `executions` (id → header), `events`
 //! (id \0 seq), `exec_time` (started-ms \0 id, the time index for range
-//! queries), `active` (ids of unfinished executions) and `cache`.
+//! queries), `active` (ids of unfinished executions), `cache`, `audit`
+//! (time \0 counter), `schedules` and `triggers` (id → record).
 //! Keys use big-endian numbers so that byte order is numeric order.
 //!
-//! Execution writes go to one writer thread that group-commits: it takes
-//! everything queued, writes it as one batch with one fsync, then answers
-//! the flushes that were waiting on that batch.
+//! Execution writes go to one writer thread that group-commits (`writer`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -23,11 +22,14 @@ use rocksdb::{
 };
 use tokio::sync::oneshot;
 
+mod writer;
+
 use super::{ExecutionQuery, Store, StoreError, Write, decode, encode, fold_events, next_version};
 use crate::proto::{
-    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Trigger,
+    AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Trigger,
     Workflow, WorkflowSpec,
 };
+use writer::{Counters, Msg, write_loop};
 
 const CF_WORKFLOWS: &str = "workflows";
 const CF_WORKFLOW_FLAGS: &str = "workflow_flags";
@@ -51,9 +53,6 @@ const FAMILIES: &[&str] = &[
     CF_ACTIVE,
     CF_CACHE,
 ];
-
-/// Most writes folded into one group commit.
-const MAX_GROUP: usize = 8192;
 
 /// Tuning of the embedded store.
 #[derive(Debug, Clone)]
@@ -83,17 +82,6 @@ pub struct WriteStats {
     pub writes: u64,
     /// Group commits (one write batch, one fsync each).
     pub commits: u64,
-}
-
-#[derive(Default)]
-struct Counters {
-    writes: AtomicU64,
-    commits: AtomicU64,
-}
-
-enum Msg {
-    Write(Write),
-    Flush(oneshot::Sender<Result<(), StoreError>>),
 }
 
 /// RocksDB-backed store.
@@ -296,90 +284,6 @@ impl Drop for RocksStore {
         self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(w) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = w.join();
-        }
-    }
-}
-
-fn write_loop(db: &DB, rx: &Receiver<Msg>, sync: bool, counters: &Counters) {
-    let mut wo = WriteOptions::default();
-    wo.set_sync(sync);
-    // After a failed write nothing later may be written: history must not
-    // have holes. Every later flush reports the first failure.
-    let mut failed: Option<StoreError> = None;
-    while let Ok(first) = rx.recv() {
-        let mut batch = WriteBatch::default();
-        let mut waiters = Vec::new();
-        let mut count = 0;
-        let mut msg = Some(first);
-        while let Some(m) = msg.take() {
-            match m {
-                Msg::Write(w) => {
-                    add_write(db, &mut batch, w);
-                    count += 1;
-                }
-                Msg::Flush(tx) => waiters.push(tx),
-            }
-            if count < MAX_GROUP {
-                msg = rx.try_recv().ok();
-            }
-        }
-        if failed.is_none() && !batch.is_empty() {
-            match db.write_opt(batch, &wo) {
-                Ok(()) => {
-                    counters.writes.fetch_add(count as u64, Ordering::Relaxed);
-                    counters.commits.fetch_add(1, Ordering::Relaxed);
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "store write failed; no further writes are accepted");
-                    failed = Some(backend(e));
-                }
-            }
-        }
-        for w in waiters {
-            let _ = w.send(failed.clone().map_or(Ok(()), Err));
-        }
-    }
-}
-
-fn add_write(db: &DB, batch: &mut WriteBatch, w: Write) {
-    match w {
-        Write::Execution(e) => {
-            let started = e.started_at.as_ref().map_or(0, proto::timestamp_ms);
-            batch.put_cf(cf_handle(db, CF_EXECUTIONS), e.id.as_bytes(), encode(&*e));
-            batch.put_cf(cf_handle(db, CF_EXEC_TIME), time_key(started, &e.id), []);
-            let ended = ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final());
-            if ended {
-                batch.delete_cf(cf_handle(db, CF_ACTIVE), e.id.as_bytes());
-            } else {
-                batch.put_cf(cf_handle(db, CF_ACTIVE), e.id.as_bytes(), []);
-            }
-        }
-        Write::Event(ev) => {
-            batch.put_cf(
-                cf_handle(db, CF_EVENTS),
-                event_key(&ev.execution_id, ev.seq),
-                encode(&*ev),
-            );
-        }
-        Write::Cache { key, entry } => batch.put_cf(cf_handle(db, CF_CACHE), key, encode(&entry)),
-        Write::Schedule(sch) => {
-            let id = sch.spec.as_ref().map_or("", |s| s.id.as_str());
-            batch.put_cf(cf_handle(db, CF_SCHEDULES), id.as_bytes(), encode(&*sch));
-        }
-        Write::DeleteSchedule(id) => batch.delete_cf(cf_handle(db, CF_SCHEDULES), id.as_bytes()),
-        Write::Trigger(t) => {
-            let id = t.spec.as_ref().map_or("", |s| s.id.as_str());
-            batch.put_cf(cf_handle(db, CF_TRIGGERS), id.as_bytes(), encode(&*t));
-        }
-        Write::DeleteTrigger(id) => batch.delete_cf(cf_handle(db, CF_TRIGGERS), id.as_bytes()),
-        Write::Audit(record) => {
-            // Time, then a process-wide counter: records of one millisecond
-            // keep their order and never overwrite each other.
-            static SEQ: AtomicU64 = AtomicU64::new(0);
-            let ms = record.time.as_ref().map_or(0, proto::timestamp_ms);
-            let mut key = time_key(ms, "");
-            key.extend_from_slice(&SEQ.fetch_add(1, Ordering::Relaxed).to_be_bytes());
-            batch.put_cf(cf_handle(db, CF_AUDIT), key, encode(&record));
         }
     }
 }
