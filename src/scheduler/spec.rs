@@ -54,6 +54,18 @@ pub async fn workflow_exists(
     }
 }
 
+/// A concurrency policy as stored (unset means skip).
+pub fn policy(value: i32) -> Result<ConcurrencyPolicy, SpecProblem> {
+    match ConcurrencyPolicy::try_from(value) {
+        Ok(ConcurrencyPolicy::Unspecified) => Ok(ConcurrencyPolicy::Skip),
+        Ok(p) => Ok(p),
+        Err(_) => Err(SpecProblem {
+            field: "concurrency_policy",
+            message: format!("unknown policy {value}"),
+        }),
+    }
+}
+
 /// Refuses ids that would not survive a URL path.
 pub fn check_id(id: &str) -> Result<(), SpecProblem> {
     match id
@@ -90,16 +102,7 @@ pub fn compile(spec: &ScheduleSpec) -> Result<Compiled, SpecProblem> {
             }
         },
     };
-    let policy = match ConcurrencyPolicy::try_from(spec.concurrency_policy) {
-        Ok(ConcurrencyPolicy::Unspecified) => ConcurrencyPolicy::Skip,
-        Ok(p) => p,
-        Err(_) => {
-            return Err(problem(
-                "concurrency_policy",
-                format!("unknown policy {}", spec.concurrency_policy),
-            ));
-        }
-    };
+    let policy = policy(spec.concurrency_policy)?;
     let catch_up = match CatchUp::try_from(spec.catch_up) {
         Ok(CatchUp::Unspecified) => CatchUp::None,
         Ok(c) => c,

@@ -5,7 +5,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use wildmatch::WildMatch;
 
-use super::spec::{SpecProblem, check_id};
+use super::spec::{SpecProblem, check_id, policy};
 use crate::proto::{ConcurrencyPolicy, TriggerSpec};
 use crate::spec::template::Expr;
 
@@ -77,16 +77,7 @@ pub fn compile_trigger(spec: &TriggerSpec) -> Result<CompiledTrigger, SpecProble
             Some(expr)
         }
     };
-    let policy = match ConcurrencyPolicy::try_from(spec.concurrency_policy) {
-        Ok(ConcurrencyPolicy::Unspecified) => ConcurrencyPolicy::Skip,
-        Ok(p) => p,
-        Err(_) => {
-            return Err(problem(
-                "concurrency_policy",
-                format!("unknown policy {}", spec.concurrency_policy),
-            ));
-        }
-    };
+    let policy = policy(spec.concurrency_policy)?;
     if !spec.webhook_secret.is_empty() && spec.webhook_secret.len() < MIN_SECRET_LEN {
         return Err(problem(
             "webhook_secret",

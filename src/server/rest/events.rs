@@ -78,10 +78,8 @@ impl TriggerBody {
 /// A trigger as REST shows it (the secret already redacted).
 fn trigger_json(t: &Trigger) -> Value {
     let spec = t.spec.clone().unwrap_or_default();
-    let policy = ConcurrencyPolicy::try_from(spec.concurrency_policy)
-        .ok()
-        .filter(|p| *p != ConcurrencyPolicy::Unspecified)
-        .unwrap_or(ConcurrencyPolicy::Skip);
+    let policy =
+        crate::scheduler::spec::policy(spec.concurrency_policy).unwrap_or(ConcurrencyPolicy::Skip);
     json!({
         "id": spec.id,
         "workflow_name": spec.workflow_name,

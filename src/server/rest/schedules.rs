@@ -126,10 +126,8 @@ pub(super) fn rfc3339(t: &pbjson_types::Timestamp) -> Value {
 /// A schedule as REST shows it.
 fn schedule_json(s: &Schedule) -> Value {
     let spec = s.spec.clone().unwrap_or_default();
-    let policy = ConcurrencyPolicy::try_from(spec.concurrency_policy)
-        .ok()
-        .filter(|p| *p != ConcurrencyPolicy::Unspecified)
-        .unwrap_or(ConcurrencyPolicy::Skip);
+    let policy =
+        crate::scheduler::spec::policy(spec.concurrency_policy).unwrap_or(ConcurrencyPolicy::Skip);
     let catch_up = CatchUp::try_from(spec.catch_up)
         .ok()
         .filter(|c| *c != CatchUp::Unspecified)
