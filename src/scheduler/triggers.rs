@@ -56,7 +56,7 @@ struct Inner {
 struct Entry {
     record: Trigger,
     compiled: CompiledTrigger,
-    slots: Slots<Arc<Map<String, Value>>>,
+    slots: Slots<Arc<Value>>,
 }
 
 impl Entry {
@@ -231,13 +231,14 @@ impl Triggers {
             ids.sort();
             ids.into_iter().map(|id| fire_of(id, &all[id])).collect()
         };
-        let data = Arc::new(
+        // Converted once, shared by every matching trigger's filter and run.
+        let data = Arc::new(Value::Object(
             event
                 .event_data
                 .as_ref()
                 .map(proto::struct_to_json_map)
                 .unwrap_or_default(),
-        );
+        ));
         let mut outcomes = Vec::with_capacity(fires.len());
         for f in fires {
             outcomes.push(self.fire(f, &event.event_type, data.clone()).await);
@@ -279,19 +280,18 @@ impl Triggers {
             message: format!("expected a JSON object: {e}"),
         })?;
         let outcome = self
-            .fire(fire, &format!("webhook.{id}"), Arc::new(data))
+            .fire(
+                fire,
+                &format!("webhook.{id}"),
+                Arc::new(Value::Object(data)),
+            )
             .await;
         self.inner.engine.store().flush().await?;
         Ok(outcome)
     }
 
     /// One trigger and one event: filter, bound, start.
-    async fn fire(
-        &self,
-        f: Fire,
-        event_type: &str,
-        data: Arc<Map<String, Value>>,
-    ) -> TriggerOutcome {
+    async fn fire(&self, f: Fire, event_type: &str, data: Arc<Value>) -> TriggerOutcome {
         let mut outcome = TriggerOutcome {
             trigger_id: f.id.clone(),
             workflow: f.workflow.clone(),
@@ -299,10 +299,7 @@ impl Triggers {
         };
         if let Some(filter) = &f.filter {
             let mut scope = Scope::new();
-            scope.bind(
-                "event",
-                json_value(Arc::new(Value::Object((*data).clone()))),
-            );
+            scope.bind("event", json_value(data.clone()));
             scope.bind("event_type", event_type.into());
             match filter.eval(&scope.into_value()) {
                 Ok(v) if v.is_true() => {}
@@ -359,7 +356,7 @@ impl Triggers {
         &self,
         f: &Fire,
         event_type: &str,
-        data: Arc<Map<String, Value>>,
+        data: Arc<Value>,
         started: &str,
         mut outcome: TriggerOutcome,
     ) -> TriggerOutcome {
@@ -371,14 +368,14 @@ impl Triggers {
                 return self.counted(outcome);
             }
         };
-        let mut input = (*data).clone();
+        let mut input = data.as_object().cloned().unwrap_or_default();
         input.insert("event_type".into(), Value::String(event_type.to_owned()));
         input.insert("trigger".into(), Value::String(f.id.clone()));
         let handle = self.inner.engine.start(
             plan,
             RunRequest {
                 input,
-                event: Some(Value::Object((*data).clone())),
+                event: Some(Value::clone(&data)),
                 started_by: format!("trigger:{}", f.id),
                 ..Default::default()
             },
