@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::server::Server;
+use common::server::{Server, client, send};
 use hmac::{Hmac, Mac};
 use orchestrator::proto::event_service_client::EventServiceClient;
 use orchestrator::proto::{CreateTriggerRequest, Event, PublishRequest, TriggerSpec};
@@ -13,21 +13,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use tonic::Code;
-
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
-
-async fn send(r: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let r = r.send().await.unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
-    )
-}
 
 /// Defines `respond`: one echo task that reports what it was started with.
 async fn define(s: &Server, c: &reqwest::Client) {

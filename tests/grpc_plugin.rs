@@ -11,8 +11,9 @@ use common::{Probe, memory_engine, output, run_yaml, state, task};
 use orchestrator::proto::TaskState;
 use serde_json::json;
 
-/// A health service with reflection on a free port; its address.
-async fn health_server() -> String {
+/// A health service with reflection on a free port, over TLS with
+/// `identity` if given; its port.
+async fn health_server(identity: Option<tonic::transport::Identity>) -> u16 {
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_service_status("intel", tonic_health::ServingStatus::Serving)
@@ -22,16 +23,22 @@ async fn health_server() -> String {
         .build_v1()
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut server = tonic::transport::Server::builder();
+    if let Some(identity) = identity {
+        server = server
+            .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+            .unwrap();
+    }
     tokio::spawn(async move {
-        tonic::transport::Server::builder()
+        server
             .add_service(health)
             .add_service(reflection)
             .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener))
             .await
             .unwrap();
     });
-    addr.to_string()
+    port
 }
 
 fn call(target: &str, method: &str, body: serde_json::Value) -> String {
@@ -42,7 +49,7 @@ fn call(target: &str, method: &str, body: serde_json::Value) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tonic_service_is_called_through_its_reflection() {
-    let target = health_server().await;
+    let target = format!("127.0.0.1:{}", health_server(None).await);
     let engine = memory_engine(&Arc::new(Probe::default()));
     let e = run_yaml(
         &engine,
@@ -205,41 +212,12 @@ async fn an_unreachable_target_is_retryable() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tls_target_is_verified_against_the_given_ca() {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
-    orchestrator::plugins::install_crypto_provider();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_key = KeyPair::generate().unwrap();
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])
-        .unwrap()
-        .signed_by(&key, &ca, &ca_key)
-        .unwrap();
-    let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_service_status("intel", tonic_health::ServingStatus::Serving)
-        .await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let identity = tonic::transport::Identity::from_pem(cert.pem(), key.serialize_pem());
-    tokio::spawn(async move {
-        tonic::transport::Server::builder()
-            .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
-            .unwrap()
-            .add_service(health)
-            .add_service(reflection)
-            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener))
-            .await
-            .unwrap();
-    });
+    let ca = common::tls::test_ca();
+    let identity = tonic::transport::Identity::from_pem(ca.cert.pem(), ca.key.serialize_pem());
+    let port = health_server(Some(identity)).await;
     let dir = tempfile::tempdir().unwrap();
     let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, ca.pem()).unwrap();
+    std::fs::write(&ca_file, &ca.ca_pem).unwrap();
     let engine = memory_engine(&Arc::new(Probe::default()));
     let target = format!("https://127.0.0.1:{port}");
     let with_ca = format!(

@@ -8,23 +8,13 @@ use std::sync::Arc;
 
 use common::{Probe, memory_engine, output, run_yaml, state, task};
 use orchestrator::proto::TaskState;
-use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A CA, and an HTTPS server for 127.0.0.1 with a certificate it signed
 /// answering every request with `{"tls": true}`; the CA's PEM and the port.
 async fn tls_server() -> (String, u16) {
-    orchestrator::plugins::install_crypto_provider();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_key = KeyPair::generate().unwrap();
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])
-        .unwrap()
-        .signed_by(&key, &ca, &ca_key)
-        .unwrap();
+    let common::tls::TestCa { ca_pem, cert, key } = common::tls::test_ca();
     let config = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(
@@ -61,7 +51,7 @@ async fn tls_server() -> (String, u16) {
             });
         }
     });
-    (ca.pem(), port)
+    (ca_pem, port)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,14 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::server::Server;
+use common::server::{Server, client, json_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
 
 /// The brief's create body, with its services replaced by local echo tasks.
 fn threat_response() -> Value {
@@ -33,15 +28,6 @@ fn threat_response() -> Value {
 /// POSTs a JSON body; the status and the JSON answer.
 async fn post(c: &reqwest::Client, url: String, body: &Value) -> (StatusCode, Value) {
     json_of(c.post(url).json(body).send().await.unwrap()).await
-}
-
-async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
-    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::server::Server;
+use common::server::{Server, client, send};
 use orchestrator::proto::schedule_service_client::ScheduleServiceClient;
 use orchestrator::proto::{
     CreateScheduleRequest, ListSchedulesRequest, ScheduleId, ScheduleSpec, UpdateScheduleRequest,
@@ -14,21 +14,6 @@ use orchestrator::proto::{
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tonic::Code;
-
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
-
-async fn send(r: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let r = r.send().await.unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
-    )
-}
 
 async fn define_threat_scan(s: &Server, c: &reqwest::Client) {
     let wf = json!({"name": "threat_scan", "tasks": [{"id": "scan", "type": "echo", "body": {"at": "{{input.scheduled_at}}"}}]});

@@ -87,3 +87,25 @@ impl Server {
         format!("http://{}{path}", self.http)
     }
 }
+
+/// An HTTP client for the REST gateway.
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// The status and the JSON body of an answer (panics, showing the text,
+/// when the body is not JSON).
+pub async fn json_of(r: reqwest::Response) -> (reqwest::StatusCode, serde_json::Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
+    )
+}
+
+/// Sends a request; the status and the JSON answer.
+pub async fn send(r: reqwest::RequestBuilder) -> (reqwest::StatusCode, serde_json::Value) {
+    json_of(r.send().await.unwrap()).await
+}
