@@ -412,10 +412,7 @@ fn describe(spec: &ScheduleSpec) -> String {
 }
 
 pub(super) fn timestamp(t: DateTime<Utc>) -> pbjson_types::Timestamp {
-    pbjson_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: t.timestamp_subsec_nanos() as i32,
-    }
+    proto::timestamp_from(t.into())
 }
 
 pub(super) fn rfc3339(t: DateTime<Utc>) -> String {
