@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orchestrator/target}"
+# The model plugin loads ONNX Runtime from the onnxruntime package setup installed.
+export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-$(bash scripts/ort-dylib.sh)}"
 cargo build --quiet --bin orchestrator
 bin="$CARGO_TARGET_DIR/debug/orchestrator"
 

@@ -7,5 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orchestrator/target}"
+# The model plugin loads ONNX Runtime from the onnxruntime package setup installed.
+export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-$(bash scripts/ort-dylib.sh)}"
 cargo build --release --locked --quiet --bin orchestrator
 exec "$CARGO_TARGET_DIR/release/orchestrator" serve "$@"

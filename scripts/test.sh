@@ -8,6 +8,8 @@ bash scripts/setup.sh
 # Build artefacts live outside the clone so that RocksDB's C++ is built
 # once per machine, not once per checkout.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orchestrator/target}"
+# The model plugin loads ONNX Runtime from the onnxruntime package setup installed.
+export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-$(bash scripts/ort-dylib.sh)}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 cargo fmt --all -- --check

@@ -70,6 +70,19 @@ pub struct Config {
     pub kafka_trigger_topics: Vec<String>,
     /// The consumer group that reads them (`KAFKA_GROUP_ID`).
     pub kafka_group_id: String,
+    /// The local model registry, `<name>/<version>/model.onnx` + `model.json`;
+    /// models fetched from `MODEL_REGISTRY_URL` are cached here too (`MODEL_DIR`).
+    pub model_dir: PathBuf,
+    /// A model registry served over HTTP, for models `MODEL_DIR` lacks
+    /// (`MODEL_REGISTRY_URL`).
+    pub model_registry_url: Option<String>,
+    /// The ONNX Runtime shared library to load (`ORT_DYLIB_PATH`; by default
+    /// `libonnxruntime.so` on the loader's search path).
+    pub ort_dylib_path: PathBuf,
+    /// How long the first call of a model batch waits for others (`MODEL_BATCH_WINDOW`).
+    pub model_batch_window: Duration,
+    /// Most samples in one inference (`MODEL_BATCH_MAX`).
+    pub model_batch_max: usize,
 }
 
 impl Default for Config {
@@ -95,6 +108,11 @@ impl Default for Config {
             kafka_brokers: "localhost:9092".to_owned(),
             kafka_trigger_topics: Vec::new(),
             kafka_group_id: "orchestrator".to_owned(),
+            model_dir: PathBuf::from("./models"),
+            model_registry_url: None,
+            ort_dylib_path: PathBuf::from("libonnxruntime.so"),
+            model_batch_window: Duration::from_millis(2),
+            model_batch_max: 64,
         }
     }
 }
@@ -144,6 +162,15 @@ impl Config {
         if let Some(v) = lookup("KAFKA_GROUP_ID").filter(|v| !v.is_empty()) {
             c.kafka_group_id = v;
         }
+        if let Some(v) = lookup("MODEL_DIR").filter(|v| !v.is_empty()) {
+            c.model_dir = PathBuf::from(v);
+        }
+        c.model_registry_url = lookup("MODEL_REGISTRY_URL").filter(|v| !v.is_empty());
+        if let Some(v) = lookup("ORT_DYLIB_PATH").filter(|v| !v.is_empty()) {
+            c.ort_dylib_path = PathBuf::from(v);
+        }
+        duration(&lookup, "MODEL_BATCH_WINDOW", &mut c.model_batch_window)?;
+        number(&lookup, "MODEL_BATCH_MAX", &mut c.model_batch_max)?;
         if let Some(v) = lookup("SECRETS_FILE").filter(|v| !v.is_empty()) {
             c.secrets_file = Some(PathBuf::from(v));
         }
@@ -180,6 +207,12 @@ impl Config {
         if self.workers == 0 {
             return Err(ConfigError::Invalid {
                 name: "WORKERS",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.model_batch_max == 0 {
+            return Err(ConfigError::Invalid {
+                name: "MODEL_BATCH_MAX",
                 message: "must be at least 1".into(),
             });
         }

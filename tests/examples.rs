@@ -2,6 +2,8 @@
 //! playbook against the real stub services (python3), through the real
 //! binary.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -48,6 +50,7 @@ fn run_twin(port: u16, indicator: &str) -> Value {
         .arg(format!("indicator={indicator}"))
         .arg("--data-dir")
         .arg(dir.path().join("data"))
+        .env("ORT_DYLIB_PATH", common::ort_dylib())
         .arg(&wf)
         .output()
         .unwrap();
@@ -67,7 +70,10 @@ fn the_briefs_playbook_blocks_a_high_risk_indicator_and_audits_it() {
     assert_eq!(v["status"], "completed");
     let t = &v["task_results"];
     assert_eq!(t["enrich"]["output"]["ip"], "203.0.113.7");
-    assert_eq!(t["score"]["output"]["risk"], 0.93);
+    // The model's sigmoid(features . [3, 2, 4] - 4) of the stub's features.
+    let risk = t["score"]["output"]["risk"].as_f64().unwrap();
+    assert!((risk - 0.9836975).abs() < 1e-6, "{risk}");
+    assert_eq!(t["score"]["output"]["label"], "malicious");
     assert_eq!(t["block"]["status"], "succeeded");
     assert_eq!(
         t["block"]["output"],

@@ -101,8 +101,28 @@ async fn exercise(db: &str, p: fn(usize) -> String) {
     assert_eq!(output(&e, "q")["row_count"], 2);
     assert_eq!(output(&e, "q")["truncated"], true);
 
+    // Writes without allow_write, past the definition check (a spec
+    // stored before an upgrade, say): refused at run time, and a separate
+    // connection (a new engine's pool) still counts every row.
+    for write in [
+        format!("DROP TABLE {table}"),
+        format!("INSERT INTO {table} VALUES ('x', 1, NULL)"),
+        format!("SELECT 1; DELETE FROM {table}"),
+        format!("WITH d AS (DELETE FROM {table} RETURNING ip) SELECT * FROM d"),
+        format!("SELECT * INTO {table}_copy FROM {table}"),
+    ] {
+        let e = attempt(engine.registry(), json!({"connection": db, "query": write}))
+            .await
+            .unwrap_err();
+        assert!(
+            e.message.starts_with("query: "),
+            "{db}: {write}: {}",
+            e.message
+        );
+    }
     let count = format!("SELECT COUNT(*) AS n FROM {table}");
-    let e = sql(&engine, db, &count, json!([]), "").await;
+    let fresh = self::engine(dir.path());
+    let e = sql(&fresh, db, &count, json!([]), "").await;
     assert_eq!(output(&e, "q")["rows"][0]["n"], 3, "{db}");
 
     ok(&sql(
@@ -211,4 +231,88 @@ async fn bad_definitions_are_refused_naming_the_field() {
         load("connection: PG, query: 'DELETE FROM t'").contains("query: only a read statement")
     );
     assert!(load("connection: PG, query: 'DELETE FROM t', allow_write: true").is_empty());
+}
+
+/// A registry whose secret MS names a SQL Server URL.
+fn mssql_registry(dir: &std::path::Path, url: &str) -> orchestrator::plugins::Registry {
+    let secrets = dir.join("secrets");
+    std::fs::write(&secrets, format!("MS={url}\n")).unwrap();
+    let config = orchestrator::config::Config {
+        secrets_file: Some(secrets),
+        ..Default::default()
+    };
+    orchestrator::plugins::Registry::builtin(&config)
+}
+
+/// One attempt of the sql plugin with `config`, as the engine would make it
+/// (called directly: the definition check would refuse some of these first).
+async fn attempt(
+    registry: &orchestrator::plugins::Registry,
+    config: Value,
+) -> Result<orchestrator::plugins::TaskOutput, orchestrator::plugins::TaskError> {
+    let ctx = orchestrator::plugins::TaskContext {
+        execution_id: "e".into(),
+        input: Arc::new(json!({})),
+        task_id: "q".into(),
+        attempt: 1,
+        config,
+        timeout: None,
+        audit: Default::default(),
+    };
+    registry.get("sql").unwrap().execute(ctx).await
+}
+
+/// No SQL Server runs here: the tiberius path is checked as far as it goes
+/// without one. The read-only guard refuses writes before any connection
+/// (a listener on the URL's port sees none), an unreachable server is a
+/// retryable error that says so, and a bad URL is named.
+#[tokio::test(flavor = "multi_thread")]
+async fn sql_server_urls_are_guarded_before_connecting_and_unreachable_servers_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let registry = mssql_registry(
+        dir.path(),
+        &format!("mssql://reader:s3cr%40t@127.0.0.1:{port}/soc?encrypt=off"),
+    );
+    for query in [
+        "DELETE FROM ioc",
+        "SELECT 1; DELETE FROM ioc",
+        "SELECT * INTO ioc_copy FROM ioc",
+        "EXEC sp_who",
+    ] {
+        let e = attempt(&registry, json!({"connection": "MS", "query": query}))
+            .await
+            .unwrap_err();
+        assert!(e.message.starts_with("query: "), "{query}: {}", e.message);
+        assert!(!e.retryable, "{query}");
+    }
+    assert!(
+        listener.accept().is_err(),
+        "the guard refused before connecting"
+    );
+
+    // A closed port: the connection error, retryable.
+    drop(listener);
+    let e = attempt(
+        &registry,
+        json!({"connection": "MS", "query": "SELECT TOP 10 ip FROM ioc WHERE score > @P1", "params": [50]}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.message.contains(&format!(
+            "database unavailable: no connection within the acquire timeout (127.0.0.1:{port}: "
+        )),
+        "{}",
+        e.message
+    );
+    assert!(e.retryable, "{}", e.message);
+
+    let registry = mssql_registry(dir.path(), "mssql://127.0.0.1/soc");
+    let e = attempt(&registry, json!({"connection": "MS", "query": "SELECT 1"}))
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("connection: no user"), "{}", e.message);
 }

@@ -17,9 +17,8 @@ use serde_json::{Value, json};
 use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin};
 use crate::proto::KafkaConfig;
 
-/// zstd is not among them yet: rdkafka's zstd feature changes the zstd-sys
-/// build that RocksDB shares, which costs a full RocksDB rebuild.
-const COMPRESSIONS: &[&str] = &["none", "gzip", "snappy", "lz4"];
+/// The codecs librdkafka is built with here.
+const COMPRESSIONS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
 /// How long a delivery may take unless the task's timeout says otherwise.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time a producer waits to fill a batch.

@@ -11,6 +11,7 @@ mod echo;
 mod grpc;
 mod http;
 mod kafka;
+mod model;
 mod process;
 mod python;
 pub mod secrets;
@@ -29,6 +30,7 @@ pub use echo::EchoPlugin;
 pub use grpc::GrpcPlugin;
 pub use http::{HttpPlugin, install_crypto_provider};
 pub use kafka::KafkaPlugin;
+pub use model::{ModelError, ModelOptions, ModelPlugin, ModelStats};
 pub use python::{PythonOptions, PythonPlugin};
 pub use secrets::Secrets;
 pub use shell::{ShellOptions, ShellPlugin};
@@ -159,6 +161,7 @@ pub trait TaskPlugin: Send + Sync + 'static {
 pub struct Registry {
     plugins: BTreeMap<&'static str, Arc<dyn TaskPlugin>>,
     breakers: Arc<Breakers>,
+    models: Arc<ModelStats>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -190,6 +193,9 @@ impl Registry {
         r.register(Arc::new(PythonPlugin::new(PythonOptions::from(config))));
         r.register(Arc::new(GrpcPlugin::new()));
         r.register(Arc::new(KafkaPlugin::new(config.kafka_brokers.clone())));
+        let model = ModelPlugin::new(ModelOptions::from(config));
+        r.models = model.stats();
+        r.register(Arc::new(model));
         r.register(Arc::new(SqlPlugin::new(Secrets::new(
             config.secrets_file.clone(),
         ))));
@@ -199,6 +205,11 @@ impl Registry {
     /// The `http` plugin's circuit breakers (for metrics).
     pub fn http_breakers(&self) -> Arc<Breakers> {
         self.breakers.clone()
+    }
+
+    /// The `model` plugin's calls and inferences per model (for metrics).
+    pub fn model_stats(&self) -> Arc<ModelStats> {
+        self.models.clone()
     }
 
     /// Adds or replaces a plugin.

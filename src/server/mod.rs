@@ -122,6 +122,7 @@ pub async fn serve(
     let store = Arc::new(MeteredStore::new(store, metrics.clone()));
     let registry = Registry::builtin(config);
     metrics.watch_breakers(registry.http_breakers());
+    metrics.watch_models(registry.model_stats());
     let engine = Engine::new(store, Arc::new(registry), &EngineConfig::from(config))
         .with_metrics(metrics.clone());
     let resumed = engine.resume_unfinished().await?;

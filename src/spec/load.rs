@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::{Problem, SpecError};
 use crate::proto::{
-    self, EchoConfig, GrpcConfig, HttpConfig, KafkaConfig, PythonConfig, RetryPolicy, RunIf,
-    ShellConfig, SleepConfig, SqlConfig, TaskSpec, WorkflowSpec, task_spec::Config,
+    self, EchoConfig, GrpcConfig, HttpConfig, KafkaConfig, ModelConfig, PythonConfig, RetryPolicy,
+    RunIf, ShellConfig, SleepConfig, SqlConfig, TaskSpec, WorkflowSpec, task_spec::Config,
 };
 
 /// The text's syntax.
@@ -344,6 +344,7 @@ fn typed_config(kind: &str, cfg: Map<String, Value>) -> Result<Config, Vec<(Stri
         "grpc" => Config::Grpc(decode_config::<GrpcConfig>(cfg)?),
         "sql" => Config::Sql(decode_config::<SqlConfig>(cfg)?),
         "kafka" => Config::Kafka(decode_config::<KafkaConfig>(cfg)?),
+        "model" => Config::Model(decode_config::<ModelConfig>(cfg)?),
         _ => Config::Custom(proto::json_map_to_struct(&cfg)),
     })
 }
@@ -364,6 +365,7 @@ pub fn typed_config_json(task: &TaskSpec) -> Value {
         Some(Config::Grpc(c)) => serde_json::to_value(c),
         Some(Config::Sql(c)) => serde_json::to_value(c),
         Some(Config::Kafka(c)) => serde_json::to_value(c),
+        Some(Config::Model(c)) => serde_json::to_value(c),
         Some(Config::Custom(s)) => return Value::Object(proto::struct_to_json_map(s)),
     };
     v.unwrap_or_else(|_| Value::Object(Map::new()))

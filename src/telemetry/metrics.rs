@@ -161,6 +161,32 @@ impl Metrics {
             .build();
     }
 
+    /// Reports the `model` plugin's calls and inferences per model as
+    /// `swarm_workflow_model_calls_total` and
+    /// `swarm_workflow_model_inferences_total` at each scrape: fewer
+    /// inferences than calls is micro-batching at work.
+    pub fn watch_models(&self, stats: std::sync::Arc<crate::plugins::ModelStats>) {
+        let calls = stats.clone();
+        self.meter
+            .u64_observable_counter("swarm_workflow_model_calls")
+            .with_description("Model tasks that asked for an inference")
+            .with_callback(move |o| {
+                for (model, calls, _) in calls.snapshot() {
+                    o.observe(calls, &[KeyValue::new("model", model)]);
+                }
+            })
+            .build();
+        self.meter
+            .u64_observable_counter("swarm_workflow_model_inferences")
+            .with_description("ONNX Runtime inferences run (one per batch)")
+            .with_callback(move |o| {
+                for (model, _, inferences) in stats.snapshot() {
+                    o.observe(inferences, &[KeyValue::new("model", model)]);
+                }
+            })
+            .build();
+    }
+
     /// Reports the Kafka trigger source's lag as
     /// `swarm_workflow_kafka_lag{topic, partition}` at each scrape.
     pub fn watch_kafka_lag(&self, lag: crate::scheduler::Lag) {

@@ -1,15 +1,19 @@
-//! `sql`: one statement against PostgreSQL, MySQL/MariaDB or SQLite (sqlx),
-//! chosen by the connection URL, which comes from a named secret, never the
-//! spec. Pools are kept per connection URL.
+//! `sql`: one statement against PostgreSQL, MySQL/MariaDB or SQLite (sqlx)
+//! or SQL Server (tiberius, `mssql.rs`), chosen by the connection URL, which
+//! comes from a named secret, never the spec. Pools are kept per connection
+//! URL.
 //!
 //! Read-only is enforced twice: the statement is parsed (sqlparser) and
 //! only one read statement is accepted (SELECT, WITH … SELECT, EXPLAIN,
 //! SHOW), and it runs in a read-only transaction (`SET TRANSACTION READ
-//! ONLY`, `START TRANSACTION READ ONLY`, SQLite's `query_only`), so that a
+//! ONLY`, `START TRANSACTION READ ONLY`, SQLite's `query_only`, a rolled
+//! back transaction on SQL Server), so that a
 //! data-modifying CTE or a function with side effects cannot write either.
 //! `allow_write: true` lifts both, per task, and each such run is an
 //! audit record (`sql.write`, the statement). Parameters are
 //! bound, never spliced into the SQL text.
+
+mod mssql;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -18,7 +22,7 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use serde_json::{Map, Value, json};
 use sqlparser::ast::Statement;
-use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::dialect::{Dialect, MsSqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
@@ -38,6 +42,7 @@ enum Pool {
     Postgres(PgPool),
     MySql(MySqlPool),
     Sqlite(SqlitePool),
+    Mssql(mssql::MssqlPool),
 }
 
 /// The `sql` plugin.
@@ -94,9 +99,10 @@ impl SqlPlugin {
                     .connect_lazy(url)
                     .map_err(bad)?,
             ),
+            Some("mssql" | "sqlserver") => Pool::Mssql(mssql::pool(url, 8, acquire, idle)?),
             _ => {
                 return Err(TaskError::permanent(
-                    "connection: the URL must start with postgres://, mysql:// or sqlite://",
+                    "connection: the URL must start with postgres://, mysql://, sqlite:// or mssql://",
                 ));
             }
         };
@@ -139,6 +145,7 @@ impl TaskPlugin for SqlPlugin {
         } else if !cfg.allow_write
             && let Err(m) = read_only(&cfg.query, &PostgreSqlDialect {})
                 .or_else(|_| read_only(&cfg.query, &MySqlDialect {}))
+                .or_else(|_| read_only(&cfg.query, &MsSqlDialect {}))
         {
             p.push(("query".into(), m));
         }
@@ -165,16 +172,19 @@ impl TaskPlugin for SqlPlugin {
                 Pool::Postgres(_) => &PostgreSqlDialect {},
                 Pool::MySql(_) => &MySqlDialect {},
                 Pool::Sqlite(_) => &SQLiteDialect {},
+                Pool::Mssql(_) => &MsSqlDialect {},
             };
             read_only(&cfg.query, dialect)
                 .map_err(|m| TaskError::permanent(format!("query: {m}")))?;
         }
         let (columns, rows, truncated) = match pool {
-            Pool::Postgres(p) => postgres(&p, &cfg, &params, max).await,
-            Pool::MySql(p) => mysql(&p, &cfg, &params, max).await,
-            Pool::Sqlite(p) => sqlite(&p, &cfg, &params, max).await,
-        }
-        .map_err(db_error)?;
+            Pool::Postgres(p) => postgres(&p, &cfg, &params, max).await.map_err(db_error),
+            Pool::MySql(p) => mysql(&p, &cfg, &params, max).await.map_err(db_error),
+            Pool::Sqlite(p) => sqlite(&p, &cfg, &params, max).await.map_err(db_error),
+            Pool::Mssql(p) => mssql::query(&p, &cfg.query, &params, cfg.allow_write, max)
+                .await
+                .map_err(TaskError::from),
+        }?;
         let mut out = Map::new();
         out.insert("row_count".into(), json!(rows.len()));
         out.insert("columns".into(), json!(columns));
@@ -196,7 +206,8 @@ fn read_only(sql: &str, dialect: &dyn Dialect) -> Result<(), String> {
         ));
     };
     let read = match one {
-        Statement::Query(_) | Statement::Explain { .. } | Statement::ExplainTable { .. } => true,
+        Statement::Query(q) => !query_writes(q),
+        Statement::Explain { .. } | Statement::ExplainTable { .. } => true,
         // The SHOW family has many variants; every one of them only reads.
         other => format!("{other:?}").starts_with("Show"),
     };
@@ -205,6 +216,27 @@ fn read_only(sql: &str, dialect: &dyn Dialect) -> Result<(), String> {
     } else {
         Err("only a read statement (SELECT, WITH … SELECT, EXPLAIN, SHOW) is allowed; set allow_write: true to write".into())
     }
+}
+
+/// Whether a query writes: `SELECT … INTO` (a new table, or variables and
+/// files) or a data-modifying statement in a CTE or set operation.
+fn query_writes(q: &sqlparser::ast::Query) -> bool {
+    use sqlparser::ast::SetExpr;
+    fn body_writes(body: &SetExpr) -> bool {
+        match body {
+            SetExpr::Select(s) => s.into.is_some(),
+            SetExpr::Query(q) => query_writes(q),
+            SetExpr::SetOperation { left, right, .. } => body_writes(left) || body_writes(right),
+            SetExpr::Values(_) | SetExpr::Table(_) => false,
+            SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_) => {
+                true
+            }
+        }
+    }
+    q.with
+        .as_ref()
+        .is_some_and(|w| w.cte_tables.iter().any(|c| query_writes(&c.query)))
+        || body_writes(&q.body)
 }
 
 /// Connection and statement failures: the database's own message; lost
@@ -219,6 +251,7 @@ fn db_error(e: sqlx::Error) -> TaskError {
     }
 }
 
+/// Column names, rows as objects, and whether rows were left out.
 type Rows = (Vec<String>, Vec<Value>, bool);
 
 /// The statement as written in the definition. It holds no templates
@@ -434,6 +467,18 @@ mod tests {
                 .unwrap_err()
                 .contains("exactly one")
         );
+        for write in [
+            "SELECT * INTO copy FROM t",
+            "WITH d AS (DELETE FROM t RETURNING ip) SELECT * FROM d",
+            "SELECT 1 UNION SELECT * INTO x FROM t",
+        ] {
+            assert!(
+                read_only(write, &pg)
+                    .unwrap_err()
+                    .contains("only a read statement"),
+                "{write}"
+            );
+        }
         assert!(
             read_only("SELEKT 1", &pg)
                 .unwrap_err()
