@@ -38,11 +38,11 @@ rss_mib() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$server/status"; }
 
 if [ "$scheduler" = 1 ]; then
   before=$(cpu)
-  "$bin" bench-schedules --grpc "$grpc" --schedules 10000 --duration "${secs}s" | head -1
+  "$bin" bench-schedules --grpc "$grpc" --schedules 10000 --duration "${secs}s" | sed -n 1p
   after=$(cpu)
   echo "server: $(python3 -c "print(f'{($after - $before):.1f}')") CPU s over the phase (setup included), RSS $(rss_mib) MiB"
   before=$(cpu)
-  "$bin" bench-events --grpc "$grpc" --rate 10000 --concurrency 64 --duration "${secs}s" | head -1
+  "$bin" bench-events --grpc "$grpc" --rate 10000 --concurrency 64 --duration "${secs}s" | sed -n 1p
   after=$(cpu)
   echo "server: $(python3 -c "print(f'{($after - $before) / $secs:.2f}')") cores busy on average while publishing, RSS $(rss_mib) MiB"
   exit 0

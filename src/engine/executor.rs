@@ -78,7 +78,7 @@ pub(crate) struct Live {
     pub version: u32,
     pub started_at: Option<Timestamp>,
     pub control: Control,
-    pub watchers: tokio::sync::broadcast::Sender<Arc<crate::proto::ExecutionEvent>>,
+    pub watchers: super::recorder::Watchers,
     /// Per task: an attempt of it is under way.
     pub running: Box<[std::sync::atomic::AtomicBool]>,
 }

@@ -7,6 +7,7 @@
 mod attempt;
 mod cache;
 mod executor;
+mod handle;
 mod recorder;
 pub mod retry;
 pub mod summary;
@@ -20,10 +21,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use lru::LruCache;
 use serde_json::{Map, Value};
 use tokio::sync::{Semaphore, broadcast};
-use tokio::task::JoinHandle;
 
 pub use cache::{CachedResult, ResultCache};
+pub use handle::{Canceller, ExecutionHandle, Prepared};
 pub use recorder::WATCH_BUFFER;
+use recorder::{Watch, Watchers};
 
 use crate::config::Config;
 use crate::plugins::Registry;
@@ -244,6 +246,20 @@ impl Engine {
     /// Starts an execution of `plan`. Its first records are queued for the
     /// store before this returns; `store().flush()` makes them durable.
     pub fn start(&self, plan: Arc<Plan>, request: RunRequest) -> ExecutionHandle {
+        self.create(plan, request, Watchers::eager()).launch()
+    }
+
+    /// Creates an execution of `plan` — recorded, running, in the active
+    /// table, cancellable — whose work begins when the result is launched.
+    /// A burst of starts (10,000 schedules firing on one second) prepares
+    /// them all first, so that the runs already started do not slow down
+    /// the starting of the rest. It must be launched. Live watchers see
+    /// its events from their subscription on (history is in the store).
+    pub fn prepare(&self, plan: Arc<Plan>, request: RunRequest) -> Prepared {
+        self.create(plan, request, Watchers::lazy())
+    }
+
+    fn create(&self, plan: Arc<Plan>, request: RunRequest, watch: Watch) -> Prepared {
         let header = Execution {
             id: new_execution_id(&plan.name),
             workflow: plan.name.to_string(),
@@ -267,7 +283,7 @@ impl Engine {
             workflow: header.workflow.clone(),
             version: header.version,
         });
-        self.launch(plan, header, 0, started, false)
+        self.arm(plan, header, 0, started, false, watch)
     }
 
     /// Resumes every execution the store holds as unfinished. Tasks that
@@ -285,7 +301,8 @@ impl Engine {
                 Ok(plan) => {
                     tracing::info!(execution = %exec.id, workflow = %exec.workflow, "resuming");
                     let resumed = Kind::ExecutionResumed(ExecutionResumed {});
-                    handles.push(self.launch(plan, exec, last_seq, resumed, false));
+                    let armed = self.arm(plan, exec, last_seq, resumed, false, Watchers::eager());
+                    handles.push(armed.launch());
                 }
                 // One execution that cannot continue (its workflow was purged,
                 // its plugin is gone) must not hold back the others: record
@@ -358,7 +375,9 @@ impl Engine {
         );
         tracing::info!(execution = id, tasks = rerun, "retrying");
         let resumed = Kind::ExecutionResumed(ExecutionResumed {});
-        Ok(self.launch(plan, exec, last_seq, resumed, true))
+        Ok(self
+            .arm(plan, exec, last_seq, resumed, true, Watchers::eager())
+            .launch())
     }
 
     async fn fail_unresumable(
@@ -367,12 +386,11 @@ impl Engine {
         last_seq: u64,
         why: &str,
     ) -> Result<(), EngineError> {
-        let (watchers, _) = broadcast::channel(1);
         let rec = Recorder::new(
             exec.id.clone(),
             last_seq,
             self.shared.store.clone(),
-            watchers,
+            Watchers::default(),
             None,
         );
         let error = format!("cannot resume: {why}");
@@ -389,15 +407,15 @@ impl Engine {
         Ok(self.shared.store.flush().await?)
     }
 
-    fn launch(
+    fn arm(
         &self,
         plan: Arc<Plan>,
         header: Execution,
         last_seq: u64,
         first: Kind,
         fresh_timeout: bool,
-    ) -> ExecutionHandle {
-        let (watchers, first_rx) = broadcast::channel(WATCH_BUFFER);
+        (watchers, first_rx): Watch,
+    ) -> Prepared {
         let rec = Recorder::new(
             header.id.clone(),
             last_seq,
@@ -419,15 +437,15 @@ impl Engine {
         let (active, ended) = (self.active.clone(), self.ended.clone());
         let (shared, run_live) = (self.shared.clone(), live.clone());
         let gone = id.clone();
-        // The run is built inside its task: a burst of starts (a second on
-        // which 10,000 schedules fire) costs the starter only the durable
-        // record and the spawn.
-        let join = tokio::spawn(async move {
+        // The run is built inside its task, and its (large) state machine
+        // boxed there: a burst of starts costs the starter only the durable
+        // record and a small allocation.
+        let work = Box::pin(async move {
             let mut run = Run::new(plan, shared, run_live, rec, header);
             if fresh_timeout {
                 run = run.restart_timeout_window();
             }
-            let result = run.drive().await;
+            let result = Box::pin(run.drive()).await;
             let live = active
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -442,11 +460,11 @@ impl Engine {
             }
             result
         });
-        ExecutionHandle {
+        Prepared {
             id,
             live,
-            first_rx: Mutex::new(Some(first_rx)),
-            join,
+            first_rx,
+            work,
         }
     }
 
@@ -526,61 +544,6 @@ fn live_entry(id: &str, live: &Live) -> ActiveExecution {
             .collect(),
         status: ExecutionState::Running as i32,
         finished_at: None,
-    }
-}
-
-/// A running execution.
-pub struct ExecutionHandle {
-    id: String,
-    live: Arc<Live>,
-    first_rx: Mutex<Option<broadcast::Receiver<Arc<ExecutionEvent>>>>,
-    join: JoinHandle<Result<Arc<Execution>, EngineError>>,
-}
-
-impl ExecutionHandle {
-    /// The execution's id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// Live events. The first call gets every event from the start; later
-    /// calls get events from now on (read history from the store).
-    pub fn events(&self) -> broadcast::Receiver<Arc<ExecutionEvent>> {
-        self.first_rx
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-            .unwrap_or_else(|| self.live.watchers.subscribe())
-    }
-
-    /// Asks the execution to stop: running tasks are stopped and every
-    /// unfinished task is recorded as cancelled with `reason`.
-    pub fn cancel(&self, reason: &str, by: &str) {
-        self.live.control.cancel(reason, by);
-    }
-
-    /// A cloneable way to cancel this execution from elsewhere.
-    pub fn canceller(&self) -> Canceller {
-        Canceller(self.live.clone())
-    }
-
-    /// Waits for the end; the result is durable when this returns.
-    pub async fn wait(self) -> Result<Arc<Execution>, EngineError> {
-        match self.join.await {
-            Ok(r) => r,
-            Err(e) => Err(EngineError::Crashed(self.id, e.to_string())),
-        }
-    }
-}
-
-/// Cancels one execution.
-#[derive(Clone)]
-pub struct Canceller(Arc<Live>);
-
-impl Canceller {
-    /// See [`ExecutionHandle::cancel`].
-    pub fn cancel(&self, reason: &str, by: &str) {
-        self.0.control.cancel(reason, by);
     }
 }
 

@@ -5,8 +5,8 @@
 //! number and appending happen with no await between them: the store sees
 //! events in sequence order.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::broadcast;
 
@@ -16,10 +16,46 @@ use crate::store::{Store, Write};
 use crate::telemetry::Metrics;
 
 /// Events buffered per watcher; a watcher further behind reads history
-/// from the store instead of slowing the engine. Every execution allocates
-/// this many slots at its start (about 40 bytes each), so it stays small:
-/// 10,000 runs starting on one second must not take 400 MB.
+/// from the store instead of slowing the engine. A watched execution
+/// allocates this many slots (about 40 bytes each), so it stays small.
 pub const WATCH_BUFFER: usize = 128;
+
+/// The live watchers of one execution. The channel is made by the first
+/// subscription: most runs (scheduled, triggered) are never watched live,
+/// and making a channel costs more than the rest of starting a run.
+#[derive(Clone, Default)]
+pub struct Watchers(Arc<OnceLock<broadcast::Sender<Arc<ExecutionEvent>>>>);
+
+impl Watchers {
+    /// Watchers with the channel made now, and its first receiver (which
+    /// sees every event from here on).
+    pub fn eager() -> Watch {
+        let (tx, rx) = broadcast::channel(WATCH_BUFFER);
+        (Self(Arc::new(OnceLock::from(tx))), Some(rx))
+    }
+
+    /// Watchers whose channel waits for the first subscription.
+    pub fn lazy() -> Watch {
+        (Self::default(), None)
+    }
+
+    /// A receiver of the events from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<ExecutionEvent>> {
+        self.0
+            .get_or_init(|| broadcast::channel(WATCH_BUFFER).0)
+            .subscribe()
+    }
+
+    fn send(&self, ev: Arc<ExecutionEvent>) {
+        if let Some(tx) = self.0.get() {
+            // No watcher is not an error.
+            let _ = tx.send(ev);
+        }
+    }
+}
+
+/// An execution's watchers, and the receiver its handle hands out first.
+pub type Watch = (Watchers, Option<broadcast::Receiver<Arc<ExecutionEvent>>>);
 
 /// Numbers and publishes one execution's events.
 #[derive(Clone)]
@@ -31,7 +67,7 @@ struct Inner {
     execution_id: String,
     last_seq: AtomicU64,
     store: Arc<dyn Store>,
-    watchers: broadcast::Sender<Arc<ExecutionEvent>>,
+    watchers: Watchers,
     metrics: Option<(Arc<Metrics>, Arc<Plan>)>,
 }
 
@@ -41,7 +77,7 @@ impl Recorder {
         execution_id: String,
         last_seq: u64,
         store: Arc<dyn Store>,
-        watchers: broadcast::Sender<Arc<ExecutionEvent>>,
+        watchers: Watchers,
         metrics: Option<(Arc<Metrics>, Arc<Plan>)>,
     ) -> Self {
         Self {
@@ -68,7 +104,6 @@ impl Recorder {
         if let Some((metrics, plan)) = &self.inner.metrics {
             metrics.observe(plan, &ev);
         }
-        // No watcher is not an error.
-        let _ = self.inner.watchers.send(ev);
+        self.inner.watchers.send(ev);
     }
 }

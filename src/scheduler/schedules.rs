@@ -7,7 +7,7 @@
 //! Every tick is recorded in the schedule's stored record (`last_tick`,
 //! `recent`), which is what catch-up after a restart counts from.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -68,6 +68,8 @@ pub(super) struct State {
     pub(super) entries: HashMap<String, Entry>,
     timers: TimerHeap,
     generation: u64,
+    /// Schedules whose tick record changed since it was last stored.
+    pub(super) unsaved: HashSet<String>,
 }
 
 pub(super) struct Entry {
@@ -317,6 +319,20 @@ impl Scheduler {
         self.inner.wake.notify_one();
         self.inner.engine.store().flush().await?;
         Ok(())
+    }
+
+    /// Stores the tick records changed since the last call. Ticks only
+    /// mark their schedule, so that a second on which thousands fire spends
+    /// its time starting runs; the records follow right after. A record
+    /// lost in a crash costs nothing: catch-up finds the runs by their input.
+    pub(super) fn save_tick_records(&self) {
+        let mut st = self.lock();
+        let st = &mut *st;
+        for id in st.unsaved.drain() {
+            if let Some(e) = st.entries.get(&id) {
+                self.persist(e);
+            }
+        }
     }
 
     pub(super) fn persist(&self, e: &Entry) {

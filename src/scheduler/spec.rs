@@ -36,6 +36,8 @@ pub struct Compiled {
     pub policy: ConcurrencyPolicy,
     /// What happens to ticks missed while down.
     pub catch_up: CatchUp,
+    /// The parameters every run gets, as JSON (converted once, not per tick).
+    pub parameters: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Whether `workflow` exists: the store's error, or else the problem with
@@ -119,6 +121,11 @@ pub fn compile(spec: &ScheduleSpec) -> Result<Compiled, SpecProblem> {
         timeout,
         policy,
         catch_up,
+        parameters: spec
+            .parameters
+            .as_ref()
+            .map(crate::proto::struct_to_json_map)
+            .unwrap_or_default(),
     })
 }
 

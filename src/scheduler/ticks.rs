@@ -10,18 +10,25 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::schedules::{Scheduler, rfc3339, timestamp};
+use super::schedules::{Entry, Scheduler, State, rfc3339, timestamp};
 use super::slots::Decision;
 use super::spec::MAX_BACKLOG;
-use crate::engine::RunRequest;
+use crate::engine::{Prepared, RunRequest};
 use crate::proto::{self, CatchUp, ScheduleTick};
 
 /// Ticks kept in a schedule's `recent` list.
 const RECENT: usize = 10;
 
-/// Workflows planned during one batch of ticks: every tick of a second
-/// runs the same latest version, read once.
-type Plans = HashMap<String, Result<Arc<crate::spec::Plan>, String>>;
+/// What one batch of ticks gathers: the workflows planned (every tick of a
+/// second runs the same latest version, read once), and the runs prepared,
+/// launched together once every tick of the batch has been decided.
+#[derive(Default)]
+struct Batch {
+    plans: HashMap<String, Result<Arc<crate::spec::Plan>, String>>,
+    /// Each prepared run, with its schedule when that one waits for its
+    /// runs to end (a bounded `max_concurrent`).
+    runs: Vec<(Prepared, Option<String>)>,
+}
 
 impl Scheduler {
     /// Sleeps until the earliest timer, ticks what is due, repeats.
@@ -33,6 +40,7 @@ impl Scheduler {
                 let (count, first) = (due.len(), due[0].1);
                 let t = std::time::Instant::now();
                 self.tick_all(due).await;
+                self.save_tick_records();
                 tracing::debug!(
                     count,
                     woke_late_ms = (now - first).num_milliseconds(),
@@ -60,29 +68,62 @@ impl Scheduler {
     /// Ticks everything due now, in chunks on parallel tasks (10,000
     /// schedules firing on the same second must not wait for each other
     /// on one core), and re-arms each schedule.
+    /// Every run is prepared (recorded, running) before any is launched:
+    /// runs already working would otherwise slow down the starting of the
+    /// rest.
     async fn tick_all(&self, due: Vec<(String, DateTime<Utc>, u64)>) {
         const CHUNK: usize = 256;
         if due.len() <= CHUNK {
-            return self.tick_chunk(due).await;
+            let batch = self.tick_chunk(due).await;
+            return self.launch(batch);
         }
         let mut chunks = tokio::task::JoinSet::new();
         for chunk in due.chunks(CHUNK) {
             let (me, chunk) = (self.clone(), chunk.to_vec());
             chunks.spawn(async move { me.tick_chunk(chunk).await });
         }
-        while chunks.join_next().await.is_some() {}
+        let mut batches = Vec::new();
+        while let Some(batch) = chunks.join_next().await {
+            match batch {
+                Ok(batch) => batches.push(batch),
+                Err(e) => tracing::error!(error = %e, "a chunk of ticks failed"),
+            }
+        }
+        for batch in batches {
+            self.launch(batch);
+        }
     }
 
-    async fn tick_chunk(&self, due: Vec<(String, DateTime<Utc>, u64)>) {
-        let mut plans = Plans::default();
-        for (id, at, generation) in due {
-            self.tick(&id, at, &mut plans).await;
-            self.lock().rearm(&id, at, generation);
+    async fn tick_chunk(&self, due: Vec<(String, DateTime<Utc>, u64)>) -> Batch {
+        let mut batch = Batch::default();
+        let ticks = due.into_iter().map(|(id, at, g)| (id, at, Some(g)));
+        self.tick_many(ticks, &mut batch).await;
+        batch
+    }
+
+    /// Launches the prepared runs of a batch; a bounded schedule learns
+    /// when each ends.
+    fn launch(&self, batch: Batch) {
+        for (prepared, bounded) in batch.runs {
+            let execution = prepared.id().to_owned();
+            let handle = prepared.launch();
+            if let Some(id) = bounded {
+                let me = self.clone();
+                tokio::spawn(async move {
+                    let _ = handle.wait().await;
+                    me.run_ended(id, execution).await;
+                });
+            }
         }
     }
 
     /// Runs the ticks missed while down, by the schedule's catch-up rule.
-    pub(super) async fn catch_up(&self, id: &str, mut missed: Vec<DateTime<Utc>>) {
+    pub(super) async fn catch_up(&self, id: &str, missed: Vec<DateTime<Utc>>) {
+        self.catch_up_ticks(id, missed).await;
+        self.save_tick_records();
+    }
+
+    async fn catch_up_ticks(&self, id: &str, mut missed: Vec<DateTime<Utc>>) {
         let Some(&first) = missed.first() else { return };
         let Some((rule, workflow)) = self
             .lock()
@@ -103,12 +144,18 @@ impl Scheduler {
         }
         let Some(&latest) = missed.last() else { return };
         match rule {
-            CatchUp::Latest => self.tick(id, latest, &mut Plans::default()).await,
+            CatchUp::Latest => {
+                let mut batch = Batch::default();
+                let ticks = std::iter::once((id.to_owned(), latest, None));
+                self.tick_many(ticks, &mut batch).await;
+                self.launch(batch);
+            }
             CatchUp::All => {
-                let mut plans = Plans::default();
-                for &at in missed.iter().rev().take(MAX_BACKLOG).rev() {
-                    self.tick(id, at, &mut plans).await;
-                }
+                let mut batch = Batch::default();
+                let start = missed.len().saturating_sub(MAX_BACKLOG);
+                let ticks = missed[start..].iter().map(|&at| (id.to_owned(), at, None));
+                self.tick_many(ticks, &mut batch).await;
+                self.launch(batch);
             }
             CatchUp::None | CatchUp::Unspecified => {
                 let detail = format!(
@@ -151,89 +198,99 @@ impl Scheduler {
             .collect()
     }
 
-    /// One fire time of a schedule: start, queue, replace or skip.
-    async fn tick(&self, id: &str, at: DateTime<Utc>, plans: &mut Plans) {
-        let decision = {
+    /// Ticks of schedules (with the generation to re-arm at, for timer
+    /// ticks): every decision under one lock, the runs prepared without it,
+    /// then noted under one lock again — thousands of ticks on one second
+    /// must not queue for the lock thousands of times each.
+    async fn tick_many(
+        &self,
+        ticks: impl Iterator<Item = (String, DateTime<Utc>, Option<u64>)>,
+        batch: &mut Batch,
+    ) {
+        let mut fires = Vec::new();
+        let mut tally = Tally::default();
+        {
             let mut st = self.lock();
-            let Some(e) = st.entries.get_mut(id) else {
-                return;
-            };
-            let max = e.spec().max_concurrent;
-            e.slots.decide(at, max, e.compiled.policy)
-        };
-        match decision {
-            Decision::Start(at) => self.start_run(id, at, "started", plans).await,
-            Decision::Replace(oldest, at) => {
-                oldest.cancel(
-                    &format!("replaced by the schedule's tick at {}", rfc3339(at)),
-                    &format!("schedule:{id}"),
-                );
-                self.start_run(id, at, "replaced", plans).await;
+            for (id, at, generation) in ticks {
+                if let Some(e) = st.entries.get_mut(&id) {
+                    let max = e.spec().max_concurrent;
+                    match e.slots.decide(at, max, e.compiled.policy) {
+                        Decision::Start(at) => fires.push(Fire::of(e, &id, at, "started")),
+                        Decision::Replace(oldest, at) => {
+                            oldest.cancel(
+                                &format!("replaced by the schedule's tick at {}", rfc3339(at)),
+                                &format!("schedule:{id}"),
+                            );
+                            fires.push(Fire::of(e, &id, at, "replaced"));
+                        }
+                        Decision::Queued => st.note(&id, at, "queued", "", "", &mut tally),
+                        Decision::Skip(why) => st.note(&id, at, "skipped", "", &why, &mut tally),
+                    }
+                }
+                if let Some(generation) = generation {
+                    st.rearm(&id, at, generation);
+                }
             }
-            Decision::Queued => self.record(id, at, "queued", "", ""),
-            Decision::Skip(why) => self.record(id, at, "skipped", "", &why),
         }
+        self.start_fires(fires, batch, &mut tally).await;
+        self.count(tally);
     }
 
-    /// Starts the schedule's workflow for the tick at `at`.
-    async fn start_run(&self, id: &str, at: DateTime<Utc>, outcome: &str, plans: &mut Plans) {
-        let Some((spec, timeout)) = self
-            .lock()
-            .entries
-            .get(id)
-            .map(|e| (e.spec().clone(), e.compiled.timeout))
-        else {
-            return;
-        };
-        if !plans.contains_key(&spec.workflow_name) {
-            let plan = self
-                .inner
-                .engine
-                .latest_plan(&spec.workflow_name)
-                .await
-                .map_err(|e| e.to_string());
-            plans.insert(spec.workflow_name.clone(), plan);
+    /// Prepares the runs of ticks that start one, then notes them.
+    async fn start_fires(&self, fires: Vec<Fire>, batch: &mut Batch, tally: &mut Tally) {
+        let mut done = Vec::with_capacity(fires.len());
+        for fire in fires {
+            if !batch.plans.contains_key(&fire.workflow) {
+                let plan = self
+                    .inner
+                    .engine
+                    .latest_plan(&fire.workflow)
+                    .await
+                    .map_err(|e| e.to_string());
+                batch.plans.insert(fire.workflow.clone(), plan);
+            }
+            let plan = match &batch.plans[&fire.workflow] {
+                Ok(p) => p.clone(),
+                Err(e) => {
+                    tracing::warn!(schedule = %fire.id, error = %e, "scheduled run not started");
+                    done.push((fire, Err(e.clone())));
+                    continue;
+                }
+            };
+            let mut input = fire.parameters.clone();
+            input.insert("schedule".into(), Value::String(fire.id.clone()));
+            input.insert("scheduled_at".into(), Value::String(rfc3339(fire.at)));
+            let prepared = self.inner.engine.prepare(
+                plan,
+                RunRequest {
+                    input,
+                    timeout: fire.timeout,
+                    started_by: format!("schedule:{}", fire.id),
+                    ..Default::default()
+                },
+            );
+            done.push((fire, Ok(prepared)));
         }
-        let plan = match &plans[&spec.workflow_name] {
-            Ok(p) => p.clone(),
-            Err(e) => {
-                tracing::warn!(schedule = id, error = %e, "scheduled run not started");
-                self.record(id, at, "failed", "", e);
-                return;
-            }
-        };
-        let mut input = spec
-            .parameters
-            .as_ref()
-            .map(proto::struct_to_json_map)
-            .unwrap_or_default();
-        input.insert("schedule".into(), Value::String(id.to_owned()));
-        input.insert("scheduled_at".into(), Value::String(rfc3339(at)));
-        let handle = self.inner.engine.start(
-            plan,
-            RunRequest {
-                input,
-                timeout,
-                started_by: format!("schedule:{id}"),
-                ..Default::default()
-            },
-        );
-        let execution = handle.id().to_owned();
-        // Only a bounded schedule needs to know when its runs end.
-        let bounded = match self.lock().entries.get_mut(id) {
-            Some(e) if e.spec().max_concurrent > 0 => {
-                e.slots.started(execution.clone(), handle.canceller());
-                true
-            }
-            _ => false,
-        };
-        self.record(id, at, outcome, &execution, "");
-        if bounded {
-            let (me, id) = (self.clone(), id.to_owned());
-            tokio::spawn(async move {
-                let _ = handle.wait().await;
-                me.run_ended(id, execution).await;
-            });
+        let mut st = self.lock();
+        for (fire, prepared) in done {
+            let prepared = match prepared {
+                Ok(p) => p,
+                Err(e) => {
+                    st.note(&fire.id, fire.at, "failed", "", &e, tally);
+                    continue;
+                }
+            };
+            let execution = prepared.id().to_owned();
+            // Only a bounded schedule needs to know when its runs end.
+            let bounded = match st.entries.get_mut(&fire.id) {
+                Some(e) if e.spec().max_concurrent > 0 => {
+                    e.slots.started(execution.clone(), prepared.canceller());
+                    Some(fire.id.clone())
+                }
+                _ => None,
+            };
+            st.note(&fire.id, fire.at, fire.outcome, &execution, "", tally);
+            batch.runs.push((prepared, bounded));
         }
     }
 
@@ -245,53 +302,117 @@ impl Scheduler {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
         // Boxed: starting a queued run spawns a task that ends up here.
         Box::pin(async move {
-            let queued = {
+            let fire = {
                 let mut st = self.lock();
                 let Some(e) = st.entries.get_mut(&id) else {
                     return;
                 };
                 let max = e.spec().max_concurrent;
-                e.slots.ended(&execution, max)
+                e.slots
+                    .ended(&execution, max)
+                    .map(|at| Fire::of(e, &id, at, "started"))
             };
-            if let Some(at) = queued {
-                self.start_run(&id, at, "started", &mut Plans::default())
-                    .await;
+            if let Some(fire) = fire {
+                let (mut batch, mut tally) = (Batch::default(), Tally::default());
+                self.start_fires(vec![fire], &mut batch, &mut tally).await;
+                self.count(tally);
+                self.launch(batch);
+                self.save_tick_records();
             }
         })
     }
 
-    /// Notes a tick in the schedule's record, stores it, counts it.
-    fn record(&self, id: &str, at: DateTime<Utc>, outcome: &str, execution: &str, detail: &str) {
-        let workflow = {
-            let mut st = self.lock();
-            let Some(e) = st.entries.get_mut(id) else {
-                return;
-            };
-            let r = &mut e.record;
-            if r.last_tick
-                .as_ref()
-                .is_none_or(|t| proto::timestamp_ms(t) < at.timestamp_millis())
-            {
-                r.last_tick = Some(timestamp(at));
-            }
-            if outcome == "skipped" {
-                r.skipped += 1;
-            }
-            r.recent.insert(
-                0,
-                ScheduleTick {
-                    scheduled_at: Some(timestamp(at)),
-                    outcome: outcome.to_owned(),
-                    execution_id: execution.to_owned(),
-                    detail: detail.to_owned(),
-                },
-            );
-            r.recent.truncate(RECENT);
-            self.persist(e);
-            e.spec().workflow_name.clone()
-        };
+    /// Notes one tick in the schedule's record and counts it.
+    fn record(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        outcome: &'static str,
+        execution: &str,
+        detail: &str,
+    ) {
+        let mut tally = Tally::default();
+        self.lock()
+            .note(id, at, outcome, execution, detail, &mut tally);
+        self.count(tally);
+    }
+
+    /// Adds counted ticks to the metrics.
+    fn count(&self, tally: Tally) {
         if let Some(m) = &self.inner.metrics {
-            m.schedule_tick(&workflow, outcome);
+            for ((workflow, outcome), n) in tally {
+                m.schedule_ticks(&workflow, outcome, n);
+            }
+        }
+    }
+}
+
+/// Ticks counted per (workflow, outcome), added to the metrics at once.
+type Tally = HashMap<(String, &'static str), u64>;
+
+/// A tick that starts a run: what preparing it needs, copied under the lock.
+struct Fire {
+    id: String,
+    at: DateTime<Utc>,
+    outcome: &'static str,
+    workflow: String,
+    parameters: serde_json::Map<String, Value>,
+    timeout: Option<Duration>,
+}
+
+impl Fire {
+    fn of(e: &Entry, id: &str, at: DateTime<Utc>, outcome: &'static str) -> Self {
+        Self {
+            id: id.to_owned(),
+            at,
+            outcome,
+            workflow: e.spec().workflow_name.clone(),
+            parameters: e.compiled.parameters.clone(),
+            timeout: e.compiled.timeout,
+        }
+    }
+}
+
+impl State {
+    /// Notes a tick in the schedule's record (stored by
+    /// `save_tick_records`) and in `tally`.
+    fn note(
+        &mut self,
+        id: &str,
+        at: DateTime<Utc>,
+        outcome: &'static str,
+        execution: &str,
+        detail: &str,
+        tally: &mut Tally,
+    ) {
+        let Some(e) = self.entries.get_mut(id) else {
+            return;
+        };
+        let r = &mut e.record;
+        if r.last_tick
+            .as_ref()
+            .is_none_or(|t| proto::timestamp_ms(t) < at.timestamp_millis())
+        {
+            r.last_tick = Some(timestamp(at));
+        }
+        if outcome == "skipped" {
+            r.skipped += 1;
+        }
+        r.recent.insert(
+            0,
+            ScheduleTick {
+                scheduled_at: Some(timestamp(at)),
+                outcome: outcome.to_owned(),
+                execution_id: execution.to_owned(),
+                detail: detail.to_owned(),
+            },
+        );
+        r.recent.truncate(RECENT);
+        *tally
+            .entry((e.spec().workflow_name.clone(), outcome))
+            .or_default() += 1;
+        if !self.unsaved.contains(id) {
+            self.unsaved.insert(id.to_owned());
         }
     }
 }

@@ -208,16 +208,16 @@ impl Metrics {
             .build();
     }
 
-    /// Counts one schedule tick of `workflow` with its outcome.
-    pub fn schedule_tick(&self, workflow: &str, outcome: &str) {
+    /// Counts `n` schedule ticks of `workflow` with one outcome.
+    pub fn schedule_ticks(&self, workflow: &str, outcome: &str, n: u64) {
         let labels = [
             KeyValue::new("workflow", workflow.to_owned()),
             KeyValue::new("outcome", outcome.to_owned()),
         ];
-        self.schedule_runs.add(1, &labels);
+        self.schedule_runs.add(n, &labels);
         if outcome == "skipped" {
             self.schedule_skipped
-                .add(1, &[KeyValue::new("workflow", workflow.to_owned())]);
+                .add(n, &[KeyValue::new("workflow", workflow.to_owned())]);
         }
     }
 

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
 use rocksdb::{
@@ -88,7 +88,9 @@ pub struct WriteStats {
 pub struct RocksStore {
     db: Arc<DB>,
     path: PathBuf,
-    tx: Mutex<Option<Sender<Msg>>>,
+    // Read-locked by every append (senders share it), write-locked only to
+    // close: thousands of runs starting at once do not queue on it.
+    tx: RwLock<Option<Sender<Msg>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     counters: Arc<Counters>,
     /// Serialises version allocation of workflow saves.
@@ -138,7 +140,7 @@ impl RocksStore {
         Ok(Self {
             db,
             path,
-            tx: Mutex::new(Some(tx)),
+            tx: RwLock::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             counters,
             workflow_lock: tokio::sync::Mutex::new(()),
@@ -169,7 +171,7 @@ impl RocksStore {
     }
 
     fn send(&self, msg: Msg) -> bool {
-        let guard = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+        let guard = self.tx.read().unwrap_or_else(|e| e.into_inner());
         guard.as_ref().is_some_and(|tx| tx.send(msg).is_ok())
     }
 
@@ -281,7 +283,7 @@ impl Drop for RocksStore {
     fn drop(&mut self) {
         // Closing the channel lets the writer drain what is queued and stop;
         // joining it means everything appended is written before the DB closes.
-        self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.tx.write().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(w) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = w.join();
         }

@@ -1,0 +1,102 @@
+//! Handles on executions: `Prepared` (recorded and running, its work not
+//! begun) and `ExecutionHandle` (its work spawned), and `Canceller`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+use super::EngineError;
+use super::executor::Live;
+use crate::proto::{Execution, ExecutionEvent};
+
+/// An execution's work, not spawned yet.
+pub(super) type Work = Pin<Box<dyn Future<Output = Result<Arc<Execution>, EngineError>> + Send>>;
+
+/// An execution created by [`super::Engine::prepare`]: recorded, listed
+/// and cancellable, its work waiting for [`Prepared::launch`].
+pub struct Prepared {
+    pub(super) id: String,
+    pub(super) live: Arc<Live>,
+    pub(super) first_rx: Option<broadcast::Receiver<Arc<ExecutionEvent>>>,
+    pub(super) work: Work,
+}
+
+impl Prepared {
+    /// The execution's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// A cloneable way to cancel this execution from elsewhere.
+    pub fn canceller(&self) -> Canceller {
+        Canceller(self.live.clone())
+    }
+
+    /// Spawns the execution's work.
+    pub fn launch(self) -> ExecutionHandle {
+        ExecutionHandle {
+            id: self.id,
+            live: self.live,
+            first_rx: Mutex::new(self.first_rx),
+            join: tokio::spawn(self.work),
+        }
+    }
+}
+
+/// A running execution.
+pub struct ExecutionHandle {
+    id: String,
+    live: Arc<Live>,
+    first_rx: Mutex<Option<broadcast::Receiver<Arc<ExecutionEvent>>>>,
+    join: JoinHandle<Result<Arc<Execution>, EngineError>>,
+}
+
+impl ExecutionHandle {
+    /// The execution's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Live events. The first call gets every event from the start; later
+    /// calls get events from now on (read history from the store).
+    pub fn events(&self) -> broadcast::Receiver<Arc<ExecutionEvent>> {
+        self.first_rx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .unwrap_or_else(|| self.live.watchers.subscribe())
+    }
+
+    /// Asks the execution to stop: running tasks are stopped and every
+    /// unfinished task is recorded as cancelled with `reason`.
+    pub fn cancel(&self, reason: &str, by: &str) {
+        self.live.control.cancel(reason, by);
+    }
+
+    /// A cloneable way to cancel this execution from elsewhere.
+    pub fn canceller(&self) -> Canceller {
+        Canceller(self.live.clone())
+    }
+
+    /// Waits for the end; the result is durable when this returns.
+    pub async fn wait(self) -> Result<Arc<Execution>, EngineError> {
+        match self.join.await {
+            Ok(r) => r,
+            Err(e) => Err(EngineError::Crashed(self.id, e.to_string())),
+        }
+    }
+}
+
+/// Cancels one execution.
+#[derive(Clone)]
+pub struct Canceller(pub(super) Arc<Live>);
+
+impl Canceller {
+    /// See [`ExecutionHandle::cancel`].
+    pub fn cancel(&self, reason: &str, by: &str) {
+        self.0.control.cancel(reason, by);
+    }
+}
