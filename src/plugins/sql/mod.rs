@@ -5,10 +5,10 @@
 //!
 //! Read-only is enforced twice: the statement is parsed (sqlparser) and
 //! only one read statement is accepted (SELECT, WITH … SELECT, EXPLAIN,
-//! SHOW), and it runs in a read-only transaction (`SET TRANSACTION READ
-//! ONLY`, `START TRANSACTION READ ONLY`, SQLite's `query_only`, a rolled
-//! back transaction on SQL Server), so that a
-//! data-modifying CTE or a function with side effects cannot write either.
+//! SHOW), and it runs in a read-only transaction (PostgreSQL's `BEGIN READ
+//! ONLY`, MySQL's `START TRANSACTION READ ONLY`, SQLite's `query_only`, a
+//! transaction always rolled back on SQL Server), so that a function with
+//! side effects cannot write either.
 //! `allow_write: true` lifts both, per task, and each such run is an
 //! audit record (`sql.write`, the statement). Parameters are
 //! bound, never spliced into the SQL text.
@@ -304,12 +304,12 @@ async fn postgres(
     params: &[Value],
     max: usize,
 ) -> Result<Rows, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    if !cfg.allow_write {
-        sqlx::query("SET TRANSACTION READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-    }
+    // One round trip opens the transaction, read-only unless writing.
+    let mut tx = if cfg.allow_write {
+        pool.begin().await?
+    } else {
+        pool.begin_with("BEGIN READ ONLY").await?
+    };
     let result = {
         let q = bind_all!(sqlx::query(sql_text(cfg)), params);
         collect_rows!(q.fetch(&mut *tx), max, pg_cell)
