@@ -52,6 +52,7 @@ tasks:
     key: "{{{{ input.ip }}}}"
     headers: {{source: ids}}
     compression: {codec}
+    batch_size: 65536
     value: {{indicator: "{{{{ input.ip }}}}", severity: high}}
 "#
         );

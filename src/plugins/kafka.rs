@@ -1,8 +1,8 @@
 //! `kafka`: publishes one message to `KAFKA_BROKERS` with rdkafka and
 //! waits until the brokers acknowledged it: `acks=all` and the idempotent
 //! producer are on, so a retried send neither loses nor duplicates. One
-//! producer per compression and linger setting, shared by every task (it
-//! batches what tasks send at the same time). The output is where the
+//! producer per compression, linger and batch size, shared by every task
+//! (it batches what tasks send at the same time). The output is where the
 //! message landed: `{partition, offset}`; a failed delivery is retryable.
 
 use std::collections::HashMap;
@@ -27,7 +27,8 @@ const LINGER_MS: u32 = 5;
 /// The `kafka` plugin.
 pub struct KafkaPlugin {
     brokers: String,
-    producers: Mutex<HashMap<(String, u32), FutureProducer>>,
+    /// By (compression, linger, batch size).
+    producers: Mutex<HashMap<(String, u32, u32), FutureProducer>>,
 }
 
 impl std::fmt::Debug for KafkaPlugin {
@@ -45,13 +46,22 @@ impl KafkaPlugin {
         }
     }
 
-    fn producer(&self, compression: &str, linger_ms: u32) -> Result<FutureProducer, TaskError> {
-        let key = (compression.to_owned(), linger_ms);
+    fn producer(
+        &self,
+        compression: &str,
+        linger_ms: u32,
+        batch_size: u32,
+    ) -> Result<FutureProducer, TaskError> {
+        let key = (compression.to_owned(), linger_ms, batch_size);
         let mut producers = self.producers.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = producers.get(&key) {
             return Ok(p.clone());
         }
-        let producer: FutureProducer = ClientConfig::new()
+        let mut config = ClientConfig::new();
+        if batch_size > 0 {
+            config.set("batch.size", batch_size.to_string());
+        }
+        let producer: FutureProducer = config
             .set("bootstrap.servers", &self.brokers)
             .set("acks", "all")
             .set("enable.idempotence", "true")
@@ -114,7 +124,7 @@ impl TaskPlugin for KafkaPlugin {
         } else {
             cfg.linger_ms
         };
-        let producer = self.producer(compression, linger)?;
+        let producer = self.producer(compression, linger, cfg.batch_size)?;
         let payload = match cfg.value.as_ref().map(crate::proto::pb_to_json) {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::String(s)) => s.into_bytes(),
