@@ -445,7 +445,7 @@ impl Engine {
             if fresh_timeout {
                 run = run.restart_timeout_window();
             }
-            let result = Box::pin(run.drive()).await;
+            let result = boxed(run).await;
             let live = active
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -526,6 +526,13 @@ impl Engine {
     pub fn subscribe(&self, id: &str) -> Option<broadcast::Receiver<Arc<ExecutionEvent>>> {
         self.lock_active().get(id).map(|l| l.watchers.subscribe())
     }
+}
+
+/// A run's work on the heap. Boxed in a plain function, so that the
+/// future of a prepared execution holds only a pointer to it and stays a
+/// few hundred bytes until launched.
+fn boxed(run: Run) -> handle::Work {
+    Box::pin(run.drive())
 }
 
 /// A running execution's row of the active table.
