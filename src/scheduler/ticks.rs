@@ -67,10 +67,9 @@ impl Scheduler {
 
     /// Ticks everything due now, in chunks on parallel tasks (10,000
     /// schedules firing on the same second must not wait for each other
-    /// on one core), and re-arms each schedule.
-    /// Every run is prepared (recorded, running) before any is launched:
-    /// runs already working would otherwise slow down the starting of the
-    /// rest.
+    /// on one core), and re-arms each schedule. Every run is prepared
+    /// (recorded, running) before any is launched: runs already working
+    /// would otherwise slow down the starting of the rest.
     async fn tick_all(&self, due: Vec<(String, DateTime<Utc>, u64)>) {
         const CHUNK: usize = 256;
         if due.len() <= CHUNK {
