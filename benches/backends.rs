@@ -7,19 +7,17 @@
 //! scripts/setup.sh installs: onnxruntime (ORT_DYLIB_PATH, or found through
 //! scripts/ort-dylib.sh), PostgreSQL on 127.0.0.1:5432, tansu.
 
-#[path = "../tests/common/broker.rs"]
-mod broker;
+mod common;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::{plan, run};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use orchestrator::config::Config;
-use orchestrator::engine::{Engine, EngineConfig, RunRequest};
+use orchestrator::engine::{Engine, EngineConfig};
 use orchestrator::plugins::Registry;
-use orchestrator::proto::ExecutionState;
-use orchestrator::spec::{self, Limits, Plan};
+use orchestrator::spec::Plan;
 use orchestrator::store::MemoryStore;
 use serde_json::{Value, json};
 
@@ -52,24 +50,10 @@ fn wide(engine: &Engine, task: Value) -> Arc<Plan> {
             t
         })
         .collect();
-    let spec = json!({"name": "wide", "max_parallel": IN_FLIGHT, "tasks": tasks});
-    let (spec, problems) = spec::from_value(spec, &Limits::default()).unwrap();
-    assert!(problems.is_empty(), "{problems:?}");
-    Arc::new(spec::compile(&spec, 1, engine.registry()).unwrap())
-}
-
-async fn run(engine: &Engine, plan: &Arc<Plan>) {
-    let e = engine
-        .start(plan.clone(), RunRequest::default())
-        .wait()
-        .await
-        .unwrap();
-    assert_eq!(
-        e.status,
-        ExecutionState::Completed as i32,
-        "{:?}",
-        e.task_results.values().find(|r| !r.error.is_empty())
-    );
+    plan(
+        engine,
+        json!({"name": "wide", "max_parallel": IN_FLIGHT, "tasks": tasks}),
+    )
 }
 
 /// `WIDE` bare calls, `IN_FLIGHT` at a time.
@@ -86,17 +70,6 @@ where
         .await;
 }
 
-fn ort_dylib() -> std::path::PathBuf {
-    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
-        return p.into();
-    }
-    let out = Command::new("bash")
-        .arg("scripts/ort-dylib.sh")
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().into()
-}
-
 fn model(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let task = json!({"type": "model", "script": "threat_scoring_v2",
@@ -106,7 +79,7 @@ fn model(c: &mut Criterion) {
     g.sample_size(10);
     for (name, max) in [("1000 tasks, batched", 64), ("1000 tasks, unbatched", 1)] {
         let engine = engine(Config {
-            ort_dylib_path: ort_dylib(),
+            ort_dylib_path: common::ort::ort_dylib(),
             model_batch_max: max,
             ..Default::default()
         });
@@ -161,7 +134,7 @@ fn sql(c: &mut Criterion) {
 fn kafka(c: &mut Criterion) {
     use rdkafka::producer::{FutureProducer, FutureRecord};
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let broker = broker::Broker::start();
+    let broker = common::broker::Broker::start();
     broker.create_topic("bench");
     let engine = engine(Config {
         kafka_brokers: broker.addr.clone(),

@@ -5,15 +5,16 @@
 //!
 //! Run: `cargo bench --bench plugins` (figures in README.md).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::{plan, run};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use orchestrator::config::Config;
-use orchestrator::engine::{Engine, EngineConfig, RunRequest};
+use orchestrator::engine::{Engine, EngineConfig};
 use orchestrator::plugins::Registry;
-use orchestrator::proto::ExecutionState;
-use orchestrator::spec::{self, Limits, Plan};
 use orchestrator::store::MemoryStore;
 use serde_json::{Value, json};
 
@@ -31,21 +32,6 @@ fn engine() -> Engine {
         Arc::new(Registry::builtin(&config)),
         &EngineConfig::from(&config),
     )
-}
-
-fn plan(engine: &Engine, spec: Value) -> Arc<Plan> {
-    let (spec, problems) = spec::from_value(spec, &Limits::default()).unwrap();
-    assert!(problems.is_empty(), "{problems:?}");
-    Arc::new(spec::compile(&spec, 1, engine.registry()).unwrap())
-}
-
-async fn run(engine: &Engine, plan: &Arc<Plan>) {
-    let e = engine
-        .start(plan.clone(), RunRequest::default())
-        .wait()
-        .await
-        .unwrap();
-    assert_eq!(e.status, ExecutionState::Completed as i32, "{e:?}");
 }
 
 /// A local HTTP server answering `{"ok": true}`; its address.

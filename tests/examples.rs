@@ -50,7 +50,7 @@ fn run_twin(port: u16, indicator: &str) -> Value {
         .arg(format!("indicator={indicator}"))
         .arg("--data-dir")
         .arg(dir.path().join("data"))
-        .env("ORT_DYLIB_PATH", common::ort_dylib())
+        .env("ORT_DYLIB_PATH", common::ort::ort_dylib())
         .arg(&wf)
         .output()
         .unwrap();

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
-use common::{ort_dylib, output, run_yaml, state, task};
+use common::ort::ort_dylib;
+use common::{output, run_yaml, state, task};
 use orchestrator::engine::{Engine, RunRequest};
 use orchestrator::plugins::Registry;
 use orchestrator::proto::TaskState;

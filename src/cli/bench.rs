@@ -55,6 +55,33 @@ pub struct BenchReport {
 }
 
 impl BenchReport {
+    /// Notes one call: its tasks (None when it failed) and latency.
+    pub fn note(&mut self, tasks: Option<u64>, us: u64) {
+        match tasks {
+            Some(tasks) => {
+                self.runs += 1;
+                self.tasks += tasks;
+                self.latencies_us.push(us);
+            }
+            None => self.errors += 1,
+        }
+    }
+
+    /// The report of the load `clients` added to, once they all ended.
+    pub async fn collect(
+        mut clients: tokio::task::JoinSet<()>,
+        report: Arc<Mutex<BenchReport>>,
+        started: Instant,
+    ) -> Result<BenchReport, String> {
+        while clients.join_next().await.is_some() {}
+        let mut report = Arc::try_unwrap(report)
+            .map_err(|_| "clients still running")?
+            .into_inner();
+        report.seconds = started.elapsed().as_secs_f64();
+        report.latencies_us.sort_unstable();
+        Ok(report)
+    }
+
     /// The `p`th percentile latency in milliseconds.
     pub fn percentile(&self, p: f64) -> f64 {
         if self.latencies_us.is_empty() {
@@ -124,24 +151,11 @@ pub async fn bench(
                     None => run_grpc(&mut grpc, &args.workflow).await,
                 };
                 let us = t.elapsed().as_micros() as u64;
-                let mut r = report.lock().await;
-                match outcome {
-                    Ok(tasks) => {
-                        r.runs += 1;
-                        r.tasks += tasks;
-                        r.latencies_us.push(us);
-                    }
-                    Err(_) => r.errors += 1,
-                }
+                report.lock().await.note(outcome.ok(), us);
             }
         });
     }
-    while clients.join_next().await.is_some() {}
-    let mut report = Arc::try_unwrap(report)
-        .map_err(|_| "clients still running")?
-        .into_inner();
-    report.seconds = started.elapsed().as_secs_f64();
-    report.latencies_us.sort_unstable();
+    let report = BenchReport::collect(clients, report, started).await?;
     let j = report.json();
     let _ = writeln!(
         out,

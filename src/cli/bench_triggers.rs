@@ -201,29 +201,18 @@ pub async fn bench_events(
                 let t = Instant::now();
                 let r = client.publish(PublishRequest { event: Some(event) }).await;
                 let us = t.elapsed().as_micros() as u64;
-                let mut rep = report.lock().await;
-                match r {
-                    Ok(o) => {
-                        rep.runs += 1;
-                        rep.tasks += o
-                            .into_inner()
-                            .outcomes
-                            .iter()
-                            .filter(|o| !o.execution_id.is_empty())
-                            .count() as u64;
-                        rep.latencies_us.push(us);
-                    }
-                    Err(_) => rep.errors += 1,
-                }
+                let started = r.ok().map(|o| {
+                    let outcomes = o.into_inner().outcomes;
+                    outcomes
+                        .iter()
+                        .filter(|o| !o.execution_id.is_empty())
+                        .count() as u64
+                });
+                report.lock().await.note(started, us);
             }
         });
     }
-    while clients.join_next().await.is_some() {}
-    let mut report = Arc::try_unwrap(report)
-        .map_err(|_| "clients still running")?
-        .into_inner();
-    report.seconds = started.elapsed().as_secs_f64();
-    report.latencies_us.sort_unstable();
+    let report = BenchReport::collect(clients, report, started).await?;
     for_each(&channel, &ids, |ch, id| async move {
         EventServiceClient::new(ch)
             .delete_trigger(TriggerId { id })

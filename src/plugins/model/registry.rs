@@ -77,17 +77,17 @@ pub struct Located {
 pub struct Registry {
     dir: PathBuf,
     url: Option<String>,
-    http: reqwest::Client,
+    /// Made at the first download: most servers never fetch a model.
+    http: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl Registry {
     /// A registry over `dir`, falling back to `url`.
     pub fn new(dir: PathBuf, url: Option<String>) -> Self {
-        crate::plugins::install_crypto_provider();
         Self {
             dir,
             url: url.map(|u| u.trim_end_matches('/').to_owned()),
-            http: reqwest::Client::new(),
+            http: std::sync::OnceLock::new(),
         }
     }
 
@@ -196,7 +196,11 @@ impl Registry {
 
     async fn fetch(&self, url: &str) -> Result<Vec<u8>, ModelError> {
         let unreachable = |e: reqwest::Error| ModelError::Registry(format!("{url}: {e}"));
-        let response = self.http.get(url).send().await.map_err(unreachable)?;
+        let http = self.http.get_or_init(|| {
+            crate::plugins::install_crypto_provider();
+            reqwest::Client::new()
+        });
+        let response = http.get(url).send().await.map_err(unreachable)?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND {
             return Err(ModelError::NotFound(format!("{url}: not in the registry")));
