@@ -350,3 +350,50 @@ async fn appends_are_group_committed() {
     );
     assert_eq!(store.events("g", 0).await.unwrap().len(), 10_000);
 }
+
+/// Writes handed over together (a burst of starts) are applied in their
+/// order, each counted, after the single writes queued before them; an
+/// empty hand-over writes nothing.
+async fn writes_handed_over_together_apply_in_order(store: &dyn Store) {
+    store.append(Write::Execution(execution(
+        "burst",
+        "wf",
+        1,
+        ExecutionState::Running,
+    )));
+    let started = |seq| {
+        Write::Event(event(
+            "burst",
+            seq,
+            Kind::TaskStarted(TaskStarted {
+                task_id: format!("t{seq}"),
+                attempt: 1,
+            }),
+        ))
+    };
+    store.append_all((1..=500).map(started).collect());
+    store.append_all(Vec::new());
+    // A later header replaces the one in the batch before it.
+    store.append_all(vec![Write::Execution(execution(
+        "burst",
+        "wf",
+        1,
+        ExecutionState::Completed,
+    ))]);
+    store.flush().await.unwrap();
+    let events = store.events("burst", 0).await.unwrap();
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=500).collect::<Vec<_>>());
+    let exec = store.get_execution("burst").await.unwrap();
+    assert_eq!(exec.status, ExecutionState::Completed as i32);
+}
+
+#[tokio::test]
+async fn both_stores_apply_writes_handed_over_together_in_order() {
+    writes_handed_over_together_apply_in_order(&MemoryStore::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = RocksStore::open(dir.path(), RocksOptions::default()).unwrap();
+    writes_handed_over_together_apply_in_order(&store).await;
+    assert_eq!(store.write_stats().writes, 502);
+    assert!(store.unfinished_executions().await.unwrap().is_empty());
+}

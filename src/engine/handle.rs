@@ -1,5 +1,6 @@
-//! Handles on executions: `Prepared` (recorded and running, its work not
-//! begun) and `ExecutionHandle` (its work spawned), and `Canceller`.
+//! Handles on executions: `Prepared` (started and running, its records
+//! and work held back until launched) and `ExecutionHandle` (its work
+//! spawned), and `Canceller`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,38 +12,74 @@ use tokio::task::JoinHandle;
 use super::EngineError;
 use super::executor::Live;
 use crate::proto::{Execution, ExecutionEvent};
+use crate::store::{Store, Write};
 
 /// An execution's work, not spawned yet.
 pub(super) type Work = Pin<Box<dyn Future<Output = Result<Arc<Execution>, EngineError>> + Send>>;
 
-/// An execution created by [`super::Engine::prepare`]: recorded, listed
-/// and cancellable, its work waiting for [`Prepared::launch`].
+/// An execution created by [`super::Engine::prepare`]: started, listed
+/// and cancellable, its records and work waiting for [`Prepared::launch`]
+/// (or [`super::Engine::launch_all`]).
 pub struct Prepared {
+    pub(super) records: Records,
+    pub(super) ready: Ready,
+}
+
+/// What a prepared execution hands to the store when launched, before any
+/// later event of it: its header when new (or retried), its first event.
+pub(super) struct Records {
+    pub(super) store: Arc<dyn Store>,
+    pub(super) header: Option<Arc<Execution>>,
+    pub(super) first: Arc<ExecutionEvent>,
+}
+
+impl Records {
+    pub(super) fn into_writes(self) -> impl Iterator<Item = Write> {
+        let header = self.header.map(Write::Execution);
+        header
+            .into_iter()
+            .chain(std::iter::once(Write::Event(self.first)))
+    }
+}
+
+/// A prepared execution's work, ready to spawn.
+pub(super) struct Ready {
     pub(super) id: String,
     pub(super) live: Arc<Live>,
     pub(super) first_rx: Option<broadcast::Receiver<Arc<ExecutionEvent>>>,
     pub(super) work: Work,
 }
 
-impl Prepared {
-    /// The execution's id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// A cloneable way to cancel this execution from elsewhere.
-    pub fn canceller(&self) -> Canceller {
-        Canceller(self.live.clone())
-    }
-
-    /// Spawns the execution's work.
-    pub fn launch(self) -> ExecutionHandle {
+impl Ready {
+    /// Spawns the work; its records must be in the store's queue already.
+    pub(super) fn spawn(self) -> ExecutionHandle {
         ExecutionHandle {
             id: self.id,
             live: self.live,
             first_rx: Mutex::new(self.first_rx),
             join: tokio::spawn(self.work),
         }
+    }
+}
+
+impl Prepared {
+    /// The execution's id.
+    pub fn id(&self) -> &str {
+        &self.ready.id
+    }
+
+    /// A cloneable way to cancel this execution from elsewhere.
+    pub fn canceller(&self) -> Canceller {
+        Canceller(self.ready.live.clone())
+    }
+
+    /// Hands the execution's records to the store and spawns its work.
+    pub fn launch(self) -> ExecutionHandle {
+        let store = self.records.store.clone();
+        for write in self.records.into_writes() {
+            store.append(write);
+        }
+        self.ready.spawn()
     }
 }
 

@@ -12,7 +12,6 @@ mod recorder;
 pub mod retry;
 pub mod summary;
 
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,6 +23,7 @@ use tokio::sync::{Semaphore, broadcast};
 
 pub use cache::{CachedResult, ResultCache};
 pub use handle::{Canceller, ExecutionHandle, Prepared};
+use handle::{Ready, Records};
 pub use recorder::WATCH_BUFFER;
 use recorder::{Watch, Watchers};
 
@@ -114,6 +114,17 @@ pub struct RunRequest {
     pub started_by: String,
 }
 
+/// Why an execution is armed, with the last event number it has.
+#[derive(Clone, Copy)]
+enum Arming {
+    /// Just created: its header is stored with its first event.
+    New,
+    /// Resumed after a restart: its stored header stands.
+    Resumed(u64),
+    /// Retried: its header is stored again, its timeout counts from now.
+    Retried(u64),
+}
+
 /// Compiled plans by (workflow, version).
 type PlanCache = Mutex<LruCache<(String, u32), Arc<Plan>>>;
 
@@ -124,7 +135,7 @@ pub struct Engine {
     registry: Arc<Registry>,
     plans: Arc<PlanCache>,
     /// Executions running now, by id.
-    active: Arc<Mutex<HashMap<String, Arc<Live>>>>,
+    active: Arc<Mutex<foldhash::HashMap<String, Arc<Live>>>>,
     /// Executions that ended within the retention, oldest first.
     ended: Arc<Mutex<Ended>>,
     /// Where execution events are counted, if anywhere.
@@ -249,14 +260,29 @@ impl Engine {
         self.create(plan, request, Watchers::eager()).launch()
     }
 
-    /// Creates an execution of `plan` — recorded, running, in the active
-    /// table, cancellable — whose work begins when the result is launched.
-    /// A burst of starts (10,000 schedules firing on one second) prepares
-    /// them all first, so that the runs already started do not slow down
-    /// the starting of the rest. It must be launched. Live watchers see
-    /// its events from their subscription on (history is in the store).
+    /// Creates an execution of `plan` — started, running, in the active
+    /// table, cancellable — whose records go to the store and whose work
+    /// begins when the result is launched (see [`Engine::launch_all`]). A
+    /// burst of starts (10,000 schedules firing on one second) prepares
+    /// them all first, so that neither the runs already started nor the
+    /// store writing their records slow down the starting of the rest. It
+    /// must be launched. Live watchers see its events from their
+    /// subscription on (history is in the store).
     pub fn prepare(&self, plan: Arc<Plan>, request: RunRequest) -> Prepared {
         self.create(plan, request, Watchers::lazy())
+    }
+
+    /// Launches prepared executions, their records handed to the store in
+    /// one piece first; the handles come back in the same order.
+    pub fn launch_all(&self, runs: Vec<Prepared>) -> Vec<ExecutionHandle> {
+        let mut writes = Vec::with_capacity(2 * runs.len());
+        let mut works = Vec::with_capacity(runs.len());
+        for run in runs {
+            writes.extend(run.records.into_writes());
+            works.push(run.ready);
+        }
+        self.shared.store.append_all(writes);
+        works.into_iter().map(Ready::spawn).collect()
     }
 
     fn create(&self, plan: Arc<Plan>, request: RunRequest, watch: Watch) -> Prepared {
@@ -276,14 +302,7 @@ impl Engine {
             },
             ..Default::default()
         };
-        self.shared
-            .store
-            .append(Write::Execution(Arc::new(header.clone())));
-        let started = Kind::ExecutionStarted(ExecutionStarted {
-            workflow: header.workflow.clone(),
-            version: header.version,
-        });
-        self.arm(plan, header, 0, started, false, watch)
+        self.arm(plan, Arc::new(header), Arming::New, watch)
     }
 
     /// Resumes every execution the store holds as unfinished. Tasks that
@@ -300,8 +319,8 @@ impl Engine {
             match plan {
                 Ok(plan) => {
                     tracing::info!(execution = %exec.id, workflow = %exec.workflow, "resuming");
-                    let resumed = Kind::ExecutionResumed(ExecutionResumed {});
-                    let armed = self.arm(plan, exec, last_seq, resumed, false, Watchers::eager());
+                    let how = Arming::Resumed(last_seq);
+                    let armed = self.arm(plan, Arc::new(exec), how, Watchers::eager());
                     handles.push(armed.launch());
                 }
                 // One execution that cannot continue (its workflow was purged,
@@ -365,7 +384,6 @@ impl Engine {
         exec.cancelled_by.clear();
         exec.finished_at = None;
         exec.duration_ms = 0;
-        store.append(Write::Execution(Arc::new(exec.clone())));
         let rerun = again.iter().filter(|a| **a).count();
         self.audit(
             by,
@@ -374,9 +392,9 @@ impl Engine {
             &format!("{rerun} tasks run again"),
         );
         tracing::info!(execution = id, tasks = rerun, "retrying");
-        let resumed = Kind::ExecutionResumed(ExecutionResumed {});
+        let how = Arming::Retried(last_seq);
         Ok(self
-            .arm(plan, exec, last_seq, resumed, true, Watchers::eager())
+            .arm(plan, Arc::new(exec), how, Watchers::eager())
             .launch())
     }
 
@@ -407,15 +425,29 @@ impl Engine {
         Ok(self.shared.store.flush().await?)
     }
 
+    /// Makes an execution live: its first event recorded (stored at launch,
+    /// after its header unless resumed), in the active table, its work
+    /// ready to launch.
     fn arm(
         &self,
         plan: Arc<Plan>,
-        header: Execution,
-        last_seq: u64,
-        first: Kind,
-        fresh_timeout: bool,
+        header: Arc<Execution>,
+        how: Arming,
         (watchers, first_rx): Watch,
     ) -> Prepared {
+        let (last_seq, first) = match how {
+            Arming::New => (
+                0,
+                Kind::ExecutionStarted(ExecutionStarted {
+                    workflow: header.workflow.clone(),
+                    version: header.version,
+                }),
+            ),
+            Arming::Resumed(seq) | Arming::Retried(seq) => {
+                (seq, Kind::ExecutionResumed(ExecutionResumed {}))
+            }
+        };
+        let fresh_timeout = matches!(how, Arming::Retried(_));
         let rec = Recorder::new(
             header.id.clone(),
             last_seq,
@@ -423,7 +455,11 @@ impl Engine {
             watchers.clone(),
             self.metrics.clone().map(|m| (m, plan.clone())),
         );
-        rec.emit(first);
+        let records = Records {
+            store: self.shared.store.clone(),
+            header: (!matches!(how, Arming::Resumed(_))).then(|| header.clone()),
+            first: rec.emit_unstored(first),
+        };
         let live = Arc::new(Live {
             running: plan.tasks.iter().map(|_| AtomicBool::new(false)).collect(),
             plan: plan.clone(),
@@ -441,6 +477,8 @@ impl Engine {
         // boxed there: a burst of starts costs the starter only the durable
         // record and a small allocation.
         let work = Box::pin(async move {
+            // The store has usually written the header by now: no copy.
+            let header = Arc::unwrap_or_clone(header);
             let mut run = Run::new(plan, shared, run_live, rec, header);
             if fresh_timeout {
                 run = run.restart_timeout_window();
@@ -461,14 +499,17 @@ impl Engine {
             result
         });
         Prepared {
-            id,
-            live,
-            first_rx,
-            work,
+            records,
+            ready: Ready {
+                id,
+                live,
+                first_rx,
+                work,
+            },
         }
     }
 
-    fn lock_active(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Live>>> {
+    fn lock_active(&self) -> std::sync::MutexGuard<'_, foldhash::HashMap<String, Arc<Live>>> {
         self.active.lock().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -93,14 +93,31 @@ impl Recorder {
 
     /// Records one transition.
     pub fn emit(&self, kind: Kind) {
+        let ev = self.number(kind);
+        self.inner.store.append(Write::Event(ev.clone()));
+        self.publish(ev);
+    }
+
+    /// Records one transition but leaves storing it to the caller, who
+    /// must append it before any later event of the execution.
+    pub fn emit_unstored(&self, kind: Kind) -> Arc<ExecutionEvent> {
+        let ev = self.number(kind);
+        self.publish(ev.clone());
+        ev
+    }
+
+    fn number(&self, kind: Kind) -> Arc<ExecutionEvent> {
         let seq = self.inner.last_seq.fetch_add(1, Ordering::Relaxed) + 1;
-        let ev = Arc::new(ExecutionEvent {
+        Arc::new(ExecutionEvent {
             execution_id: self.inner.execution_id.clone(),
             seq,
             time: Some(proto::now()),
             kind: Some(kind),
-        });
-        self.inner.store.append(Write::Event(ev.clone()));
+        })
+    }
+
+    /// Counts an event and sends it to the live watchers.
+    fn publish(&self, ev: Arc<ExecutionEvent>) {
         if let Some((metrics, plan)) = &self.inner.metrics {
             metrics.observe(plan, &ev);
         }

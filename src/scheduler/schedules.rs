@@ -7,7 +7,7 @@
 //! Every tick is recorded in the schedule's stored record (`last_tick`,
 //! `recent`), which is what catch-up after a restart counts from.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -17,11 +17,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::changes::{diff_json, json_fields};
 use super::clock::Clock;
+use super::cron::LastNext;
 use super::slots::Slots;
 use super::spec::{Compiled, SpecProblem, compile, workflow_exists};
-use super::timers::TimerHeap;
+use super::timers::Timers;
 use crate::engine::Engine;
-use crate::proto::{self, Schedule, ScheduleSpec};
+use crate::proto::{self, Schedule, ScheduleSpec, ScheduleTick};
 use crate::store::{StoreError, Write};
 use crate::telemetry::Metrics;
 
@@ -65,16 +66,20 @@ pub(super) struct Inner {
 
 #[derive(Default)]
 pub(super) struct State {
-    pub(super) entries: HashMap<String, Entry>,
-    timers: TimerHeap,
+    pub(super) entries: foldhash::HashMap<String, Entry>,
+    timers: Timers,
     generation: u64,
     /// Schedules whose tick record changed since it was last stored.
-    pub(super) unsaved: HashSet<String>,
+    pub(super) unsaved: foldhash::HashSet<String>,
+    last_next: LastNext,
 }
 
 pub(super) struct Entry {
+    /// The stored record, but for `recent`, which is kept in `recent`.
     pub(super) record: Schedule,
-    pub(super) compiled: Compiled,
+    /// The last ticks, newest first (a ring: noting a tick moves nothing).
+    pub(super) recent: VecDeque<ScheduleTick>,
+    pub(super) compiled: Arc<Compiled>,
     pub(super) generation: u64,
     pub(super) slots: Slots<DateTime<Utc>>,
 }
@@ -91,9 +96,16 @@ impl Entry {
         self.spec().enabled.unwrap_or(true)
     }
 
+    /// The record as stored.
+    fn stored(&self) -> Schedule {
+        let mut s = self.record.clone();
+        s.recent = self.recent.iter().cloned().collect();
+        s
+    }
+
     /// The record as the API shows it: with its next fire times.
     fn view(&self, now: DateTime<Utc>) -> Schedule {
-        let mut s = self.record.clone();
+        let mut s = self.stored();
         if self.enabled() {
             s.next_fires = self
                 .compiled
@@ -130,7 +142,7 @@ impl Scheduler {
         let mut missed_ticks = Vec::new();
         {
             let mut st = scheduler.lock();
-            for record in stored {
+            for mut record in stored {
                 let spec = record.spec.clone().unwrap_or_default();
                 let compiled = match compile(&spec) {
                     Ok(c) => c,
@@ -140,8 +152,9 @@ impl Scheduler {
                     }
                 };
                 let mut entry = Entry {
+                    recent: std::mem::take(&mut record.recent).into(),
                     record,
-                    compiled,
+                    compiled: Arc::new(compiled),
                     generation: 0,
                     slots: Slots::default(),
                 };
@@ -190,6 +203,7 @@ impl Scheduler {
                     last_tick: Some(timestamp(now)),
                     ..Default::default()
                 },
+                recent: VecDeque::new(),
                 compiled,
                 generation: st.next_generation(),
                 slots: Slots::default(),
@@ -279,10 +293,10 @@ impl Scheduler {
     }
 
     /// Checks a definition, including that its workflow exists.
-    async fn check(&self, spec: &ScheduleSpec) -> Result<Compiled, ScheduleError> {
+    async fn check(&self, spec: &ScheduleSpec) -> Result<Arc<Compiled>, ScheduleError> {
         let compiled = compile(spec)?;
         workflow_exists(&self.inner.engine, &spec.workflow_name).await??;
-        Ok(compiled)
+        Ok(Arc::new(compiled))
     }
 
     /// Applies `change` to a schedule, stores it and re-arms its timer.
@@ -339,7 +353,7 @@ impl Scheduler {
         self.inner
             .engine
             .store()
-            .append(Write::Schedule(Arc::new(e.record.clone())));
+            .append(Write::Schedule(Arc::new(e.stored())));
     }
 
     pub(super) fn now(&self) -> DateTime<Utc> {
@@ -365,32 +379,29 @@ impl State {
         if !e.enabled() {
             return;
         }
-        if let Some(at) = e.compiled.cron.next_after(after, &e.compiled.tz) {
+        let c = &e.compiled;
+        if let Some(at) = self.last_next.next_after(&c.cron, after, &c.tz) {
             self.timers.push(id, at, e.generation);
         }
     }
 
-    /// Re-arms after a tick at `at`, unless the schedule changed meanwhile
-    /// (the change armed it already).
-    pub(super) fn rearm(&mut self, id: &str, at: DateTime<Utc>, generation: u64) {
-        if self
+    /// Whether a timer's tick at `at` is current, and if so re-arms the
+    /// schedule after it. A timer armed before a change (the change armed
+    /// its own), or of a paused or deleted schedule, is not.
+    pub(super) fn rearm(&mut self, id: &str, at: DateTime<Utc>, generation: u64) -> bool {
+        let current = self
             .entries
             .get(id)
-            .is_some_and(|e| e.generation == generation)
-        {
+            .is_some_and(|e| e.generation == generation && e.enabled());
+        if current {
             self.arm(id, at);
         }
+        current
     }
 
-    /// Pops the timers due at `now` whose schedule is unchanged since they
-    /// were armed.
+    /// Takes the timers due at `now`; `rearm` tells which are current.
     pub(super) fn due(&mut self, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>, u64)> {
-        let entries = &self.entries;
-        self.timers.pop_due(now, |id, generation| {
-            entries
-                .get(id)
-                .is_some_and(|e| e.generation == generation && e.enabled())
-        })
+        self.timers.pop_due(now)
     }
 
     /// When the earliest timer is due.

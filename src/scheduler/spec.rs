@@ -36,8 +36,13 @@ pub struct Compiled {
     pub policy: ConcurrencyPolicy,
     /// What happens to ticks missed while down.
     pub catch_up: CatchUp,
-    /// The parameters every run gets, as JSON (converted once, not per tick).
-    pub parameters: serde_json::Map<String, serde_json::Value>,
+    /// The workflow each tick runs.
+    pub workflow: String,
+    /// The input every run gets: the parameters and `schedule` (its id), as
+    /// JSON made once, not per tick.
+    pub input: serde_json::Map<String, serde_json::Value>,
+    /// What its runs are started by (`schedule:<id>`).
+    pub started_by: String,
 }
 
 /// Whether `workflow` exists: the store's error, or else the problem with
@@ -115,17 +120,21 @@ pub fn compile(spec: &ScheduleSpec) -> Result<Compiled, SpecProblem> {
             ));
         }
     };
+    let mut input = spec
+        .parameters
+        .as_ref()
+        .map(crate::proto::struct_to_json_map)
+        .unwrap_or_default();
+    input.insert("schedule".into(), spec.id.clone().into());
     Ok(Compiled {
         cron,
         tz,
         timeout,
         policy,
         catch_up,
-        parameters: spec
-            .parameters
-            .as_ref()
-            .map(crate::proto::struct_to_json_map)
-            .unwrap_or_default(),
+        workflow: spec.workflow_name.clone(),
+        input,
+        started_by: format!("schedule:{}", spec.id),
     })
 }
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::schedules::{Entry, Scheduler, State, rfc3339, timestamp};
 use super::slots::Decision;
-use super::spec::MAX_BACKLOG;
+use super::spec::{Compiled, MAX_BACKLOG};
 use crate::engine::{Prepared, RunRequest};
 use crate::proto::{self, CatchUp, ScheduleTick};
 
@@ -68,17 +68,19 @@ impl Scheduler {
     /// Ticks everything due now, in chunks on parallel tasks (10,000
     /// schedules firing on the same second must not wait for each other
     /// on one core), and re-arms each schedule. Every run is prepared
-    /// (recorded, running) before any is launched: runs already working
-    /// would otherwise slow down the starting of the rest.
+    /// (started, running) before any is launched and before the store
+    /// writes their records: both would otherwise take the cores from the
+    /// starting of the rest.
     async fn tick_all(&self, due: Vec<(String, DateTime<Utc>, u64)>) {
         const CHUNK: usize = 256;
         if due.len() <= CHUNK {
             let batch = self.tick_chunk(due).await;
-            return self.launch(batch);
+            return self.launch(vec![batch]);
         }
         let mut chunks = tokio::task::JoinSet::new();
-        for chunk in due.chunks(CHUNK) {
-            let (me, chunk) = (self.clone(), chunk.to_vec());
+        let mut due = due.into_iter();
+        while due.len() > 0 {
+            let (me, chunk) = (self.clone(), due.by_ref().take(CHUNK).collect());
             chunks.spawn(async move { me.tick_chunk(chunk).await });
         }
         let mut batches = Vec::new();
@@ -88,9 +90,7 @@ impl Scheduler {
                 Err(e) => tracing::error!(error = %e, "a chunk of ticks failed"),
             }
         }
-        for batch in batches {
-            self.launch(batch);
-        }
+        self.launch(batches);
     }
 
     async fn tick_chunk(&self, due: Vec<(String, DateTime<Utc>, u64)>) -> Batch {
@@ -100,13 +100,14 @@ impl Scheduler {
         batch
     }
 
-    /// Launches the prepared runs of a batch; a bounded schedule learns
-    /// when each ends.
-    fn launch(&self, batch: Batch) {
-        for (prepared, bounded) in batch.runs {
-            let execution = prepared.id().to_owned();
-            let handle = prepared.launch();
+    /// Launches the prepared runs of batches together; a bounded schedule
+    /// learns when each ends.
+    fn launch(&self, batches: Vec<Batch>) {
+        let (runs, bounded): (Vec<_>, Vec<_>) = batches.into_iter().flat_map(|b| b.runs).unzip();
+        let handles = self.inner.engine.launch_all(runs);
+        for (handle, bounded) in handles.into_iter().zip(bounded) {
             if let Some(id) = bounded {
+                let execution = handle.id().to_owned();
                 let me = self.clone();
                 tokio::spawn(async move {
                     let _ = handle.wait().await;
@@ -147,14 +148,14 @@ impl Scheduler {
                 let mut batch = Batch::default();
                 let ticks = std::iter::once((id.to_owned(), latest, None));
                 self.tick_many(ticks, &mut batch).await;
-                self.launch(batch);
+                self.launch(vec![batch]);
             }
             CatchUp::All => {
                 let mut batch = Batch::default();
                 let start = missed.len().saturating_sub(MAX_BACKLOG);
                 let ticks = missed[start..].iter().map(|&at| (id.to_owned(), at, None));
                 self.tick_many(ticks, &mut batch).await;
-                self.launch(batch);
+                self.launch(vec![batch]);
             }
             CatchUp::None | CatchUp::Unspecified => {
                 let detail = format!(
@@ -211,23 +212,26 @@ impl Scheduler {
         {
             let mut st = self.lock();
             for (id, at, generation) in ticks {
-                if let Some(e) = st.entries.get_mut(&id) {
-                    let max = e.spec().max_concurrent;
-                    match e.slots.decide(at, max, e.compiled.policy) {
-                        Decision::Start(at) => fires.push(Fire::of(e, &id, at, "started")),
-                        Decision::Replace(oldest, at) => {
-                            oldest.cancel(
-                                &format!("replaced by the schedule's tick at {}", rfc3339(at)),
-                                &format!("schedule:{id}"),
-                            );
-                            fires.push(Fire::of(e, &id, at, "replaced"));
-                        }
-                        Decision::Queued => st.note(&id, at, "queued", "", "", &mut tally),
-                        Decision::Skip(why) => st.note(&id, at, "skipped", "", &why, &mut tally),
-                    }
+                if let Some(generation) = generation
+                    && !st.rearm(&id, at, generation)
+                {
+                    continue;
                 }
-                if let Some(generation) = generation {
-                    st.rearm(&id, at, generation);
+                let Some(e) = st.entries.get_mut(&id) else {
+                    continue;
+                };
+                let max = e.spec().max_concurrent;
+                match e.slots.decide(at, max, e.compiled.policy) {
+                    Decision::Start(at) => fires.push(Fire::of(e, id, at, "started")),
+                    Decision::Replace(oldest, at) => {
+                        oldest.cancel(
+                            &format!("replaced by the schedule's tick at {}", rfc3339(at)),
+                            &e.compiled.started_by,
+                        );
+                        fires.push(Fire::of(e, id, at, "replaced"));
+                    }
+                    Decision::Queued => st.note(&id, at, "queued", "", "", &mut tally),
+                    Decision::Skip(why) => st.note(&id, at, "skipped", "", &why, &mut tally),
                 }
             }
         }
@@ -237,48 +241,33 @@ impl Scheduler {
 
     /// Prepares the runs of ticks that start one, then notes them.
     async fn start_fires(&self, fires: Vec<Fire>, batch: &mut Batch, tally: &mut Tally) {
-        let mut done = Vec::with_capacity(fires.len());
-        for fire in fires {
-            if !batch.plans.contains_key(&fire.workflow) {
-                let plan = self
-                    .inner
-                    .engine
-                    .latest_plan(&fire.workflow)
-                    .await
-                    .map_err(|e| e.to_string());
-                batch.plans.insert(fire.workflow.clone(), plan);
+        for fire in &fires {
+            let workflow = &fire.compiled.workflow;
+            if !batch.plans.contains_key(workflow) {
+                let plan = self.inner.engine.latest_plan(workflow).await;
+                let plan = plan.map_err(|e| e.to_string());
+                batch.plans.insert(workflow.clone(), plan);
             }
-            let plan = match &batch.plans[&fire.workflow] {
-                Ok(p) => p.clone(),
+        }
+        let mut stamp = Stamp::default();
+        let (mut ready, mut failed) = (Vec::with_capacity(fires.len()), Vec::new());
+        for fire in fires {
+            match &batch.plans[&fire.compiled.workflow] {
+                Ok(plan) => {
+                    let request = fire.request(&mut stamp);
+                    ready.push((self.inner.engine.prepare(plan.clone(), request), fire));
+                }
                 Err(e) => {
                     tracing::warn!(schedule = %fire.id, error = %e, "scheduled run not started");
-                    done.push((fire, Err(e.clone())));
-                    continue;
+                    failed.push((fire, e.clone()));
                 }
-            };
-            let mut input = fire.parameters.clone();
-            input.insert("schedule".into(), Value::String(fire.id.clone()));
-            input.insert("scheduled_at".into(), Value::String(rfc3339(fire.at)));
-            let prepared = self.inner.engine.prepare(
-                plan,
-                RunRequest {
-                    input,
-                    timeout: fire.timeout,
-                    started_by: format!("schedule:{}", fire.id),
-                    ..Default::default()
-                },
-            );
-            done.push((fire, Ok(prepared)));
+            }
         }
         let mut st = self.lock();
-        for (fire, prepared) in done {
-            let prepared = match prepared {
-                Ok(p) => p,
-                Err(e) => {
-                    st.note(&fire.id, fire.at, "failed", "", &e, tally);
-                    continue;
-                }
-            };
+        for (fire, e) in failed {
+            st.note(&fire.id, fire.at, "failed", "", &e, tally);
+        }
+        for (prepared, fire) in ready {
             let execution = prepared.id().to_owned();
             // Only a bounded schedule needs to know when its runs end.
             let bounded = match st.entries.get_mut(&fire.id) {
@@ -309,13 +298,13 @@ impl Scheduler {
                 let max = e.spec().max_concurrent;
                 e.slots
                     .ended(&execution, max)
-                    .map(|at| Fire::of(e, &id, at, "started"))
+                    .map(|at| Fire::of(e, id.clone(), at, "started"))
             };
             if let Some(fire) = fire {
                 let (mut batch, mut tally) = (Batch::default(), Tally::default());
                 self.start_fires(vec![fire], &mut batch, &mut tally).await;
                 self.count(tally);
-                self.launch(batch);
+                self.launch(vec![batch]);
                 self.save_tick_records();
             }
         })
@@ -339,35 +328,71 @@ impl Scheduler {
     /// Adds counted ticks to the metrics.
     fn count(&self, tally: Tally) {
         if let Some(m) = &self.inner.metrics {
-            for ((workflow, outcome), n) in tally {
-                m.schedule_ticks(&workflow, outcome, n);
+            for (workflow, outcomes) in tally.0 {
+                for (outcome, n) in outcomes {
+                    m.schedule_ticks(&workflow, outcome, n);
+                }
             }
         }
     }
 }
 
-/// Ticks counted per (workflow, outcome), added to the metrics at once.
-type Tally = HashMap<(String, &'static str), u64>;
+/// Ticks counted per workflow and outcome, added to the metrics at once.
+#[derive(Default)]
+struct Tally(HashMap<String, HashMap<&'static str, u64>>);
 
-/// A tick that starts a run: what preparing it needs, copied under the lock.
+impl Tally {
+    fn add(&mut self, workflow: &str, outcome: &'static str) {
+        match self.0.get_mut(workflow) {
+            Some(outcomes) => *outcomes.entry(outcome).or_default() += 1,
+            None => {
+                self.0
+                    .insert(workflow.to_owned(), HashMap::from([(outcome, 1)]));
+            }
+        }
+    }
+}
+
+/// A tick that starts a run, with its schedule's compiled definition.
 struct Fire {
     id: String,
     at: DateTime<Utc>,
     outcome: &'static str,
-    workflow: String,
-    parameters: serde_json::Map<String, Value>,
-    timeout: Option<Duration>,
+    compiled: Arc<Compiled>,
 }
 
 impl Fire {
-    fn of(e: &Entry, id: &str, at: DateTime<Utc>, outcome: &'static str) -> Self {
+    fn of(e: &Entry, id: String, at: DateTime<Utc>, outcome: &'static str) -> Self {
         Self {
-            id: id.to_owned(),
+            id,
             at,
             outcome,
-            workflow: e.spec().workflow_name.clone(),
-            parameters: e.compiled.parameters.clone(),
-            timeout: e.compiled.timeout,
+            compiled: e.compiled.clone(),
+        }
+    }
+
+    /// The run to start: the schedule's input with `scheduled_at`.
+    fn request(&self, stamp: &mut Stamp) -> RunRequest {
+        let mut input = self.compiled.input.clone();
+        input.insert("scheduled_at".into(), Value::String(stamp.rfc3339(self.at)));
+        RunRequest {
+            input,
+            timeout: self.compiled.timeout,
+            started_by: self.compiled.started_by.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The last tick time written out: the ticks of one batch mostly share it.
+#[derive(Default)]
+struct Stamp(Option<(DateTime<Utc>, String)>);
+
+impl Stamp {
+    fn rfc3339(&mut self, at: DateTime<Utc>) -> String {
+        match &self.0 {
+            Some((t, s)) if *t == at => s.clone(),
+            _ => self.0.insert((at, rfc3339(at))).1.clone(),
         }
     }
 }
@@ -397,19 +422,14 @@ impl State {
         if outcome == "skipped" {
             r.skipped += 1;
         }
-        r.recent.insert(
-            0,
-            ScheduleTick {
-                scheduled_at: Some(timestamp(at)),
-                outcome: outcome.to_owned(),
-                execution_id: execution.to_owned(),
-                detail: detail.to_owned(),
-            },
-        );
-        r.recent.truncate(RECENT);
-        *tally
-            .entry((e.spec().workflow_name.clone(), outcome))
-            .or_default() += 1;
+        e.recent.push_front(ScheduleTick {
+            scheduled_at: Some(timestamp(at)),
+            outcome: outcome.to_owned(),
+            execution_id: execution.to_owned(),
+            detail: detail.to_owned(),
+        });
+        e.recent.truncate(RECENT);
+        tally.add(&e.compiled.workflow, outcome);
         if !self.unsaved.contains(id) {
             self.unsaved.insert(id.to_owned());
         }

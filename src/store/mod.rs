@@ -141,6 +141,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Queues a write; writes are applied in the order appended.
     fn append(&self, write: Write);
+    /// Queues writes in their order, as one hand-over: a burst of starts
+    /// must not wake the writer once per record.
+    fn append_all(&self, writes: Vec<Write>) {
+        for w in writes {
+            self.append(w);
+        }
+    }
     /// Waits until every write appended before this call is durable.
     async fn flush(&self) -> Result<(), StoreError>;
     /// An execution with its task results.

@@ -87,6 +87,9 @@ impl Store for MeteredStore {
         // Enqueueing is not the write; `flush` measures durability.
         self.inner.append(write);
     }
+    fn append_all(&self, writes: Vec<Write>) {
+        self.inner.append_all(writes);
+    }
     async fn flush(&self) -> Result<(), StoreError> {
         timed!(self, db_write, "put_execution", self.inner.flush())
     }

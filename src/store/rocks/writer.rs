@@ -28,6 +28,8 @@ pub(super) struct Counters {
 /// A request to the writer.
 pub(super) enum Msg {
     Write(Write),
+    /// Writes handed over together, applied in order.
+    Writes(Vec<Write>),
     Flush(oneshot::Sender<Result<(), StoreError>>),
 }
 
@@ -48,6 +50,12 @@ pub(super) fn write_loop(db: &DB, rx: &Receiver<Msg>, sync: bool, counters: &Cou
                 Msg::Write(w) => {
                     add_write(db, &mut batch, w);
                     count += 1;
+                }
+                Msg::Writes(ws) => {
+                    count += ws.len();
+                    for w in ws {
+                        add_write(db, &mut batch, w);
+                    }
                 }
                 Msg::Flush(tx) => waiters.push(tx),
             }
