@@ -373,30 +373,30 @@ impl State {
 
     /// Arms a schedule's timer for its first fire time after `after`.
     fn arm(&mut self, id: &str, after: DateTime<Utc>) {
-        let Some(e) = self.entries.get(id) else {
-            return;
-        };
-        if !e.enabled() {
-            return;
-        }
-        let c = &e.compiled;
-        if let Some(at) = self.last_next.next_after(&c.cron, after, &c.tz) {
-            self.timers.push(id, at, e.generation);
+        let generation = self.entries.get(id).map(|e| e.generation);
+        if let Some(generation) = generation {
+            self.rearm(id, after, generation);
         }
     }
 
-    /// Whether a timer's tick at `at` is current, and if so re-arms the
-    /// schedule after it. A timer armed before a change (the change armed
-    /// its own), or of a paused or deleted schedule, is not.
-    pub(super) fn rearm(&mut self, id: &str, at: DateTime<Utc>, generation: u64) -> bool {
-        let current = self
+    /// The entry of a timer's tick at `at`, re-armed after it; None when
+    /// the timer is stale: armed before a change (the change armed its
+    /// own), or of a paused or deleted schedule.
+    pub(super) fn rearm(
+        &mut self,
+        id: &str,
+        at: DateTime<Utc>,
+        generation: u64,
+    ) -> Option<&mut Entry> {
+        let e = self
             .entries
-            .get(id)
-            .is_some_and(|e| e.generation == generation && e.enabled());
-        if current {
-            self.arm(id, at);
+            .get_mut(id)
+            .filter(|e| e.generation == generation && e.enabled())?;
+        let c = &e.compiled;
+        if let Some(next) = self.last_next.next_after(&c.cron, at, &c.tz) {
+            self.timers.push(id, next, generation);
         }
-        current
+        Some(e)
     }
 
     /// Takes the timers due at `now`; `rearm` tells which are current.

@@ -212,12 +212,11 @@ impl Scheduler {
         {
             let mut st = self.lock();
             for (id, at, generation) in ticks {
-                if let Some(generation) = generation
-                    && !st.rearm(&id, at, generation)
-                {
-                    continue;
-                }
-                let Some(e) = st.entries.get_mut(&id) else {
+                let e = match generation {
+                    Some(generation) => st.rearm(&id, at, generation),
+                    None => st.entries.get_mut(&id),
+                };
+                let Some(e) = e else {
                     continue;
                 };
                 let max = e.spec().max_concurrent;
