@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -14,12 +14,20 @@ use super::executor::Live;
 use crate::proto::{Execution, ExecutionEvent};
 use crate::store::{Store, Write};
 
+/// The executions running now, by id: the engine's active table.
+pub(super) type Active = Mutex<foldhash::HashMap<String, Arc<Live>>>;
+
+/// The active table, locked (usable after a panic elsewhere held it).
+pub(super) fn lock_active(active: &Active) -> MutexGuard<'_, foldhash::HashMap<String, Arc<Live>>> {
+    active.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// An execution's work, not spawned yet.
 pub(super) type Work = Pin<Box<dyn Future<Output = Result<Arc<Execution>, EngineError>> + Send>>;
 
-/// An execution created by [`super::Engine::prepare`]: started, listed
-/// and cancellable, its records and work waiting for [`Prepared::launch`]
-/// (or [`super::Engine::launch_all`]).
+/// An execution created by [`super::Engine::prepare`]: started and
+/// cancellable, its records, its listing and its work waiting for
+/// [`Prepared::launch`] (or [`super::Engine::launch_all`]).
 pub struct Prepared {
     pub(super) records: Records,
     pub(super) ready: Ready,
@@ -45,14 +53,24 @@ impl Records {
 /// A prepared execution's work, ready to spawn.
 pub(super) struct Ready {
     pub(super) id: String,
+    /// The table it is listed in when launched; its work unlists it.
+    pub(super) active: Arc<Active>,
     pub(super) live: Arc<Live>,
     pub(super) first_rx: Option<broadcast::Receiver<Arc<ExecutionEvent>>>,
     pub(super) work: Work,
 }
 
 impl Ready {
-    /// Spawns the work; its records must be in the store's queue already.
+    /// Lists the execution as active and spawns its work; its records
+    /// must be in the store's queue already.
     pub(super) fn spawn(self) -> ExecutionHandle {
+        lock_active(&self.active).insert(self.id.clone(), self.live.clone());
+        self.spawn_listed()
+    }
+
+    /// Spawns the work of an execution listed already (listed first, as
+    /// its end unlists it).
+    pub(super) fn spawn_listed(self) -> ExecutionHandle {
         ExecutionHandle {
             id: self.id,
             live: self.live,

@@ -22,8 +22,8 @@ use serde_json::{Map, Value};
 use tokio::sync::{Semaphore, broadcast};
 
 pub use cache::{CachedResult, ResultCache};
+use handle::{Active, Ready, Records, lock_active};
 pub use handle::{Canceller, ExecutionHandle, Prepared};
-use handle::{Ready, Records};
 pub use recorder::WATCH_BUFFER;
 use recorder::{Watch, Watchers};
 
@@ -135,7 +135,7 @@ pub struct Engine {
     registry: Arc<Registry>,
     plans: Arc<PlanCache>,
     /// Executions running now, by id.
-    active: Arc<Mutex<foldhash::HashMap<String, Arc<Live>>>>,
+    active: Arc<Active>,
     /// Executions that ended within the retention, oldest first.
     ended: Arc<Mutex<Ended>>,
     /// Where execution events are counted, if anywhere.
@@ -260,9 +260,10 @@ impl Engine {
         self.create(plan, request, Watchers::eager()).launch()
     }
 
-    /// Creates an execution of `plan` — started, running, in the active
-    /// table, cancellable — whose records go to the store and whose work
-    /// begins when the result is launched (see [`Engine::launch_all`]). A
+    /// Creates an execution of `plan` — started, running, cancellable —
+    /// whose records go to the store, and which is listed in the active
+    /// table and begins its work, when the result is launched (see
+    /// [`Engine::launch_all`]); one dropped unlaunched leaves no trace. A
     /// burst of starts (10,000 schedules firing on one second) prepares
     /// them all first, so that neither the runs already started nor the
     /// store writing their records slow down the starting of the rest. It
@@ -282,7 +283,12 @@ impl Engine {
             works.push(run.ready);
         }
         self.shared.store.append_all(writes);
-        works.into_iter().map(Ready::spawn).collect()
+        let mut active = self.lock_active();
+        for work in &works {
+            active.insert(work.id.clone(), work.live.clone());
+        }
+        drop(active);
+        works.into_iter().map(Ready::spawn_listed).collect()
     }
 
     fn create(&self, plan: Arc<Plan>, request: RunRequest, watch: Watch) -> Prepared {
@@ -426,8 +432,7 @@ impl Engine {
     }
 
     /// Makes an execution live: its first event recorded (stored at launch,
-    /// after its header unless resumed), in the active table, its work
-    /// ready to launch.
+    /// after its header unless resumed), its work ready to launch.
     fn arm(
         &self,
         plan: Arc<Plan>,
@@ -469,7 +474,6 @@ impl Engine {
             watchers,
         });
         let id = header.id.clone();
-        self.lock_active().insert(id.clone(), live.clone());
         let (active, ended) = (self.active.clone(), self.ended.clone());
         let (shared, run_live) = (self.shared.clone(), live.clone());
         let gone = id.clone();
@@ -484,10 +488,7 @@ impl Engine {
                 run = run.restart_timeout_window();
             }
             let result = boxed(run).await;
-            let live = active
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&gone);
+            let live = lock_active(&active).remove(&gone);
             // The row stays in the table, ended, for the retention.
             if let (Some(live), Ok(e)) = (live, &result) {
                 let mut row = live_entry(&gone, &live);
@@ -502,6 +503,7 @@ impl Engine {
             records,
             ready: Ready {
                 id,
+                active: self.active.clone(),
                 live,
                 first_rx,
                 work,
@@ -510,7 +512,7 @@ impl Engine {
     }
 
     fn lock_active(&self) -> std::sync::MutexGuard<'_, foldhash::HashMap<String, Arc<Live>>> {
-        self.active.lock().unwrap_or_else(|e| e.into_inner())
+        lock_active(&self.active)
     }
 
     /// The executions running in this engine now, oldest first.
@@ -598,9 +600,17 @@ fn live_entry(id: &str, live: &Live) -> ActiveExecution {
 /// `<workflow>-<unix ms>-<random>`: the brief's shape, unique even for
 /// runs started in the same millisecond.
 fn new_execution_id(workflow: &str) -> String {
+    use std::fmt::Write;
+    // Sized up front, the milliseconds as u64: a burst makes 10,000 a second.
     let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
-        .as_millis();
-    format!("{workflow}-{ms}-{:06x}", rand::random::<u32>() & 0xff_ffff)
+        .as_millis() as u64;
+    let mut id = String::with_capacity(workflow.len() + 22);
+    let _ = write!(
+        id,
+        "{workflow}-{ms}-{:06x}",
+        rand::random::<u32>() & 0xff_ffff
+    );
+    id
 }

@@ -2,6 +2,7 @@
 //! zone, concurrency policies, catch-up after downtime) and event triggers
 //! (type patterns, filters, signed webhooks, Kafka topics).
 
+mod catch_up;
 mod changes;
 pub mod clock;
 pub mod cron;

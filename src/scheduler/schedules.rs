@@ -69,12 +69,15 @@ pub(super) struct State {
     pub(super) entries: foldhash::HashMap<String, Entry>,
     timers: Timers,
     generation: u64,
-    /// Schedules whose tick record changed since it was last stored.
-    pub(super) unsaved: foldhash::HashSet<String>,
+    /// Schedules whose tick record changed since it was last stored (each
+    /// once: its entry's `unsaved` says whether it is here).
+    pub(super) unsaved: Vec<Arc<str>>,
     last_next: LastNext,
 }
 
 pub(super) struct Entry {
+    /// The schedule's id, shared with its timers and ticks.
+    pub(super) id: Arc<str>,
     /// The stored record, but for `recent`, which is kept in `recent`.
     pub(super) record: Schedule,
     /// The last ticks, newest first (a ring: noting a tick moves nothing).
@@ -82,6 +85,8 @@ pub(super) struct Entry {
     pub(super) compiled: Arc<Compiled>,
     pub(super) generation: u64,
     pub(super) slots: Slots<DateTime<Utc>>,
+    /// Its tick record changed since it was last stored.
+    pub(super) unsaved: bool,
 }
 
 impl Entry {
@@ -152,11 +157,13 @@ impl Scheduler {
                     }
                 };
                 let mut entry = Entry {
+                    id: spec.id.as_str().into(),
                     recent: std::mem::take(&mut record.recent).into(),
                     record,
                     compiled: Arc::new(compiled),
                     generation: 0,
                     slots: Slots::default(),
+                    unsaved: false,
                 };
                 if entry.enabled() {
                     missed_ticks.push((spec.id.clone(), missed(&entry, now)));
@@ -196,6 +203,7 @@ impl Scheduler {
                 return Err(ScheduleError::Exists(spec.id));
             }
             let entry = Entry {
+                id: spec.id.as_str().into(),
                 record: Schedule {
                     spec: Some(spec.clone()),
                     created_at: Some(timestamp(now)),
@@ -207,6 +215,7 @@ impl Scheduler {
                 compiled,
                 generation: st.next_generation(),
                 slots: Slots::default(),
+                unsaved: false,
             };
             self.persist(&entry);
             let view = entry.view(now);
@@ -342,8 +351,9 @@ impl Scheduler {
     pub(super) fn save_tick_records(&self) {
         let mut st = self.lock();
         let st = &mut *st;
-        for id in st.unsaved.drain() {
-            if let Some(e) = st.entries.get(&id) {
+        for id in st.unsaved.drain(..) {
+            if let Some(e) = st.entries.get_mut(&*id) {
+                e.unsaved = false;
                 self.persist(e);
             }
         }
@@ -394,13 +404,13 @@ impl State {
             .filter(|e| e.generation == generation && e.enabled())?;
         let c = &e.compiled;
         if let Some(next) = self.last_next.next_after(&c.cron, at, &c.tz) {
-            self.timers.push(id, next, generation);
+            self.timers.push(e.id.clone(), next, generation);
         }
         Some(e)
     }
 
     /// Takes the timers due at `now`; `rearm` tells which are current.
-    pub(super) fn due(&mut self, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>, u64)> {
+    pub(super) fn due(&mut self, now: DateTime<Utc>) -> Vec<(Arc<str>, DateTime<Utc>, u64)> {
         self.timers.pop_due(now)
     }
 

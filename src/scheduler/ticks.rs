@@ -1,9 +1,8 @@
 //! The ticking half of the scheduler: the task that sleeps until the
-//! earliest timer, the ticks of each second (in parallel chunks), what a
-//! tick does under the schedule's concurrency policy, catch-up after
-//! downtime, and the record of every tick.
+//! earliest timer, the ticks of each second (decided by one task, their
+//! runs prepared in parallel chunks), what a tick does under the
+//! schedule's concurrency policy, and the record of every tick.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,22 +11,23 @@ use serde_json::Value;
 
 use super::schedules::{Entry, Scheduler, State, rfc3339, timestamp};
 use super::slots::Decision;
-use super::spec::{Compiled, MAX_BACKLOG};
+use super::spec::Compiled;
 use crate::engine::{Prepared, RunRequest};
-use crate::proto::{self, CatchUp, ScheduleTick};
+use crate::proto::{self, ScheduleTick};
+use crate::spec::Plan;
 
 /// Ticks kept in a schedule's `recent` list.
 const RECENT: usize = 10;
 
-/// What one batch of ticks gathers: the workflows planned (every tick of a
-/// second runs the same latest version, read once), and the runs prepared,
-/// launched together once every tick of the batch has been decided.
-#[derive(Default)]
-struct Batch {
-    plans: HashMap<String, Result<Arc<crate::spec::Plan>, String>>,
-    /// Each prepared run, with its schedule when that one waits for its
-    /// runs to end (a bounded `max_concurrent`).
-    runs: Vec<(Prepared, Option<String>)>,
+/// The workflows the ticks of a second run, planned once: each tick runs
+/// its workflow's latest version.
+type Plans = foldhash::HashMap<String, Result<Arc<Plan>, String>>;
+
+/// A tick whose run is prepared (or failed to be), with its record.
+struct Prepped {
+    id: Arc<str>,
+    tick: ScheduleTick,
+    run: Option<Prepared>,
 }
 
 impl Scheduler {
@@ -65,45 +65,189 @@ impl Scheduler {
         }
     }
 
-    /// Ticks everything due now, in chunks on parallel tasks (10,000
-    /// schedules firing on the same second must not wait for each other
-    /// on one core), and re-arms each schedule. Every run is prepared
-    /// (started, running) before any is launched and before the store
-    /// writes their records: both would otherwise take the cores from the
-    /// starting of the rest.
-    async fn tick_all(&self, due: Vec<(String, DateTime<Utc>, u64)>) {
+    /// Ticks everything due now, and re-arms each schedule. One task
+    /// decides the ticks, a chunk at a time, and hands each chunk to a task
+    /// of its own that prepares its runs (the run is started there: that
+    /// is the tick's latency), so 10,000 schedules firing on the same
+    /// second use both cores and never wait for each other's lock. The
+    /// ticks are noted and their runs launched once all are prepared:
+    /// launched runs and the store writing their records would otherwise
+    /// take the cores from the starting of the rest.
+    async fn tick_all(&self, due: Vec<(Arc<str>, DateTime<Utc>, u64)>) {
         const CHUNK: usize = 256;
-        if due.len() <= CHUNK {
-            let batch = self.tick_chunk(due).await;
-            return self.launch(vec![batch]);
-        }
+        let mut plans = Plans::default();
         let mut chunks = tokio::task::JoinSet::new();
         let mut due = due.into_iter();
         while due.len() > 0 {
-            let (me, chunk) = (self.clone(), due.by_ref().take(CHUNK).collect());
-            chunks.spawn(async move { me.tick_chunk(chunk).await });
+            let ticks = due
+                .by_ref()
+                .take(CHUNK)
+                .map(|(id, at, g)| (id, at, Some(g)));
+            let fires = self.decide(ticks);
+            let plans = self.plans_for(&fires, &mut plans).await;
+            if due.len() == 0 && chunks.is_empty() {
+                // One chunk: no task to hand it to.
+                let prepped = self.prepare_fires(fires, &plans);
+                return self.launch(self.note_started(prepped));
+            }
+            let me = self.clone();
+            chunks.spawn(async move { me.prepare_fires(fires, &plans) });
         }
-        let mut batches = Vec::new();
-        while let Some(batch) = chunks.join_next().await {
-            match batch {
-                Ok(batch) => batches.push(batch),
+        let mut prepped = Vec::new();
+        while let Some(chunk) = chunks.join_next().await {
+            match chunk {
+                Ok(chunk) => prepped.extend(chunk),
                 Err(e) => tracing::error!(error = %e, "a chunk of ticks failed"),
             }
         }
-        self.launch(batches);
+        self.launch(self.note_started(prepped));
     }
 
-    async fn tick_chunk(&self, due: Vec<(String, DateTime<Utc>, u64)>) -> Batch {
-        let mut batch = Batch::default();
-        let ticks = due.into_iter().map(|(id, at, g)| (id, at, Some(g)));
-        self.tick_many(ticks, &mut batch).await;
-        batch
+    /// Decides, prepares and launches ticks of schedules (with the
+    /// generation to re-arm at, for timer ticks).
+    pub(super) async fn tick_some(
+        &self,
+        ticks: impl Iterator<Item = (Arc<str>, DateTime<Utc>, Option<u64>)>,
+    ) {
+        let fires = self.decide(ticks);
+        self.start_fires(fires).await;
     }
 
-    /// Launches the prepared runs of batches together; a bounded schedule
-    /// learns when each ends.
-    fn launch(&self, batches: Vec<Batch>) {
-        let (runs, bounded): (Vec<_>, Vec<_>) = batches.into_iter().flat_map(|b| b.runs).unzip();
+    /// Prepares, notes and launches the runs of ticks that start one.
+    async fn start_fires(&self, fires: Vec<Fire>) {
+        let plans = self.plans_for(&fires, &mut Plans::default()).await;
+        let prepped = self.prepare_fires(fires, &plans);
+        self.launch(self.note_started(prepped));
+    }
+
+    /// What each tick does, decided under one lock (thousands of ticks on
+    /// one second must not queue for it thousands of times each): the ticks
+    /// that start a run come back, the others are noted.
+    fn decide(
+        &self,
+        ticks: impl Iterator<Item = (Arc<str>, DateTime<Utc>, Option<u64>)>,
+    ) -> Vec<Fire> {
+        let (mut fires, mut held) = (Vec::new(), Vec::new());
+        let mut tally = Tally::default();
+        let mut evicted = Vec::new();
+        {
+            let mut st = self.lock();
+            for (id, at, generation) in ticks {
+                let e = match generation {
+                    Some(generation) => st.rearm(&id, at, generation),
+                    None => st.entries.get_mut(&*id),
+                };
+                let Some(e) = e else {
+                    continue;
+                };
+                let max = e.spec().max_concurrent;
+                let (outcome, detail) = match e.slots.decide(at, max, e.compiled.policy) {
+                    Decision::Start(at) => {
+                        fires.push(Fire::of(e, id, at, "started"));
+                        continue;
+                    }
+                    Decision::Replace(oldest, at) => {
+                        oldest.cancel(
+                            &format!("replaced by the schedule's tick at {}", rfc3339(at)),
+                            &e.compiled.started_by,
+                        );
+                        fires.push(Fire::of(e, id, at, "replaced"));
+                        continue;
+                    }
+                    Decision::Queued => ("queued", String::new()),
+                    Decision::Skip(why) => ("skipped", why),
+                };
+                tally.add(&e.compiled.workflow, outcome);
+                held.push((id, tick(at, outcome, String::new(), detail)));
+            }
+            for (id, t) in held {
+                evicted.extend(st.note(&id, t));
+            }
+        }
+        self.count(tally);
+        fires
+    }
+
+    /// The plans of the workflows `fires` run, from `known` or else read.
+    async fn plans_for(&self, fires: &[Fire], known: &mut Plans) -> Plans {
+        let mut plans = Plans::default();
+        for fire in fires {
+            let workflow = &fire.compiled.workflow;
+            if plans.contains_key(workflow) {
+                continue;
+            }
+            if !known.contains_key(workflow) {
+                let plan = self.inner.engine.latest_plan(workflow).await;
+                known.insert(workflow.clone(), plan.map_err(|e| e.to_string()));
+            }
+            plans.insert(workflow.clone(), known[workflow].clone());
+        }
+        plans
+    }
+
+    /// Prepares the runs of ticks that start one, without the lock, and
+    /// makes each tick's record.
+    fn prepare_fires(&self, fires: Vec<Fire>, plans: &Plans) -> Vec<Prepped> {
+        let mut stamp = Stamp::default();
+        let mut tally = Tally::default();
+        let prepped = fires
+            .into_iter()
+            .map(|fire| match &plans[&fire.compiled.workflow] {
+                Ok(plan) => {
+                    let request = fire.request(&mut stamp);
+                    let run = self.inner.engine.prepare(plan.clone(), request);
+                    let execution = run.id().to_owned();
+                    tally.add(&fire.compiled.workflow, fire.outcome);
+                    Prepped {
+                        tick: tick(fire.at, fire.outcome, execution, String::new()),
+                        id: fire.id,
+                        run: Some(run),
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(schedule = %fire.id, error = %e, "scheduled run not started");
+                    tally.add(&fire.compiled.workflow, "failed");
+                    Prepped {
+                        tick: tick(fire.at, "failed", String::new(), e.clone()),
+                        id: fire.id,
+                        run: None,
+                    }
+                }
+            })
+            .collect();
+        self.count(tally);
+        prepped
+    }
+
+    /// Notes prepared ticks under one lock; returns their runs, each with
+    /// its schedule when that one waits for its runs to end (a bounded
+    /// `max_concurrent`). The ticks pushed out of `recent` are dropped
+    /// after the lock.
+    fn note_started(&self, prepped: Vec<Prepped>) -> Vec<(Prepared, Option<Arc<str>>)> {
+        let mut runs = Vec::with_capacity(prepped.len());
+        let mut evicted = Vec::with_capacity(prepped.len());
+        let mut st = self.lock();
+        let st = &mut *st;
+        for Prepped { id, tick, run } in prepped {
+            let mut bounded = None;
+            // A schedule deleted since its tick was decided still has
+            // that tick's run started.
+            if let Some(e) = st.entries.get_mut(&*id) {
+                if let Some(run) = run.as_ref().filter(|_| e.spec().max_concurrent > 0) {
+                    e.slots.started(tick.execution_id.clone(), run.canceller());
+                    bounded = Some(id);
+                }
+                evicted.extend(e.note(tick, &mut st.unsaved));
+            }
+            runs.extend(run.map(|run| (run, bounded)));
+        }
+        runs
+    }
+
+    /// Launches prepared runs together; a bounded schedule learns when
+    /// each ends.
+    fn launch(&self, runs: Vec<(Prepared, Option<Arc<str>>)>) {
+        let (runs, bounded): (Vec<_>, Vec<_>) = runs.into_iter().unzip();
         let handles = self.inner.engine.launch_all(runs);
         for (handle, bounded) in handles.into_iter().zip(bounded) {
             if let Some(id) = bounded {
@@ -117,181 +261,17 @@ impl Scheduler {
         }
     }
 
-    /// Runs the ticks missed while down, by the schedule's catch-up rule.
-    pub(super) async fn catch_up(&self, id: &str, missed: Vec<DateTime<Utc>>) {
-        self.catch_up_ticks(id, missed).await;
-        self.save_tick_records();
-    }
-
-    async fn catch_up_ticks(&self, id: &str, mut missed: Vec<DateTime<Utc>>) {
-        let Some(&first) = missed.first() else { return };
-        let Some((rule, workflow)) = self
-            .lock()
-            .entries
-            .get(id)
-            .map(|e| (e.compiled.catch_up, e.spec().workflow_name.clone()))
-        else {
-            return;
-        };
-        // A run whose start was durable but whose tick record was not (the
-        // crash fell between the two writes) is found by its input, and its
-        // tick is not run again.
-        for (at, execution) in self.started_since(id, &workflow, first).await {
-            if let Ok(i) = missed.binary_search(&at) {
-                missed.remove(i);
-                self.record(id, at, "started", &execution, "found after a restart");
-            }
-        }
-        let Some(&latest) = missed.last() else { return };
-        match rule {
-            CatchUp::Latest => {
-                let mut batch = Batch::default();
-                let ticks = std::iter::once((id.to_owned(), latest, None));
-                self.tick_many(ticks, &mut batch).await;
-                self.launch(vec![batch]);
-            }
-            CatchUp::All => {
-                let mut batch = Batch::default();
-                let start = missed.len().saturating_sub(MAX_BACKLOG);
-                let ticks = missed[start..].iter().map(|&at| (id.to_owned(), at, None));
-                self.tick_many(ticks, &mut batch).await;
-                self.launch(vec![batch]);
-            }
-            CatchUp::None | CatchUp::Unspecified => {
-                let detail = format!(
-                    "{} ticks missed while the server was down (catch_up: none)",
-                    missed.len()
-                );
-                self.record(id, latest, "missed", "", &detail);
-            }
-        }
-    }
-
-    /// The runs this schedule started at or after `since`: (tick, execution).
-    async fn started_since(
-        &self,
-        id: &str,
-        workflow: &str,
-        since: DateTime<Utc>,
-    ) -> Vec<(DateTime<Utc>, String)> {
-        let query = crate::store::ExecutionQuery {
-            from_ms: Some(since.timestamp_millis()),
-            workflow: Some(workflow.to_owned()),
-            ..Default::default()
-        };
-        let found = match self.inner.engine.store().list_executions(&query).await {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(schedule = id, error = %e, "cannot check for runs started before a restart");
-                return Vec::new();
-            }
-        };
-        found
-            .into_iter()
-            .filter_map(|e| {
-                let input = proto::struct_to_json_map(e.input.as_ref()?);
-                (input.get("schedule")?.as_str()? == id).then_some(())?;
-                let at = input.get("scheduled_at")?.as_str()?;
-                let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
-                Some((at, e.id))
-            })
-            .collect()
-    }
-
-    /// Ticks of schedules (with the generation to re-arm at, for timer
-    /// ticks): every decision under one lock, the runs prepared without it,
-    /// then noted under one lock again — thousands of ticks on one second
-    /// must not queue for the lock thousands of times each.
-    async fn tick_many(
-        &self,
-        ticks: impl Iterator<Item = (String, DateTime<Utc>, Option<u64>)>,
-        batch: &mut Batch,
-    ) {
-        let mut fires = Vec::new();
-        let mut tally = Tally::default();
-        {
-            let mut st = self.lock();
-            for (id, at, generation) in ticks {
-                let e = match generation {
-                    Some(generation) => st.rearm(&id, at, generation),
-                    None => st.entries.get_mut(&id),
-                };
-                let Some(e) = e else {
-                    continue;
-                };
-                let max = e.spec().max_concurrent;
-                match e.slots.decide(at, max, e.compiled.policy) {
-                    Decision::Start(at) => fires.push(Fire::of(e, id, at, "started")),
-                    Decision::Replace(oldest, at) => {
-                        oldest.cancel(
-                            &format!("replaced by the schedule's tick at {}", rfc3339(at)),
-                            &e.compiled.started_by,
-                        );
-                        fires.push(Fire::of(e, id, at, "replaced"));
-                    }
-                    Decision::Queued => st.note(&id, at, "queued", "", "", &mut tally),
-                    Decision::Skip(why) => st.note(&id, at, "skipped", "", &why, &mut tally),
-                }
-            }
-        }
-        self.start_fires(fires, batch, &mut tally).await;
-        self.count(tally);
-    }
-
-    /// Prepares the runs of ticks that start one, then notes them.
-    async fn start_fires(&self, fires: Vec<Fire>, batch: &mut Batch, tally: &mut Tally) {
-        for fire in &fires {
-            let workflow = &fire.compiled.workflow;
-            if !batch.plans.contains_key(workflow) {
-                let plan = self.inner.engine.latest_plan(workflow).await;
-                let plan = plan.map_err(|e| e.to_string());
-                batch.plans.insert(workflow.clone(), plan);
-            }
-        }
-        let mut stamp = Stamp::default();
-        let (mut ready, mut failed) = (Vec::with_capacity(fires.len()), Vec::new());
-        for fire in fires {
-            match &batch.plans[&fire.compiled.workflow] {
-                Ok(plan) => {
-                    let request = fire.request(&mut stamp);
-                    ready.push((self.inner.engine.prepare(plan.clone(), request), fire));
-                }
-                Err(e) => {
-                    tracing::warn!(schedule = %fire.id, error = %e, "scheduled run not started");
-                    failed.push((fire, e.clone()));
-                }
-            }
-        }
-        let mut st = self.lock();
-        for (fire, e) in failed {
-            st.note(&fire.id, fire.at, "failed", "", &e, tally);
-        }
-        for (prepared, fire) in ready {
-            let execution = prepared.id().to_owned();
-            // Only a bounded schedule needs to know when its runs end.
-            let bounded = match st.entries.get_mut(&fire.id) {
-                Some(e) if e.spec().max_concurrent > 0 => {
-                    e.slots.started(execution.clone(), prepared.canceller());
-                    Some(fire.id.clone())
-                }
-                _ => None,
-            };
-            st.note(&fire.id, fire.at, fire.outcome, &execution, "", tally);
-            batch.runs.push((prepared, bounded));
-        }
-    }
-
     /// A run of a schedule ended: its slot is free for a queued tick.
     fn run_ended(
         self,
-        id: String,
+        id: Arc<str>,
         execution: String,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
         // Boxed: starting a queued run spawns a task that ends up here.
         Box::pin(async move {
             let fire = {
                 let mut st = self.lock();
-                let Some(e) = st.entries.get_mut(&id) else {
+                let Some(e) = st.entries.get_mut(&*id) else {
                     return;
                 };
                 let max = e.spec().max_concurrent;
@@ -300,17 +280,14 @@ impl Scheduler {
                     .map(|at| Fire::of(e, id.clone(), at, "started"))
             };
             if let Some(fire) = fire {
-                let (mut batch, mut tally) = (Batch::default(), Tally::default());
-                self.start_fires(vec![fire], &mut batch, &mut tally).await;
-                self.count(tally);
-                self.launch(vec![batch]);
+                self.start_fires(vec![fire]).await;
                 self.save_tick_records();
             }
         })
     }
 
     /// Notes one tick in the schedule's record and counts it.
-    fn record(
+    pub(super) fn record(
         &self,
         id: &str,
         at: DateTime<Utc>,
@@ -318,9 +295,15 @@ impl Scheduler {
         execution: &str,
         detail: &str,
     ) {
+        let t = tick(at, outcome, execution.to_owned(), detail.to_owned());
         let mut tally = Tally::default();
-        self.lock()
-            .note(id, at, outcome, execution, detail, &mut tally);
+        let _evicted = {
+            let mut st = self.lock();
+            if let Some(e) = st.entries.get(id) {
+                tally.add(&e.compiled.workflow, outcome);
+            }
+            st.note(id, t)
+        };
         self.count(tally);
     }
 
@@ -338,7 +321,7 @@ impl Scheduler {
 
 /// Ticks counted per workflow and outcome, added to the metrics at once.
 #[derive(Default)]
-struct Tally(HashMap<String, HashMap<&'static str, u64>>);
+struct Tally(foldhash::HashMap<String, foldhash::HashMap<&'static str, u64>>);
 
 impl Tally {
     fn add(&mut self, workflow: &str, outcome: &'static str) {
@@ -346,7 +329,7 @@ impl Tally {
             Some(outcomes) => *outcomes.entry(outcome).or_default() += 1,
             None => {
                 self.0
-                    .insert(workflow.to_owned(), HashMap::from([(outcome, 1)]));
+                    .insert(workflow.to_owned(), [(outcome, 1)].into_iter().collect());
             }
         }
     }
@@ -354,14 +337,14 @@ impl Tally {
 
 /// A tick that starts a run, with its schedule's compiled definition.
 struct Fire {
-    id: String,
+    id: Arc<str>,
     at: DateTime<Utc>,
     outcome: &'static str,
     compiled: Arc<Compiled>,
 }
 
 impl Fire {
-    fn of(e: &Entry, id: String, at: DateTime<Utc>, outcome: &'static str) -> Self {
+    fn of(e: &Entry, id: Arc<str>, at: DateTime<Utc>, outcome: &'static str) -> Self {
         Self {
             id,
             at,
@@ -396,41 +379,47 @@ impl Stamp {
     }
 }
 
+/// A tick as its schedule's record lists it.
+fn tick(at: DateTime<Utc>, outcome: &str, execution: String, detail: String) -> ScheduleTick {
+    ScheduleTick {
+        scheduled_at: Some(timestamp(at)),
+        outcome: outcome.to_owned(),
+        execution_id: execution,
+        detail,
+    }
+}
+
 impl State {
-    /// Notes a tick in the schedule's record (stored by
-    /// `save_tick_records`) and in `tally`.
-    fn note(
-        &mut self,
-        id: &str,
-        at: DateTime<Utc>,
-        outcome: &'static str,
-        execution: &str,
-        detail: &str,
-        tally: &mut Tally,
-    ) {
-        let Some(e) = self.entries.get_mut(id) else {
-            return;
-        };
-        let r = &mut e.record;
+    /// Notes a tick in its schedule's record; returns the tick it pushed
+    /// out of `recent`.
+    fn note(&mut self, id: &str, tick: ScheduleTick) -> Option<ScheduleTick> {
+        self.entries.get_mut(id)?.note(tick, &mut self.unsaved)
+    }
+}
+
+impl Entry {
+    /// Notes a tick in the record (stored by `save_tick_records`, which
+    /// `unsaved` lines it up for); returns the tick it pushed out of
+    /// `recent`, for the caller to drop once the lock is released.
+    fn note(&mut self, tick: ScheduleTick, unsaved: &mut Vec<Arc<str>>) -> Option<ScheduleTick> {
+        let r = &mut self.record;
+        let at = tick.scheduled_at.as_ref().map_or(0, proto::timestamp_ms);
         if r.last_tick
             .as_ref()
-            .is_none_or(|t| proto::timestamp_ms(t) < at.timestamp_millis())
+            .is_none_or(|t| proto::timestamp_ms(t) < at)
         {
-            r.last_tick = Some(timestamp(at));
+            r.last_tick = tick.scheduled_at;
         }
-        if outcome == "skipped" {
+        if tick.outcome == "skipped" {
             r.skipped += 1;
         }
-        e.recent.push_front(ScheduleTick {
-            scheduled_at: Some(timestamp(at)),
-            outcome: outcome.to_owned(),
-            execution_id: execution.to_owned(),
-            detail: detail.to_owned(),
-        });
-        e.recent.truncate(RECENT);
-        tally.add(&e.compiled.workflow, outcome);
-        if !self.unsaved.contains(id) {
-            self.unsaved.insert(id.to_owned());
+        if !self.unsaved {
+            self.unsaved = true;
+            unsaved.push(self.id.clone());
         }
+        self.recent.push_front(tick);
+        (self.recent.len() > RECENT)
+            .then(|| self.recent.pop_back())
+            .flatten()
     }
 }

@@ -5,28 +5,26 @@
 //! is one move, not 10,000 heap pops.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 /// Timers by fire time.
 #[derive(Debug, Default)]
 pub struct Timers {
-    by_time: BTreeMap<DateTime<Utc>, Vec<(String, u64)>>,
+    by_time: BTreeMap<DateTime<Utc>, Vec<(Arc<str>, u64)>>,
 }
 
 impl Timers {
     /// Arms a timer for schedule `id` at `at`.
-    pub fn push(&mut self, id: &str, at: DateTime<Utc>, generation: u64) {
-        self.by_time
-            .entry(at)
-            .or_default()
-            .push((id.to_owned(), generation));
+    pub fn push(&mut self, id: Arc<str>, at: DateTime<Utc>, generation: u64) {
+        self.by_time.entry(at).or_default().push((id, generation));
     }
 
     /// Takes the timers due at `now`, earliest first, as (schedule, fire
     /// time, generation); whether each is still current is the caller's
     /// to check.
-    pub fn pop_due(&mut self, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>, u64)> {
+    pub fn pop_due(&mut self, now: DateTime<Utc>) -> Vec<(Arc<str>, DateTime<Utc>, u64)> {
         let mut due = Vec::new();
         while let Some(entry) = self.by_time.first_entry() {
             if *entry.key() > now {
@@ -53,18 +51,18 @@ mod tests {
     fn due_timers_come_out_in_time_order_and_later_ones_stay() {
         let t = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
         let mut timers = Timers::default();
-        timers.push("b", t(20), 1);
-        timers.push("a", t(10), 1);
-        timers.push("c", t(20), 2);
-        timers.push("later", t(99), 1);
+        timers.push("b".into(), t(20), 1);
+        timers.push("a".into(), t(10), 1);
+        timers.push("c".into(), t(20), 2);
+        timers.push("later".into(), t(99), 1);
         assert_eq!(timers.next_at(), Some(t(10)));
         let due = timers.pop_due(t(30));
         assert_eq!(
             due,
             [
-                ("a".to_owned(), t(10), 1),
-                ("b".to_owned(), t(20), 1),
-                ("c".to_owned(), t(20), 2)
+                (Arc::from("a"), t(10), 1),
+                (Arc::from("b"), t(20), 1),
+                (Arc::from("c"), t(20), 2)
             ]
         );
         assert_eq!(timers.next_at(), Some(t(99)));
