@@ -120,7 +120,7 @@ async fn a_hundred_concurrent_calls_take_fewer_inferences_as_the_metrics_show() 
                 engine.start(
                     plan.clone(),
                     RunRequest {
-                        input,
+                        input: orchestrator::proto::json_map_to_struct(&input),
                         ..Default::default()
                     },
                 ),

@@ -136,7 +136,7 @@ pub async fn run(args: RunArgs, config: &Config, out: &mut dyn Write, err: &mut 
     let handle = engine.start(
         plan,
         RunRequest {
-            input: args.inputs,
+            input: crate::proto::json_map_to_struct(&args.inputs),
             started_by: "cli".to_owned(),
             ..Default::default()
         },

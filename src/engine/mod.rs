@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lru::LruCache;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio::sync::{Semaphore, broadcast};
 
 pub use cache::{CachedResult, ResultCache};
@@ -104,8 +104,9 @@ impl Default for EngineConfig {
 /// What to run with.
 #[derive(Debug, Clone, Default)]
 pub struct RunRequest {
-    /// Parameters, visible as `input`.
-    pub input: Map<String, Value>,
+    /// Parameters, visible as `input`; in the form they are stored in, so
+    /// that an API call's input is not converted there and back.
+    pub input: pbjson_types::Struct,
     /// The triggering event, visible as `event`.
     pub event: Option<Value>,
     /// A bound on the whole run besides the workflow's own timeout.
@@ -297,7 +298,7 @@ impl Engine {
             workflow: plan.name.to_string(),
             version: plan.version,
             status: ExecutionState::Running as i32,
-            input: Some(proto::json_map_to_struct(&request.input)),
+            input: Some(request.input),
             started_at: Some(proto::now()),
             event: request.event.as_ref().map(proto::json_to_pb),
             timeout_ms: request.timeout.map_or(0, |t| t.as_millis() as u64),

@@ -7,6 +7,9 @@ use std::time::Duration;
 use chrono_tz::Tz;
 
 use super::cron::{CronExpr, zone};
+
+/// The input field a scheduled run finds its tick time in.
+pub const SCHEDULED_AT: &str = "scheduled_at";
 use crate::proto::{CatchUp, ConcurrencyPolicy, ScheduleSpec};
 
 /// At most this many ticks wait under the `queue` policy, and at most this
@@ -38,9 +41,10 @@ pub struct Compiled {
     pub catch_up: CatchUp,
     /// The workflow each tick runs.
     pub workflow: String,
-    /// The input every run gets: the parameters and `schedule` (its id), as
-    /// JSON made once, not per tick.
-    pub input: serde_json::Map<String, serde_json::Value>,
+    /// The input every run gets: the parameters, `schedule` (its id) and
+    /// `scheduled_at` (each tick sets it), as protobuf made once, not per
+    /// tick.
+    pub input: pbjson_types::Struct,
     /// What its runs are started by (`schedule:<id>`).
     pub started_by: String,
 }
@@ -120,12 +124,12 @@ pub fn compile(spec: &ScheduleSpec) -> Result<Compiled, SpecProblem> {
             ));
         }
     };
-    let mut input = spec
-        .parameters
-        .as_ref()
-        .map(crate::proto::struct_to_json_map)
-        .unwrap_or_default();
-    input.insert("schedule".into(), spec.id.clone().into());
+    let mut input = spec.parameters.clone().unwrap_or_default();
+    input
+        .fields
+        .insert("schedule".into(), spec.id.clone().into());
+    // Held in place so that each tick sets it without growing the map.
+    input.fields.insert(SCHEDULED_AT.into(), ().into());
     Ok(Compiled {
         cron,
         tz,

@@ -7,11 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::schedules::{Entry, Scheduler, State, rfc3339, timestamp};
 use super::slots::Decision;
-use super::spec::Compiled;
+use super::spec::{Compiled, SCHEDULED_AT};
 use crate::engine::{Prepared, RunRequest};
 use crate::proto::{self, ScheduleTick};
 use crate::spec::Plan;
@@ -356,7 +355,9 @@ impl Fire {
     /// The run to start: the schedule's input with `scheduled_at`.
     fn request(&self, stamp: &mut Stamp) -> RunRequest {
         let mut input = self.compiled.input.clone();
-        input.insert("scheduled_at".into(), Value::String(stamp.rfc3339(self.at)));
+        if let Some(at) = input.fields.get_mut(SCHEDULED_AT) {
+            *at = stamp.rfc3339(self.at).into();
+        }
         RunRequest {
             input,
             timeout: self.compiled.timeout,

@@ -374,7 +374,7 @@ impl Triggers {
         let handle = self.inner.engine.start(
             plan,
             RunRequest {
-                input,
+                input: proto::json_map_to_struct(&input),
                 event: Some(Value::clone(&data)),
                 started_by: format!("trigger:{}", f.id),
                 ..Default::default()

@@ -75,15 +75,10 @@ impl ExecutionApi {
             )));
         }
         let plan = self.engine.plan(&wf)?;
-        let input = r
-            .parameters
-            .as_ref()
-            .map(proto::struct_to_json_map)
-            .unwrap_or_default();
         let handle = self.engine.start(
             plan,
             EngineRun {
-                input,
+                input: r.parameters.clone().unwrap_or_default(),
                 ..Default::default()
             },
         );

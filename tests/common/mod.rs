@@ -265,7 +265,7 @@ pub async fn run_yaml(engine: &Engine, yaml: &str, input: Value) -> Arc<Executio
         .start(
             plan,
             RunRequest {
-                input,
+                input: orchestrator::proto::json_map_to_struct(&input),
                 ..Default::default()
             },
         )
