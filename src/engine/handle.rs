@@ -1,6 +1,6 @@
-//! Handles on executions: `Prepared` (started and running, its records
-//! and work held back until launched) and `ExecutionHandle` (its work
-//! spawned), and `Canceller`.
+//! Handles on executions: `Prepared` (started, its records, its listing
+//! in the active table and its work held back until launched),
+//! `ExecutionHandle` (its work spawned), and `Canceller`.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -74,21 +74,15 @@ impl Scheduler {
     /// take the cores from the starting of the rest.
     async fn tick_all(&self, due: Vec<(Arc<str>, DateTime<Utc>, u64)>) {
         const CHUNK: usize = 256;
+        let mut due = due.into_iter().map(|(id, at, g)| (id, at, Some(g)));
+        if due.len() <= CHUNK {
+            return self.tick_some(due).await;
+        }
         let mut plans = Plans::default();
         let mut chunks = tokio::task::JoinSet::new();
-        let mut due = due.into_iter();
         while due.len() > 0 {
-            let ticks = due
-                .by_ref()
-                .take(CHUNK)
-                .map(|(id, at, g)| (id, at, Some(g)));
-            let fires = self.decide(ticks);
+            let fires = self.decide(due.by_ref().take(CHUNK));
             let plans = self.plans_for(&fires, &mut plans).await;
-            if due.len() == 0 && chunks.is_empty() {
-                // One chunk: no task to hand it to.
-                let prepped = self.prepare_fires(fires, &plans);
-                return self.launch(self.note_started(prepped));
-            }
             let me = self.clone();
             chunks.spawn(async move { me.prepare_fires(fires, &plans) });
         }
