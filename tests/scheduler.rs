@@ -208,19 +208,30 @@ async fn timeout_bounds_each_run() {
     assert_eq!(done[0].error, "workflow timeout of 2s exceeded");
 }
 
-/// Creates an every-minute schedule at 00:00:30, stops the server, and
-/// starts again at 00:10:30 with `rule`: the runs after start-up.
-async fn after_downtime(rule: CatchUp) -> (Vec<String>, Schedule) {
-    let engine = engine_with("").await;
+/// Creates an every-minute schedule of workflow `w` (a probe with
+/// `config`) at 00:00:30 with `rule`, stops the server, and starts again at
+/// 00:10:30: the runs after start-up.
+async fn after_downtime_of(
+    config: &str,
+    rule: CatchUp,
+    set: impl FnOnce(&mut ScheduleSpec),
+) -> (Vec<Execution>, Schedule, Engine) {
+    let engine = engine_with(config).await;
     let first = scheduler_at(&engine, "2026-01-01T00:00:30Z").await;
     let mut spec = every("0 * * * * *");
     spec.catch_up = rule as i32;
+    set(&mut spec);
     first.create(spec, "test").await.unwrap();
     first.stop();
     let second = scheduler_at(&engine, "2026-01-01T00:10:30Z").await;
     pass(1).await;
-    let started = runs(&engine).await.iter().map(scheduled).collect();
-    (started, second.get("s").unwrap())
+    let record = second.get("s").unwrap();
+    (runs(&engine).await, record, engine)
+}
+
+async fn after_downtime(rule: CatchUp) -> (Vec<String>, Schedule) {
+    let (runs, record, _) = after_downtime_of("", rule, |_| {}).await;
+    (runs.iter().map(scheduled).collect(), record)
 }
 
 #[tokio::test(start_paused = true)]
@@ -237,6 +248,60 @@ async fn catch_up_none_latest_and_all_after_downtime() {
     assert_eq!(all.len(), 10);
     assert_eq!(all[0], "2026-01-01T00:01:00Z");
     assert_eq!(all[9], "2026-01-01T00:10:00Z");
+}
+
+#[tokio::test(start_paused = true)]
+async fn catch_up_all_keeps_to_max_concurrent() {
+    // The ten missed ticks are decided together: the first one's run is
+    // still starting when the rest are, and takes the only slot.
+    let (skip, record, _) = after_downtime_of(", sleep_ms: 3600000", CatchUp::All, |s| {
+        s.max_concurrent = 1;
+    })
+    .await;
+    assert_eq!(
+        skip.iter().map(scheduled).collect::<Vec<_>>(),
+        ["2026-01-01T00:01:00Z"]
+    );
+    assert_eq!(record.skipped, 9);
+
+    // Queued, they run one after another, never two at once.
+    let (queued, _, engine) = after_downtime_of(", sleep_ms: 2000", CatchUp::All, |s| {
+        s.max_concurrent = 1;
+        s.concurrency_policy = ConcurrencyPolicy::Queue as i32;
+    })
+    .await;
+    assert_eq!(queued.len(), 1);
+    pass(5_000).await;
+    let queued = runs(&engine).await;
+    assert_eq!(
+        queued.iter().map(scheduled).collect::<Vec<_>>(),
+        [
+            "2026-01-01T00:01:00Z",
+            "2026-01-01T00:02:00Z",
+            "2026-01-01T00:03:00Z"
+        ]
+    );
+    for pair in queued.windows(2) {
+        let ended = pair[0].finished_at.as_ref().unwrap();
+        let next = pair[1].started_at.as_ref().unwrap();
+        assert!((next.seconds, next.nanos) >= (ended.seconds, ended.nanos));
+    }
+
+    // Replacing cannot cancel a run that has not started: the first tick
+    // runs, the others are skipped with the reason.
+    let (replaced, record, _) = after_downtime_of(", sleep_ms: 3600000", CatchUp::All, |s| {
+        s.max_concurrent = 1;
+        s.concurrency_policy = ConcurrencyPolicy::Replace as i32;
+    })
+    .await;
+    assert_eq!(replaced.len(), 1);
+    assert_eq!(record.skipped, 9);
+    let skipped = record
+        .recent
+        .iter()
+        .find(|t| t.outcome == "skipped")
+        .unwrap();
+    assert!(skipped.detail.contains("still starting"), "{skipped:?}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -108,6 +108,35 @@ async fn skip_queue_and_replace_bound_a_triggers_runs() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn events_published_at_once_keep_to_max_concurrent() {
+    // A run is started outside the trigger's lock: the events decided
+    // meanwhile must see its slot taken.
+    let engine = engine_with(", sleep_ms: 3600000").await;
+    let t = Triggers::start(engine.clone(), None).await.unwrap();
+    t.create(trigger(ConcurrencyPolicy::Skip), "test")
+        .await
+        .unwrap();
+    let publishes: Vec<_> = (0..32)
+        .map(|n| {
+            let t = t.clone();
+            tokio::spawn(async move { t.publish(event(n)).await.unwrap()[0].outcome.clone() })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for p in publishes {
+        outcomes.push(p.await.unwrap());
+    }
+    outcomes.sort();
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "started").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes.iter().filter(|o| *o == "skipped").count(), 31);
+    assert_eq!(states(&engine).await, [ExecutionState::Running as i32]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn disabled_triggers_and_broken_filters_start_nothing() {
     let engine = engine_with("").await;
     let t = Triggers::start(engine.clone(), None).await.unwrap();

@@ -226,8 +226,10 @@ impl Scheduler {
             // A schedule deleted since its tick was decided still has
             // that tick's run started.
             if let Some(e) = st.entries.get_mut(&*id) {
-                if let Some(run) = run.as_ref().filter(|_| e.spec().max_concurrent > 0) {
-                    e.slots.started(tick.execution_id.clone(), run.canceller());
+                let held = run.as_ref().filter(|_| e.spec().max_concurrent > 0);
+                e.slots
+                    .settle(held.map(|run| (tick.execution_id.clone(), run.canceller())));
+                if held.is_some() {
                     bounded = Some(id);
                 }
                 evicted.extend(e.note(tick, &mut st.unsaved));

@@ -363,6 +363,9 @@ impl Triggers {
         let plan = match self.inner.engine.latest_plan(&f.workflow).await {
             Ok(p) => p,
             Err(e) => {
+                if let Some(e) = self.lock().get_mut(&f.id) {
+                    e.slots.settle(None);
+                }
                 outcome.outcome = "failed".into();
                 outcome.detail = e.to_string();
                 return self.counted(outcome);
@@ -382,7 +385,8 @@ impl Triggers {
         );
         let execution = handle.id().to_owned();
         if let Some(e) = self.lock().get_mut(&f.id) {
-            e.slots.started(execution.clone(), handle.canceller());
+            e.slots
+                .settle(Some((execution.clone(), handle.canceller())));
         }
         let (me, id, event_type) = (self.clone(), f.id.clone(), event_type.to_owned());
         let ended = execution.clone();
