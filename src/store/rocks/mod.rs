@@ -22,12 +22,12 @@ use rocksdb::{
 };
 use tokio::sync::oneshot;
 
+mod read;
 mod writer;
 
-use super::{ExecutionQuery, Store, StoreError, Write, decode, encode, fold_events, next_version};
+use super::{ExecutionQuery, Store, StoreError, Write, decode, encode, next_version};
 use crate::proto::{
-    AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Trigger,
-    Workflow, WorkflowSpec,
+    AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
 };
 use writer::{Counters, Msg, write_loop};
 
@@ -193,18 +193,6 @@ impl RocksStore {
         guard.as_ref().is_some_and(|tx| tx.send(msg).is_ok())
     }
 
-    fn get<M: prost::Message + Default>(
-        &self,
-        cf: &str,
-        key: &[u8],
-    ) -> Result<Option<M>, StoreError> {
-        let handle = cf_handle(&self.db, cf);
-        match self.db.get_pinned_cf(handle, key).map_err(backend)? {
-            None => Ok(None),
-            Some(bytes) => decode(&printable(key), &bytes).map(Some),
-        }
-    }
-
     /// Every record of a column family, in key order.
     fn all<M: prost::Message + Default>(&self, cf: &str) -> Result<Vec<M>, StoreError> {
         let mut out = Vec::new();
@@ -267,33 +255,6 @@ impl RocksStore {
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
         self.db.write_opt(batch, &wo).map_err(backend)
-    }
-
-    fn full_execution(&self, mut e: Execution) -> Result<Execution, StoreError> {
-        let ended = ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final());
-        if !ended || e.task_results.is_empty() {
-            let events = self.events_from(&e.id, 0)?;
-            fold_events(&mut e, &events);
-        }
-        Ok(e)
-    }
-
-    fn events_from(&self, id: &str, from_seq: u64) -> Result<Vec<ExecutionEvent>, StoreError> {
-        let prefix = name_prefix(id);
-        let start = event_key(id, from_seq);
-        let iter = self.db.iterator_cf(
-            cf_handle(&self.db, CF_EVENTS),
-            IteratorMode::From(&start, Direction::Forward),
-        );
-        let mut out = Vec::new();
-        for item in iter {
-            let (k, v) = item.map_err(backend)?;
-            if !k.starts_with(&prefix) {
-                break;
-            }
-            out.push(decode(&printable(&k), &v)?);
-        }
-        Ok(out)
     }
 }
 
@@ -377,12 +338,12 @@ impl Store for RocksStore {
         let Some(v) = version else {
             return Ok(latest);
         };
-        let mut w: Workflow =
-            self.get(CF_WORKFLOWS, &version_key(name, v))?
-                .ok_or(StoreError::VersionNotFound {
-                    name: name.to_owned(),
-                    version: v,
-                })?;
+        let mut w: Workflow = read::get(&self.db, CF_WORKFLOWS, &version_key(name, v))?.ok_or(
+            StoreError::VersionNotFound {
+                name: name.to_owned(),
+                version: v,
+            },
+        )?;
         w.archived = latest.archived;
         Ok(w)
     }
@@ -472,53 +433,26 @@ impl Store for RocksStore {
     }
 
     async fn get_execution(&self, id: &str) -> Result<Execution, StoreError> {
-        let e: Execution = self
-            .get(CF_EXECUTIONS, id.as_bytes())?
+        let e: Execution = read::get(&self.db, CF_EXECUTIONS, id.as_bytes())?
             .ok_or_else(|| StoreError::ExecutionNotFound(id.to_owned()))?;
-        self.full_execution(e)
+        read::full_execution(&self.db, e)
     }
 
     async fn events(&self, id: &str, from_seq: u64) -> Result<Vec<ExecutionEvent>, StoreError> {
-        if self
-            .get::<Execution>(CF_EXECUTIONS, id.as_bytes())?
-            .is_none()
-        {
+        if read::get::<Execution>(&self.db, CF_EXECUTIONS, id.as_bytes())?.is_none() {
             return Err(StoreError::ExecutionNotFound(id.to_owned()));
         }
-        self.events_from(id, from_seq)
+        read::events_from(&self.db, id, from_seq)
     }
 
     async fn list_executions(&self, q: &ExecutionQuery) -> Result<Vec<Execution>, StoreError> {
-        let mut upper = time_key(q.to_ms.unwrap_or(i64::MAX), "");
-        if let Some((ms, id)) = &q.after {
-            upper = upper.min(time_key(*ms, id));
-        }
-        let lower = q.from_ms.map(|f| time_key(f, ""));
-        let iter = self.db.iterator_cf(
-            cf_handle(&self.db, CF_EXEC_TIME),
-            IteratorMode::From(&upper, Direction::Reverse),
-        );
-        let mut out = Vec::new();
-        for item in iter {
-            let (k, _) = item.map_err(backend)?;
-            if k.as_ref() >= upper.as_slice() {
-                continue;
-            }
-            if lower.as_ref().is_some_and(|l| k.as_ref() < l.as_slice()) {
-                break;
-            }
-            let id = String::from_utf8_lossy(&k[9..]).into_owned();
-            let Some(e) = self.get::<Execution>(CF_EXECUTIONS, id.as_bytes())? else {
-                continue;
-            };
-            if q.matches(&e) {
-                out.push(self.full_execution(e)?);
-                if q.limit > 0 && out.len() >= q.limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        // A listing can read thousands of records: on a blocking thread,
+        // so it holds no runtime worker (the engine's and the scheduler's)
+        // for its length.
+        let (db, q) = (self.db.clone(), q.clone());
+        tokio::task::spawn_blocking(move || read::list_executions(&db, &q))
+            .await
+            .map_err(|e| StoreError::Backend(format!("listing executions: {e}")))?
     }
 
     async fn unfinished_executions(&self) -> Result<Vec<Execution>, StoreError> {
@@ -528,15 +462,15 @@ impl Store for RocksStore {
             .iterator_cf(cf_handle(&self.db, CF_ACTIVE), IteratorMode::Start)
         {
             let (k, _) = item.map_err(backend)?;
-            if let Some(e) = self.get::<Execution>(CF_EXECUTIONS, &k)? {
-                out.push(self.full_execution(e)?);
+            if let Some(e) = read::get::<Execution>(&self.db, CF_EXECUTIONS, &k)? {
+                out.push(read::full_execution(&self.db, e)?);
             }
         }
         Ok(out)
     }
 
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
-        self.get(CF_CACHE, key)
+        read::get(&self.db, CF_CACHE, key)
     }
 
     async fn list_schedules(&self) -> Result<Vec<Schedule>, StoreError> {

@@ -1,0 +1,93 @@
+//! Reads of the RocksDB store: records, an execution with its task results
+//! folded from its events, and the time-ordered listing of executions.
+//! Free functions over the database, so a long read can run on a blocking
+//! thread with its own handle.
+
+use rocksdb::{DB, Direction, IteratorMode};
+
+use super::{
+    CF_EVENTS, CF_EXEC_TIME, CF_EXECUTIONS, backend, cf_handle, event_key, name_prefix, printable,
+    time_key,
+};
+use crate::proto::{Execution, ExecutionEvent, ExecutionState};
+use crate::store::{ExecutionQuery, StoreError, decode, fold_events};
+
+/// A record of column family `cf`, if present.
+pub(super) fn get<M: prost::Message + Default>(
+    db: &DB,
+    cf: &str,
+    key: &[u8],
+) -> Result<Option<M>, StoreError> {
+    let handle = cf_handle(db, cf);
+    match db.get_pinned_cf(handle, key).map_err(backend)? {
+        None => Ok(None),
+        Some(bytes) => decode(&printable(key), &bytes).map(Some),
+    }
+}
+
+/// An execution with its task results (folded from its events while it runs).
+pub(super) fn full_execution(db: &DB, mut e: Execution) -> Result<Execution, StoreError> {
+    let ended = ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final());
+    if !ended || e.task_results.is_empty() {
+        let events = events_from(db, &e.id, 0)?;
+        fold_events(&mut e, &events);
+    }
+    Ok(e)
+}
+
+/// An execution's events from `from_seq` on.
+pub(super) fn events_from(
+    db: &DB,
+    id: &str,
+    from_seq: u64,
+) -> Result<Vec<ExecutionEvent>, StoreError> {
+    let prefix = name_prefix(id);
+    let start = event_key(id, from_seq);
+    let iter = db.iterator_cf(
+        cf_handle(db, CF_EVENTS),
+        IteratorMode::From(&start, Direction::Forward),
+    );
+    let mut out = Vec::new();
+    for item in iter {
+        let (k, v) = item.map_err(backend)?;
+        if !k.starts_with(&prefix) {
+            break;
+        }
+        out.push(decode(&printable(&k), &v)?);
+    }
+    Ok(out)
+}
+
+/// The executions `q` selects, newest first.
+pub(super) fn list_executions(db: &DB, q: &ExecutionQuery) -> Result<Vec<Execution>, StoreError> {
+    let mut upper = time_key(q.to_ms.unwrap_or(i64::MAX), "");
+    if let Some((ms, id)) = &q.after {
+        upper = upper.min(time_key(*ms, id));
+    }
+    let lower = q.from_ms.map(|f| time_key(f, ""));
+    let iter = db.iterator_cf(
+        cf_handle(db, CF_EXEC_TIME),
+        IteratorMode::From(&upper, Direction::Reverse),
+    );
+    let mut out = Vec::new();
+    for item in iter {
+        let (k, _) = item.map_err(backend)?;
+        if k.as_ref() >= upper.as_slice() {
+            continue;
+        }
+        if lower.as_ref().is_some_and(|l| k.as_ref() < l.as_slice()) {
+            break;
+        }
+        let id = String::from_utf8_lossy(&k[9..]).into_owned();
+        let Some(e) = get::<Execution>(db, CF_EXECUTIONS, id.as_bytes())? else {
+            continue;
+        };
+        if q.matches(&e) {
+            out.push(full_execution(db, e)?);
+            if q.limit > 0 && out.len() >= q.limit {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
