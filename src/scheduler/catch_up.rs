@@ -2,23 +2,37 @@
 //! was down run (or are recorded as missed) by its `catch_up` rule, and a
 //! run that started just before a crash is not started again.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::schedules::Scheduler;
-use super::spec::MAX_BACKLOG;
+use super::spec::{MAX_BACKLOG, SCHEDULED_AT};
 use crate::proto::{self, CatchUp};
 
+/// Runs a restart found started, by (schedule, workflow): (tick, execution).
+type Found = HashMap<(String, String), Vec<(DateTime<Utc>, String)>>;
+
 impl Scheduler {
-    /// Runs the ticks missed while down, by the schedule's catch-up rule.
-    pub(super) async fn catch_up(&self, id: &str, missed: Vec<DateTime<Utc>>) {
-        self.catch_up_ticks(id, missed).await;
+    /// Runs the ticks each schedule missed while down, by its catch-up
+    /// rule. The runs started before the restart are read once for all
+    /// schedules, not once each.
+    pub(super) async fn catch_up(&self, missed: Vec<(String, Vec<DateTime<Utc>>)>) {
+        let Some(since) = missed.iter().filter_map(|(_, ticks)| ticks.first()).min() else {
+            return;
+        };
+        let mut found = self.started_since(*since).await;
+        for (id, ticks) in missed {
+            self.catch_up_ticks(&id, ticks, &mut found).await;
+        }
         self.save_tick_records();
     }
 
-    async fn catch_up_ticks(&self, id: &str, mut missed: Vec<DateTime<Utc>>) {
-        let Some(&first) = missed.first() else { return };
+    async fn catch_up_ticks(&self, id: &str, mut missed: Vec<DateTime<Utc>>, found: &mut Found) {
+        if missed.is_empty() {
+            return;
+        }
         let Some((rule, workflow)) = self
             .lock()
             .entries
@@ -30,7 +44,7 @@ impl Scheduler {
         // A run whose start was durable but whose tick record was not (the
         // crash fell between the two writes) is found by its input, and its
         // tick is not run again.
-        for (at, execution) in self.started_since(id, &workflow, first).await {
+        for (at, execution) in found.remove(&(id.to_owned(), workflow)).unwrap_or_default() {
             if let Ok(i) = missed.binary_search(&at) {
                 missed.remove(i);
                 self.record(id, at, "started", &execution, "found after a restart");
@@ -58,34 +72,38 @@ impl Scheduler {
         }
     }
 
-    /// The runs this schedule started at or after `since`: (tick, execution).
-    async fn started_since(
-        &self,
-        id: &str,
-        workflow: &str,
-        since: DateTime<Utc>,
-    ) -> Vec<(DateTime<Utc>, String)> {
+    /// The runs schedules started at or after `since`.
+    async fn started_since(&self, since: DateTime<Utc>) -> Found {
         let query = crate::store::ExecutionQuery {
             from_ms: Some(since.timestamp_millis()),
-            workflow: Some(workflow.to_owned()),
             ..Default::default()
         };
-        let found = match self.inner.engine.store().list_executions(&query).await {
-            Ok(found) => found,
+        let listed = match self.inner.engine.store().list_executions(&query).await {
+            Ok(listed) => listed,
             Err(e) => {
-                tracing::warn!(schedule = id, error = %e, "cannot check for runs started before a restart");
-                return Vec::new();
+                tracing::warn!(error = %e, "cannot check for runs started before a restart");
+                return Found::default();
             }
         };
+        let mut found = Found::default();
+        for e in listed {
+            let Some(input) = e.input.as_ref().map(proto::struct_to_json_map) else {
+                continue;
+            };
+            let (Some(schedule), Some(at)) = (
+                input.get("schedule").and_then(|v| v.as_str()),
+                input.get(SCHEDULED_AT).and_then(|v| v.as_str()),
+            ) else {
+                continue;
+            };
+            let Ok(at) = DateTime::parse_from_rfc3339(at) else {
+                continue;
+            };
+            found
+                .entry((schedule.to_owned(), e.workflow))
+                .or_default()
+                .push((at.with_timezone(&Utc), e.id));
+        }
         found
-            .into_iter()
-            .filter_map(|e| {
-                let input = proto::struct_to_json_map(e.input.as_ref()?);
-                (input.get("schedule")?.as_str()? == id).then_some(())?;
-                let at = input.get("scheduled_at")?.as_str()?;
-                let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
-                Some((at, e.id))
-            })
-            .collect()
     }
 }

@@ -173,9 +173,7 @@ impl Scheduler {
                 st.arm(&spec.id, now);
             }
         }
-        for (id, ticks) in missed_ticks {
-            scheduler.catch_up(&id, ticks).await;
-        }
+        scheduler.catch_up(missed_ticks).await;
         let runner = scheduler.clone();
         tokio::spawn(async move { runner.run().await });
         Ok(scheduler)

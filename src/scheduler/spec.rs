@@ -7,10 +7,10 @@ use std::time::Duration;
 use chrono_tz::Tz;
 
 use super::cron::{CronExpr, zone};
+use crate::proto::{CatchUp, ConcurrencyPolicy, ScheduleSpec};
 
 /// The input field a scheduled run finds its tick time in.
 pub const SCHEDULED_AT: &str = "scheduled_at";
-use crate::proto::{CatchUp, ConcurrencyPolicy, ScheduleSpec};
 
 /// At most this many ticks wait under the `queue` policy, and at most this
 /// many missed ticks are run under `catch_up: all`.
