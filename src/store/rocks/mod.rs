@@ -195,15 +195,7 @@ impl RocksStore {
 
     /// Every record of a column family, in key order.
     fn all<M: prost::Message + Default>(&self, cf: &str) -> Result<Vec<M>, StoreError> {
-        let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf(cf_handle(&self.db, cf), IteratorMode::Start)
-        {
-            let (k, v) = item.map_err(backend)?;
-            out.push(decode(&printable(&k), &v)?);
-        }
-        Ok(out)
+        read::with_prefix(&self.db, cf, &[], &[])
     }
 
     fn archived(&self, name: &str) -> Result<bool, StoreError> {
@@ -217,19 +209,7 @@ impl RocksStore {
     /// Every stored version of a workflow, oldest first (no archived flag).
     fn versions(&self, name: &str) -> Result<Vec<Workflow>, StoreError> {
         let prefix = name_prefix(name);
-        let iter = self.db.iterator_cf(
-            cf_handle(&self.db, CF_WORKFLOWS),
-            IteratorMode::From(&prefix, Direction::Forward),
-        );
-        let mut out = Vec::new();
-        for item in iter {
-            let (k, v) = item.map_err(backend)?;
-            if !k.starts_with(&prefix) {
-                break;
-            }
-            out.push(decode::<Workflow>(&printable(&k), &v)?);
-        }
-        Ok(out)
+        read::with_prefix(&self.db, CF_WORKFLOWS, &prefix, &prefix)
     }
 
     fn latest(&self, name: &str) -> Result<Workflow, StoreError> {

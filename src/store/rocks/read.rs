@@ -41,16 +41,25 @@ pub(super) fn events_from(
     id: &str,
     from_seq: u64,
 ) -> Result<Vec<ExecutionEvent>, StoreError> {
-    let prefix = name_prefix(id);
-    let start = event_key(id, from_seq);
+    with_prefix(db, CF_EVENTS, &name_prefix(id), &event_key(id, from_seq))
+}
+
+/// The records of `cf` whose keys start with `prefix`, in key order from
+/// key `start` on.
+pub(super) fn with_prefix<M: prost::Message + Default>(
+    db: &DB,
+    cf: &str,
+    prefix: &[u8],
+    start: &[u8],
+) -> Result<Vec<M>, StoreError> {
     let iter = db.iterator_cf(
-        cf_handle(db, CF_EVENTS),
-        IteratorMode::From(&start, Direction::Forward),
+        cf_handle(db, cf),
+        IteratorMode::From(start, Direction::Forward),
     );
     let mut out = Vec::new();
     for item in iter {
         let (k, v) = item.map_err(backend)?;
-        if !k.starts_with(&prefix) {
+        if !k.starts_with(prefix) {
             break;
         }
         out.push(decode(&printable(&k), &v)?);
