@@ -27,6 +27,8 @@ pub struct Config {
     pub workers: usize,
     /// Entries of the in-memory result cache (`RESULT_CACHE_SIZE`).
     pub result_cache_size: usize,
+    /// Bytes the in-memory result cache may take (`RESULT_CACHE_BYTES`).
+    pub result_cache_bytes: usize,
     /// Entries of the compiled-plan cache (`WORKFLOW_CACHE_SIZE`).
     pub workflow_cache_size: usize,
     /// How long a cached result stays valid unless the task says otherwise (`RESULT_CACHE_TTL`).
@@ -53,6 +55,21 @@ pub struct Config {
     pub max_active_executions: usize,
     /// How long ended executions stay in the active table (`ACTIVE_RETENTION`).
     pub active_retention: Duration,
+    /// The timeout of tasks that set none, so that a hung call cannot hold
+    /// a worker slot forever; 0 means none (`DEFAULT_TASK_TIMEOUT`).
+    pub default_task_timeout: Duration,
+    /// How long ended executions and their events are kept; 0 keeps them
+    /// forever (`EXECUTION_RETENTION`).
+    pub execution_retention: Duration,
+    /// How long audit records are kept; 0 keeps them forever (`AUDIT_RETENTION`).
+    pub audit_retention: Duration,
+    /// How often records past their retention are pruned (`PRUNE_INTERVAL`).
+    pub prune_interval: Duration,
+    /// Runs resumed after a restart start at this many a second, evenly
+    /// spaced, so that 200 runs interrupted by a crash do not all call the
+    /// same services in the same instant; 0 starts them at once
+    /// (`RESUME_RATE`).
+    pub resume_rate: usize,
     /// Consecutive failures that open an `http` host's circuit; 0 disables
     /// the breaker (`HTTP_BREAKER_FAILURES`).
     pub http_breaker_failures: u32,
@@ -91,6 +108,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             workers: 8,
             result_cache_size: 10_000,
+            result_cache_bytes: 64 << 20,
             workflow_cache_size: 1_000,
             result_cache_ttl: Duration::from_secs(3600),
             shell_allowlist: Vec::new(),
@@ -101,6 +119,11 @@ impl Default for Config {
             max_tasks: 100_000,
             max_active_executions: 10_000,
             active_retention: Duration::from_secs(3600),
+            resume_rate: 100,
+            default_task_timeout: Duration::from_secs(300),
+            execution_retention: Duration::from_secs(30 * 24 * 3600),
+            audit_retention: Duration::from_secs(366 * 24 * 3600),
+            prune_interval: Duration::from_secs(3600),
             http_breaker_failures: 5,
             http_breaker_cooldown: Duration::from_secs(30),
             python_path: PathBuf::from("python3"),
@@ -131,6 +154,7 @@ impl Config {
         }
         number(&lookup, "WORKERS", &mut c.workers)?;
         number(&lookup, "RESULT_CACHE_SIZE", &mut c.result_cache_size)?;
+        number(&lookup, "RESULT_CACHE_BYTES", &mut c.result_cache_bytes)?;
         number(&lookup, "WORKFLOW_CACHE_SIZE", &mut c.workflow_cache_size)?;
         number(&lookup, "MAX_OUTPUT_BYTES", &mut c.max_output_bytes)?;
         number(&lookup, "MAX_SPEC_BYTES", &mut c.max_spec_bytes)?;
@@ -142,6 +166,11 @@ impl Config {
         )?;
         duration(&lookup, "RESULT_CACHE_TTL", &mut c.result_cache_ttl)?;
         duration(&lookup, "ACTIVE_RETENTION", &mut c.active_retention)?;
+        number(&lookup, "RESUME_RATE", &mut c.resume_rate)?;
+        duration(&lookup, "DEFAULT_TASK_TIMEOUT", &mut c.default_task_timeout)?;
+        duration(&lookup, "EXECUTION_RETENTION", &mut c.execution_retention)?;
+        duration(&lookup, "AUDIT_RETENTION", &mut c.audit_retention)?;
+        duration(&lookup, "PRUNE_INTERVAL", &mut c.prune_interval)?;
         duration(
             &lookup,
             "HTTP_BREAKER_COOLDOWN",

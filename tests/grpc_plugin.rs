@@ -246,3 +246,42 @@ async fn a_tls_target_is_verified_against_the_given_ca() {
     let e = run_yaml(&engine, &without, json!({})).await;
     assert_eq!(state(&e, "call"), TaskState::Failed);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thousand_targets_leave_the_connection_cache_bounded() {
+    use orchestrator::engine::{Engine, EngineConfig, RunRequest};
+    use orchestrator::plugins::{GrpcPlugin, MAX_CACHED_TARGETS, Registry};
+    use orchestrator::spec::{self, Format, Limits};
+    use orchestrator::store::{self, MemoryStore};
+
+    let plugin = Arc::new(GrpcPlugin::new());
+    let mut registry = Registry::new();
+    registry.register(plugin.clone());
+    let engine = Engine::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(registry),
+        &EngineConfig::default(),
+    );
+    // A templated target: every run names another one (nothing listens
+    // there; each call fails fast).
+    let yaml = "name: many\ntasks:\n  - {id: call, type: grpc, target: \"127.0.0.1:{{ input.port }}\", method: grpc.health.v1.Health/Check, body: {}, timeout: 2s, allow_failure: true}\n";
+    let (spec, _) = spec::load(yaml, Format::Yaml, engine.registry(), &Limits::default()).unwrap();
+    let wf = store::save_if_changed(engine.store().as_ref(), spec)
+        .await
+        .unwrap();
+    let plan = engine.plan(&wf).unwrap();
+    for port in 41_000..42_000u32 {
+        let input = serde_json::Map::from_iter([("port".to_owned(), json!(port))]);
+        let handle = engine.start(
+            plan.clone(),
+            RunRequest {
+                input: orchestrator::proto::json_map_to_struct(&input),
+                ..Default::default()
+            },
+        );
+        handle.wait().await.unwrap();
+    }
+    let (channels, pools) = plugin.cached();
+    assert_eq!(channels, MAX_CACHED_TARGETS, "connections are an LRU");
+    assert!(pools <= MAX_CACHED_TARGETS);
+}

@@ -365,3 +365,22 @@ async fn a_model_from_the_registry_url_is_verified_cached_and_refused_when_its_h
         task(&e, "score").error
     );
 }
+
+#[tokio::test]
+async fn a_registry_that_sends_without_end_is_cut_off_at_the_size_bound() {
+    // The server streams a body with no length that never ends: the
+    // download is counted as it arrives, not buffered whole first.
+    let server = common::CountingServer::start().await;
+    let cache = tempfile::tempdir().unwrap();
+    let mut config = config(cache.path());
+    config.model_registry_url = Some(server.url("endless"));
+    let (engine, _) = engine_with(&config);
+    let yaml = "name: s\ntasks:\n  - {id: score, type: model, script: scorer, body: {features: [0.9, 0.8, 0.95]}}\n";
+    let e = run_yaml(&engine, yaml, json!({})).await;
+    assert_eq!(state(&e, "score"), TaskState::Failed);
+    let error = &task(&e, "score").error;
+    assert!(
+        error.contains("model.json: larger than 1048576 bytes"),
+        "{error}"
+    );
+}

@@ -304,15 +304,23 @@ async fn http_credentials_come_from_named_secrets_never_the_spec() {
         "    auth: {type: bearer, secret: INTEL_TOKEN}\n",
     )
     .await;
-    assert_eq!(output(&e, "call")["authorization"], "Bearer t0k3n");
+    // The server echoes the header it got; the record hides the secret.
+    assert_eq!(output(&e, "call")["authorization"], "Bearer ***");
+    let stored =
+        serde_json::to_string(&engine.store().get_execution(&e.id).await.unwrap()).unwrap();
+    assert!(!stored.contains("t0k3n"), "{stored}");
+    for ev in engine.store().events(&e.id, 0).await.unwrap() {
+        assert!(!format!("{ev:?}").contains("t0k3n"), "{ev:?}");
+    }
     let e = http_task(
         &engine,
         server.url("/who"),
         "    auth: {type: basic, secret: SIEM_LOGIN}\n",
     )
     .await;
-    // svc:pa:ss → user "svc", password "pa:ss".
-    assert_eq!(output(&e, "call")["authorization"], "Basic c3ZjOnBhOnNz");
+    // svc:pa:ss → user "svc", password "pa:ss", sent as base64, which is
+    // hidden too.
+    assert_eq!(output(&e, "call")["authorization"], "Basic ***");
     let e = http_task(
         &engine,
         server.url("/who"),

@@ -397,3 +397,100 @@ async fn both_stores_apply_writes_handed_over_together_in_order() {
     assert_eq!(store.write_stats().writes, 502);
     assert!(store.unfinished_executions().await.unwrap().is_empty());
 }
+
+/// A new execution whose id is taken, whether stored earlier or earlier in
+/// the same group commit, is refused with all of its later writes: the
+/// execution that holds the id keeps its header and history.
+async fn a_new_execution_never_overwrites_one_with_its_id(store: &dyn Store) {
+    let started = |id: &str, task: &str| {
+        Write::Event(event(
+            id,
+            1,
+            Kind::TaskStarted(TaskStarted {
+                task_id: task.into(),
+                attempt: 1,
+            }),
+        ))
+    };
+    store.append(Write::NewExecution(execution(
+        "taken",
+        "first",
+        1,
+        ExecutionState::Running,
+    )));
+    store.append(started("taken", "first-task"));
+    store.flush().await.unwrap();
+    // Stored before, then twice in one hand-over.
+    store.append_all(vec![
+        Write::NewExecution(execution("taken", "second", 2, ExecutionState::Running)),
+        started("taken", "second-task"),
+        Write::Execution(execution("taken", "second", 2, ExecutionState::Failed)),
+        Write::NewExecution(execution("fresh", "third", 3, ExecutionState::Running)),
+        Write::NewExecution(execution("fresh", "fourth", 4, ExecutionState::Running)),
+        started("fresh", "third-task"),
+    ]);
+    store.flush().await.unwrap();
+    let kept = store.get_execution("taken").await.unwrap();
+    assert_eq!(kept.workflow, "first");
+    assert_eq!(kept.status, ExecutionState::Running as i32);
+    let tasks: Vec<String> = store
+        .events("taken", 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| match e.kind {
+            Some(Kind::TaskStarted(s)) => s.task_id,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(tasks, ["first-task"]);
+    assert_eq!(
+        store.get_execution("fresh").await.unwrap().workflow,
+        "third"
+    );
+    // Writes under a refused id are dropped whichever run made them: the
+    // two cannot be told apart, and a holder left unfinished is resumed
+    // after a restart rather than mixed with another run's history.
+    assert!(store.events("fresh", 0).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn both_stores_refuse_to_overwrite_an_execution() {
+    a_new_execution_never_overwrites_one_with_its_id(&MemoryStore::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = RocksStore::open(dir.path(), RocksOptions::default()).unwrap();
+    a_new_execution_never_overwrites_one_with_its_id(&store).await;
+}
+
+/// A long store call runs off the runtime's threads: on a runtime with a
+/// single thread, a timer task keeps ticking while the audit trail of
+/// 50,000 records is read.
+#[tokio::test(flavor = "current_thread")]
+async fn a_long_store_read_does_not_hold_the_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(RocksStore::open(dir.path(), RocksOptions::default()).unwrap());
+    for i in 0..50_000 {
+        store.append(Write::Audit(orchestrator::proto::AuditRecord {
+            time: Some(proto::now()),
+            actor: "test".into(),
+            action: "x".into(),
+            target: format!("t{i}"),
+            reason: "r".repeat(200),
+        }));
+    }
+    store.flush().await.unwrap();
+    let ticks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = ticks.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            tokio::task::yield_now().await;
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let before = ticks.load(std::sync::atomic::Ordering::Relaxed);
+    let trail = store.audit_trail(50_000).await.unwrap();
+    let during = ticks.load(std::sync::atomic::Ordering::Relaxed) - before;
+    ticker.abort();
+    assert_eq!(trail.len(), 50_000);
+    assert!(during > 0, "the runtime's only thread was held by the read");
+}

@@ -127,6 +127,28 @@ fn bad_durations_are_reported() {
 }
 
 #[test]
+fn durations_longer_than_a_year_and_a_day_are_refused() {
+    // 300000000000y parses, and once overflowed the executor's clock.
+    let p = problems(
+        "name: w\ntimeout: 400d\ntasks:\n  - {id: a, type: echo, timeout: 300000000000y, cache_ttl: 367d, retry: {max_attempts: 2, max_backoff: 9999999h}}\n",
+    );
+    has(
+        &p,
+        "timeout: duration \"400d\" is longer than the maximum of 366d",
+    );
+    has(
+        &p,
+        "task 'a': timeout: duration \"300000000000y\" is longer than the maximum of 366d",
+    );
+    has(&p, "task 'a': cache_ttl: duration \"367d\" is longer");
+    has(
+        &p,
+        "task 'a': retry.max_backoff: duration \"9999999h\" is longer",
+    );
+    load("name: w\ntasks:\n  - {id: a, type: echo, timeout: 366d}\n").unwrap();
+}
+
+#[test]
 fn templates_that_do_not_compile_are_reported() {
     let p = problems("name: w\ntasks:\n  - {id: a, type: echo, body: {x: [ok, '{{ 1 + }}']}}\n");
     has(&p, "task 'a': body.x[1]: {{ 1 + }}: syntax error");

@@ -124,6 +124,7 @@ impl Attempt {
                 },
             };
             drop(permit);
+            let result = self.redacted(result);
             let err = match result.and_then(|out| self.check_size(out)) {
                 Ok(out) => {
                     if let Some(key) = self.cache_key {
@@ -169,19 +170,40 @@ impl Attempt {
         }
     }
 
-    /// The audit trail of this task: entries name the execution and task.
+    /// The audit trail of this task: entries name the execution and task,
+    /// with secrets hidden.
     fn audit(&self) -> Audit {
-        let store = self.shared.store.clone();
+        let shared = self.shared.clone();
         let target = format!("{}/{}", self.execution_id, self.task_id);
         Audit::new(move |action, detail| {
-            store.append(Write::Audit(AuditRecord {
+            let mut reason = detail.to_owned();
+            shared.redactor.text(&mut reason);
+            shared.store.append(Write::Audit(AuditRecord {
                 time: Some(proto::now()),
                 actor: "workflow".to_owned(),
                 action: action.to_owned(),
                 target: target.clone(),
-                reason: detail.to_owned(),
+                reason,
             }));
         })
+    }
+
+    /// An attempt's result with secrets hidden: before it is recorded,
+    /// cached, or read by a later task.
+    fn redacted(&self, result: Result<TaskOutput, TaskError>) -> Result<TaskOutput, TaskError> {
+        let r = &self.shared.redactor;
+        match result {
+            Ok(mut out) => {
+                r.value(&mut out.output);
+                r.map(&mut out.meta);
+                Ok(out)
+            }
+            Err(mut e) => {
+                r.text(&mut e.message);
+                r.map(&mut e.meta);
+                Err(e)
+            }
+        }
     }
 
     fn check_size(&self, out: TaskOutput) -> Result<TaskOutput, TaskError> {
@@ -197,11 +219,7 @@ impl Attempt {
 }
 
 fn panicked(kind: &str, panic: &(dyn Any + Send)) -> TaskError {
-    let what = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".into());
+    let what = super::panic_message(panic);
     TaskError::permanent(format!("plugin '{kind}' panicked: {what}"))
 }
 

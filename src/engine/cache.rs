@@ -1,8 +1,9 @@
 //! The result cache of `cacheable: true` tasks. The key is the SHA-256 of
 //! the task type and the canonical JSON (sorted keys) of the rendered
 //! config, so identical calls share a result whatever the workflow. An
-//! in-memory LRU sits in front of the store's cache records; entries carry
-//! an expiry time.
+//! in-memory LRU sits in front of the store's cache records, bounded in
+//! entries and in bytes (outputs can be up to `MAX_OUTPUT_BYTES` each);
+//! entries carry an expiry time.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -26,19 +27,79 @@ pub struct CachedResult {
 
 /// LRU in front of the store's cache records.
 pub struct ResultCache {
-    lru: Option<Mutex<LruCache<[u8; 32], Arc<CacheEntry>>>>,
+    lru: Option<Mutex<Lru>>,
     store: Arc<dyn Store>,
     default_ttl: Duration,
 }
 
+/// The in-memory entries with their sizes.
+struct Lru {
+    entries: LruCache<[u8; 32], (Arc<CacheEntry>, usize)>,
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl Lru {
+    fn get(&mut self, key: &[u8; 32]) -> Option<Arc<CacheEntry>> {
+        self.entries.get(key).map(|(e, _)| e.clone())
+    }
+
+    /// Keeps `entry`, evicting the least recently used beyond the bounds;
+    /// one larger than the whole budget stays in the store only.
+    fn put(&mut self, key: [u8; 32], entry: Arc<CacheEntry>) {
+        use prost::Message;
+        // The encoded size, plus the key and bookkeeping.
+        let size = entry.encoded_len() + 96;
+        if size > self.max_bytes {
+            if let Some((_, old)) = self.entries.pop(&key) {
+                self.bytes -= old;
+            }
+            return;
+        }
+        if let Some((_, (_, old))) = self.entries.push(key, (entry, size)) {
+            self.bytes -= old;
+        }
+        self.bytes += size;
+        while self.bytes > self.max_bytes {
+            match self.entries.pop_lru() {
+                Some((_, (_, old))) => self.bytes -= old,
+                None => break,
+            }
+        }
+    }
+}
+
 impl ResultCache {
-    /// A cache of `capacity` in-memory entries (0: only the store) over `store`.
-    pub fn new(capacity: usize, default_ttl: Duration, store: Arc<dyn Store>) -> Self {
+    /// A cache of at most `capacity` in-memory entries taking at most
+    /// `max_bytes` (either 0: only the store) over `store`.
+    pub fn new(
+        capacity: usize,
+        max_bytes: usize,
+        default_ttl: Duration,
+        store: Arc<dyn Store>,
+    ) -> Self {
+        let lru = NonZeroUsize::new(capacity)
+            .filter(|_| max_bytes > 0)
+            .map(|c| {
+                Mutex::new(Lru {
+                    entries: LruCache::new(c),
+                    bytes: 0,
+                    max_bytes,
+                })
+            });
         Self {
-            lru: NonZeroUsize::new(capacity).map(|c| Mutex::new(LruCache::new(c))),
+            lru,
             store,
             default_ttl,
         }
+    }
+
+    /// In-memory entries and the bytes they take.
+    pub fn memory(&self) -> (usize, usize) {
+        self.lru.as_ref().map_or((0, 0), |l| {
+            let l = l.lock().unwrap_or_else(|e| e.into_inner());
+            (l.entries.len(), l.bytes)
+        })
     }
 
     /// The key of a task call.
@@ -56,11 +117,7 @@ impl ResultCache {
     pub async fn get(&self, key: &[u8; 32]) -> Option<CachedResult> {
         let now = proto::timestamp_ms(&proto::now());
         if let Some(lru) = &self.lru {
-            let hit = lru
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(key)
-                .cloned();
+            let hit = lru.lock().unwrap_or_else(|e| e.into_inner()).get(key);
             if let Some(e) = hit {
                 return (e.expires_at_ms > now).then(|| to_result(&e));
             }
@@ -168,5 +225,25 @@ mod tests {
             a,
             ResultCache::key("echo", &json!({"url": "u", "body": {"x": 1, "y": 2}}))
         );
+    }
+
+    #[tokio::test]
+    async fn memory_is_bounded_in_bytes_and_the_store_keeps_the_rest() {
+        let store: Arc<dyn Store> = Arc::new(crate::store::MemoryStore::new());
+        let cache = ResultCache::new(1_000, 20_000, Duration::from_secs(60), store);
+        let big = json!({"blob": "x".repeat(1_000)});
+        for i in 0..100u8 {
+            cache.put([i; 32], &big, &Map::new(), None);
+        }
+        let (entries, bytes) = cache.memory();
+        assert!(bytes <= 20_000, "{bytes} bytes in memory");
+        assert!((10..=20).contains(&entries), "{entries} entries");
+        // Evicted from memory, still served by the store.
+        assert_eq!(cache.get(&[0; 32]).await.unwrap().output, big);
+        // An entry larger than the whole budget stays out of memory.
+        let huge = json!({"blob": "y".repeat(30_000)});
+        cache.put([200; 32], &huge, &Map::new(), None);
+        assert!(cache.memory().1 <= 20_000);
+        assert_eq!(cache.get(&[200; 32]).await.unwrap().output, huge);
     }
 }

@@ -42,6 +42,11 @@ pub(crate) struct Shared {
     pub workers: Arc<Semaphore>,
     pub cache: ResultCache,
     pub max_output_bytes: usize,
+    /// Hides secrets in what tasks hand back.
+    pub redactor: super::redact::Redactor,
+    /// The timeout of tasks that set none, so that a hung call cannot
+    /// hold a worker slot forever.
+    pub default_task_timeout: Option<Duration>,
 }
 
 /// How an execution is asked to stop, and why.
@@ -190,10 +195,13 @@ impl Run {
     pub async fn drive(mut self) -> Result<Arc<Execution>, EngineError> {
         self.start_state();
         let timeout = self.timeout();
-        let deadline = timeout.map(|t| {
+        // Checked: a stored timeout too far out for the clock (written
+        // before definitions were bounded) means no deadline, not a panic.
+        let deadline = timeout.and_then(|t| {
             let started = self.window_start.as_ref().map_or(0, proto::timestamp_ms);
             let elapsed = (proto::timestamp_ms(&proto::now()) - started).max(0) as u64;
-            tokio::time::Instant::now() + t.saturating_sub(Duration::from_millis(elapsed))
+            tokio::time::Instant::now()
+                .checked_add(t.saturating_sub(Duration::from_millis(elapsed)))
         });
         let abort = loop {
             if self.live.control.token.is_cancelled() {
@@ -392,7 +400,7 @@ impl Run {
                 cache_key: t.cacheable.then(|| ResultCache::key(&t.kind, &config)),
                 cache_ttl: t.cache_ttl,
                 config,
-                timeout: t.timeout,
+                timeout: t.timeout.or(self.shared.default_task_timeout),
                 retry: t.retry.clone(),
                 first_attempt: slot.attempts + 1,
                 shared: self.shared.clone(),

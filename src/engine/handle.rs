@@ -37,14 +37,15 @@ pub struct Prepared {
 /// later event of it: its header when new (or retried), its first event.
 pub(super) struct Records {
     pub(super) store: Arc<dyn Store>,
-    pub(super) header: Option<Arc<Execution>>,
+    /// The header to store first: a new execution's (`NewExecution`) or
+    /// a retried one's.
+    pub(super) header: Option<Write>,
     pub(super) first: Arc<ExecutionEvent>,
 }
 
 impl Records {
     pub(super) fn into_writes(self) -> impl Iterator<Item = Write> {
-        let header = self.header.map(Write::Execution);
-        header
+        self.header
             .into_iter()
             .chain(std::iter::once(Write::Event(self.first)))
     }
@@ -89,6 +90,22 @@ impl Prepared {
     /// A cloneable way to cancel this execution from elsewhere.
     pub fn canceller(&self) -> Canceller {
         Canceller(self.ready.live.clone())
+    }
+
+    /// Like [`Prepared::launch`], but its work begins after `delay`
+    /// (sooner if cancelled): listed, watchable and cancellable meanwhile.
+    pub(super) fn launch_after(mut self, delay: std::time::Duration) -> ExecutionHandle {
+        if !delay.is_zero() {
+            let (work, live) = (self.ready.work, self.ready.live.clone());
+            self.ready.work = Box::pin(async move {
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = live.control.token.cancelled() => {}
+                }
+                work.await
+            });
+        }
+        self.launch()
     }
 
     /// Hands the execution's records to the store and spawns its work.

@@ -9,14 +9,17 @@ mod cache;
 mod executor;
 mod handle;
 mod recorder;
+mod redact;
 pub mod retry;
 pub mod summary;
 
 use std::num::NonZeroUsize;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use futures::FutureExt;
 use lru::LruCache;
 use serde_json::Value;
 use tokio::sync::{Semaphore, broadcast};
@@ -59,8 +62,8 @@ pub enum EngineError {
     /// that is still running).
     #[error("{0}")]
     State(String),
-    /// The execution's task panicked (a bug); the execution is unfinished
-    /// in the store and resumes on the next start.
+    /// The execution's work panicked (a bug) or was dropped; a panicked
+    /// one is recorded as failed.
     #[error("execution {0} stopped unexpectedly: {1}")]
     Crashed(String, String),
 }
@@ -72,6 +75,8 @@ pub struct EngineConfig {
     pub workers: usize,
     /// In-memory result cache entries.
     pub result_cache_size: usize,
+    /// Bytes the in-memory result cache may take.
+    pub result_cache_bytes: usize,
     /// Default validity of cached results.
     pub result_cache_ttl: Duration,
     /// Largest task output, in bytes of JSON.
@@ -80,6 +85,10 @@ pub struct EngineConfig {
     pub plan_cache_size: usize,
     /// How long ended executions stay in the active table.
     pub active_retention: Duration,
+    /// Resumed runs started per second (0: all at once).
+    pub resume_rate: usize,
+    /// The timeout of tasks that set none (None: no limit).
+    pub default_task_timeout: Option<Duration>,
 }
 
 impl From<&Config> for EngineConfig {
@@ -87,10 +96,14 @@ impl From<&Config> for EngineConfig {
         Self {
             workers: c.workers,
             result_cache_size: c.result_cache_size,
+            result_cache_bytes: c.result_cache_bytes,
             result_cache_ttl: c.result_cache_ttl,
             max_output_bytes: c.max_output_bytes,
             plan_cache_size: c.workflow_cache_size,
             active_retention: c.active_retention,
+            resume_rate: c.resume_rate,
+            default_task_timeout: (!c.default_task_timeout.is_zero())
+                .then_some(c.default_task_timeout),
         }
     }
 }
@@ -141,6 +154,8 @@ pub struct Engine {
     ended: Arc<Mutex<Ended>>,
     /// Where execution events are counted, if anywhere.
     metrics: Option<Arc<Metrics>>,
+    /// Resumed runs started per second (0: all at once).
+    resume_rate: usize,
 }
 
 /// The ended part of the active table: bounded in time and in size, so a
@@ -176,6 +191,7 @@ impl Engine {
     pub fn new(store: Arc<dyn Store>, registry: Arc<Registry>, config: &EngineConfig) -> Self {
         let cache = ResultCache::new(
             config.result_cache_size,
+            config.result_cache_bytes,
             config.result_cache_ttl,
             store.clone(),
         );
@@ -185,10 +201,13 @@ impl Engine {
                 workers: Arc::new(Semaphore::new(config.workers.max(1))),
                 cache,
                 max_output_bytes: config.max_output_bytes,
+                redactor: redact::Redactor::new(registry.secrets().clone()),
+                default_task_timeout: config.default_task_timeout,
             }),
             registry,
             active: Arc::default(),
             metrics: None,
+            resume_rate: config.resume_rate,
             ended: Arc::new(Mutex::new(Ended {
                 entries: Default::default(),
                 retention: config.active_retention,
@@ -313,7 +332,8 @@ impl Engine {
     }
 
     /// Resumes every execution the store holds as unfinished. Tasks that
-    /// ended keep their results; tasks that were running run again.
+    /// ended keep their results; tasks that were running run again. All
+    /// are listed at once; their work starts at `resume_rate` a second.
     pub async fn resume_unfinished(&self) -> Result<Vec<ExecutionHandle>, EngineError> {
         let store = &self.shared.store;
         let mut handles = Vec::new();
@@ -328,7 +348,8 @@ impl Engine {
                     tracing::info!(execution = %exec.id, workflow = %exec.workflow, "resuming");
                     let how = Arming::Resumed(last_seq);
                     let armed = self.arm(plan, Arc::new(exec), how, Watchers::eager());
-                    handles.push(armed.launch());
+                    let delay = resume_delay(handles.len(), self.resume_rate);
+                    handles.push(armed.launch_after(delay));
                 }
                 // One execution that cannot continue (its workflow was purged,
                 // its plugin is gone) must not hold back the others: record
@@ -407,29 +428,20 @@ impl Engine {
 
     async fn fail_unresumable(
         &self,
-        mut exec: Execution,
+        exec: Execution,
         last_seq: u64,
         why: &str,
     ) -> Result<(), EngineError> {
+        let store = &self.shared.store;
         let rec = Recorder::new(
             exec.id.clone(),
             last_seq,
-            self.shared.store.clone(),
+            store.clone(),
             Watchers::default(),
             None,
         );
-        let error = format!("cannot resume: {why}");
-        rec.emit(Kind::ExecutionEnded(ExecutionEnded {
-            status: ExecutionState::Failed as i32,
-            error: error.clone(),
-            ..Default::default()
-        }));
-        exec.status = ExecutionState::Failed as i32;
-        exec.error = error;
-        exec.finished_at = Some(proto::now());
-        exec.duration_ms = proto::elapsed_ms(exec.started_at.as_ref(), exec.finished_at.as_ref());
-        self.shared.store.append(Write::Execution(Arc::new(exec)));
-        Ok(self.shared.store.flush().await?)
+        end_failed(store, &rec, exec, format!("cannot resume: {why}")).await?;
+        Ok(())
     }
 
     /// Makes an execution live: its first event recorded (stored at launch,
@@ -463,7 +475,11 @@ impl Engine {
         );
         let records = Records {
             store: self.shared.store.clone(),
-            header: (!matches!(how, Arming::Resumed(_))).then(|| header.clone()),
+            header: match how {
+                Arming::New => Some(Write::NewExecution(header.clone())),
+                Arming::Retried(_) => Some(Write::Execution(header.clone())),
+                Arming::Resumed(_) => None,
+            },
             first: rec.emit_unstored(first),
         };
         let live = Arc::new(Live {
@@ -475,28 +491,34 @@ impl Engine {
             watchers,
         });
         let id = header.id.clone();
-        let (active, ended) = (self.active.clone(), self.ended.clone());
-        let (shared, run_live) = (self.shared.clone(), live.clone());
-        let gone = id.clone();
+        let listing = Listing {
+            active: self.active.clone(),
+            ended: self.ended.clone(),
+            id: id.clone(),
+            end: None,
+        };
+        let (shared, run_live, crash_rec) = (self.shared.clone(), live.clone(), rec.clone());
         // The run is built inside its task, and its (large) state machine
         // boxed there: a burst of starts costs the starter only the durable
         // record and a small allocation.
         let work = Box::pin(async move {
+            let mut listing = listing;
             // The store has usually written the header by now: no copy.
             let header = Arc::unwrap_or_clone(header);
+            let store = shared.store.clone();
             let mut run = Run::new(plan, shared, run_live, rec, header);
             if fresh_timeout {
                 run = run.restart_timeout_window();
             }
-            let result = boxed(run).await;
-            let live = lock_active(&active).remove(&gone);
-            // The row stays in the table, ended, for the retention.
-            if let (Some(live), Ok(e)) = (live, &result) {
-                let mut row = live_entry(&gone, &live);
-                row.status = e.status;
-                row.finished_at = e.finished_at;
-                row.running_tasks.clear();
-                ended.lock().unwrap_or_else(|e| e.into_inner()).push(row);
+            let result = match AssertUnwindSafe(boxed(run)).catch_unwind().await {
+                Ok(result) => result,
+                Err(panic) => {
+                    let why = panic_message(&*panic);
+                    record_crash(&store, &crash_rec, &listing.id, why).await
+                }
+            };
+            if let Ok(e) = &result {
+                listing.end = Some((e.status, e.finished_at));
             }
             result
         });
@@ -554,6 +576,47 @@ impl Engine {
         found
     }
 
+    /// Lets running executions finish for `grace`, then cancels the rest
+    /// with reason "shutdown" and waits up to `cancel_wait` for them to
+    /// record it. Returns how many were still running then: a run that
+    /// does not stop (a plugin blocking its thread) must not hold shutdown
+    /// forever; left unfinished in the store, it resumes at the next start.
+    pub async fn drain(&self, grace: Duration, cancel_wait: Duration) -> usize {
+        if self.idle_within(grace).await {
+            return 0;
+        }
+        let left = self.active();
+        tracing::warn!(
+            count = left.len(),
+            "cancelling executions still running at shutdown"
+        );
+        for a in &left {
+            self.cancel(&a.execution_id, "shutdown", "server");
+        }
+        if self.idle_within(cancel_wait).await {
+            return 0;
+        }
+        let stuck = self.active_count();
+        tracing::error!(
+            count = stuck,
+            "executions did not stop after cancellation; leaving them to resume at the next start"
+        );
+        stuck
+    }
+
+    /// Waits until no execution runs here, for at most `limit`; whether
+    /// none does.
+    async fn idle_within(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now().checked_add(limit);
+        while self.active_count() > 0 {
+            if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
+    }
+
     /// Adds a record to the audit trail.
     pub fn audit(&self, actor: &str, action: &str, target: &str, reason: &str) {
         self.shared.store.append(Write::Audit(AuditRecord {
@@ -570,6 +633,95 @@ impl Engine {
     pub fn subscribe(&self, id: &str) -> Option<broadcast::Receiver<Arc<ExecutionEvent>>> {
         self.lock_active().get(id).map(|l| l.watchers.subscribe())
     }
+}
+
+/// Keeps an execution in the active table while its work lives. However
+/// the work ends — finished, panicked, or dropped with its runtime — the
+/// execution is unlisted, so neither the table nor a drain waiting for it
+/// to empty is held by a run that is gone; one that finished stays in the
+/// ended part for the retention.
+struct Listing {
+    active: Arc<Active>,
+    ended: Arc<Mutex<Ended>>,
+    id: String,
+    /// The final status and end time, once finished.
+    end: Option<(i32, Option<pbjson_types::Timestamp>)>,
+}
+
+impl Drop for Listing {
+    fn drop(&mut self) {
+        let live = lock_active(&self.active).remove(&self.id);
+        if let (Some(live), Some((status, finished_at))) = (live, self.end.take()) {
+            let mut row = live_entry(&self.id, &live);
+            row.status = status;
+            row.finished_at = finished_at;
+            row.running_tasks.clear();
+            self.ended
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(row);
+        }
+    }
+}
+
+/// Records an execution whose work panicked (a bug) as failed, so that it
+/// is not left unfinished to panic again at every restart.
+async fn record_crash(
+    store: &Arc<dyn Store>,
+    rec: &Recorder,
+    id: &str,
+    why: String,
+) -> Result<Arc<Execution>, EngineError> {
+    tracing::error!(execution = id, panic = %why, "execution panicked; recording it as failed");
+    store.flush().await?;
+    let exec = store.get_execution(id).await?;
+    end_failed(
+        store,
+        rec,
+        exec,
+        format!("execution stopped unexpectedly: {why}"),
+    )
+    .await?;
+    Err(EngineError::Crashed(id.to_owned(), why))
+}
+
+/// Ends an execution as failed, durably: its last event, then its header.
+async fn end_failed(
+    store: &Arc<dyn Store>,
+    rec: &Recorder,
+    mut exec: Execution,
+    error: String,
+) -> Result<Execution, EngineError> {
+    rec.emit(Kind::ExecutionEnded(ExecutionEnded {
+        status: ExecutionState::Failed as i32,
+        error: error.clone(),
+        ..Default::default()
+    }));
+    exec.status = ExecutionState::Failed as i32;
+    exec.error = error;
+    exec.finished_at = Some(proto::now());
+    exec.duration_ms = proto::elapsed_ms(exec.started_at.as_ref(), exec.finished_at.as_ref());
+    store.append(Write::Execution(Arc::new(exec.clone())));
+    store.flush().await?;
+    Ok(exec)
+}
+
+/// The message a panic carried.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
+}
+
+/// When the `n`th resumed run (from 0) starts: evenly spaced at `rate` a
+/// second, a bounded ramp rather than a herd.
+fn resume_delay(n: usize, rate: usize) -> Duration {
+    if rate == 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_secs(1).mul_f64(n as f64 / rate as f64)
 }
 
 /// A run's work on the heap. Boxed in a plain function, so that the
@@ -598,20 +750,32 @@ fn live_entry(id: &str, live: &Live) -> ActiveExecution {
     }
 }
 
-/// `<workflow>-<unix ms>-<random>`: the brief's shape, unique even for
-/// runs started in the same millisecond.
+/// `<workflow>-<UUIDv7>`: the brief's `<workflow>-` prefix, then an id
+/// unique by construction — within this process each is greater than the
+/// last (uuid's v7 counter), across processes 62 random bits apart — and
+/// time-ordered, so a listing by id is a listing by start.
 fn new_execution_id(workflow: &str) -> String {
-    use std::fmt::Write;
-    // Sized up front, the milliseconds as u64: a burst makes 10,000 a second.
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as u64;
-    let mut id = String::with_capacity(workflow.len() + 22);
-    let _ = write!(
-        id,
-        "{workflow}-{ms}-{:06x}",
-        rand::random::<u32>() & 0xff_ffff
-    );
+    let mut buf = uuid::Uuid::encode_buffer();
+    let uuid = uuid::Uuid::now_v7().hyphenated().encode_lower(&mut buf);
+    let mut id = String::with_capacity(workflow.len() + 1 + uuid.len());
+    id.push_str(workflow);
+    id.push('-');
+    id.push_str(uuid);
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_execution_id;
+
+    #[test]
+    fn execution_ids_made_at_once_are_unique_and_in_order() {
+        // Far more than one millisecond's worth: the old 24 random bits met
+        // a collision within a few thousand ids of one millisecond.
+        let ids: Vec<String> = (0..200_000).map(|_| new_execution_id("wf")).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "not strictly ordered");
+        assert!(ids[0].starts_with("wf-"));
+        let uuid = uuid::Uuid::parse_str(&ids[0]["wf-".len()..]).unwrap();
+        assert_eq!(uuid.get_version_num(), 7);
+    }
 }

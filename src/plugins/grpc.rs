@@ -9,9 +9,11 @@
 //! other codes are not.
 
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::str::FromStr;
 use std::sync::Mutex;
 
+use lru::LruCache;
 use prost::Message;
 use prost_reflect::prost_types::FileDescriptorProto;
 use prost_reflect::{
@@ -35,19 +37,41 @@ use crate::proto::GrpcConfig;
 /// imports); a server that keeps naming new ones is not followed further.
 const MAX_FILES: usize = 256;
 
+/// Connections, and descriptor pools, kept at most: both are keyed by a
+/// task's (templated) target, so a workflow naming a new target per run
+/// must not grow them without end.
+pub const MAX_CACHED_TARGETS: usize = 256;
+
 /// The `grpc` plugin.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct GrpcPlugin {
     /// Connections by target and CA (tonic channels multiplex and reconnect).
-    channels: Mutex<HashMap<(String, String), Channel>>,
+    channels: Mutex<LruCache<(String, String), Channel>>,
     /// Descriptors by target (reflection) or by file.
-    pools: Mutex<HashMap<String, DescriptorPool>>,
+    pools: Mutex<LruCache<String, DescriptorPool>>,
+}
+
+impl Default for GrpcPlugin {
+    fn default() -> Self {
+        let cap = NonZeroUsize::new(MAX_CACHED_TARGETS).expect("not zero");
+        Self {
+            channels: Mutex::new(LruCache::new(cap)),
+            pools: Mutex::new(LruCache::new(cap)),
+        }
+    }
 }
 
 impl GrpcPlugin {
     /// A plugin with empty caches.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// How many connections and descriptor pools are cached.
+    pub fn cached(&self) -> (usize, usize) {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        let pools = self.pools.lock().unwrap_or_else(|e| e.into_inner());
+        (channels.len(), pools.len())
     }
 
     fn channel(&self, target: &str, ca_file: &str) -> Result<Channel, TaskError> {
@@ -83,7 +107,7 @@ impl GrpcPlugin {
         self.channels
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, channel.clone());
+            .put(key, channel.clone());
         Ok(channel)
     }
 
@@ -113,7 +137,7 @@ impl GrpcPlugin {
                 let pool = if cfg.descriptor_set.is_empty() {
                     reflect(channel.clone(), service).await?
                 } else {
-                    let bytes = std::fs::read(&cfg.descriptor_set).map_err(|e| {
+                    let bytes = tokio::fs::read(&cfg.descriptor_set).await.map_err(|e| {
                         TaskError::permanent(format!(
                             "config: descriptor_set {}: {e}",
                             cfg.descriptor_set
@@ -132,7 +156,7 @@ impl GrpcPlugin {
                 self.pools
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .insert(key, pool);
+                    .put(key, pool);
                 svc
             }
         };

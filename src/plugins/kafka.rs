@@ -5,10 +5,11 @@
 //! (it batches what tasks send at the same time). The output is where the
 //! message landed: `{partition, offset}`; a failed delivery is retryable.
 
-use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use lru::LruCache;
 use rdkafka::ClientConfig;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -24,11 +25,15 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time a producer waits to fill a batch.
 const LINGER_MS: u32 = 5;
 
+/// Producers kept at most: each setting a task names gets its own, and
+/// settings may be templated.
+const MAX_PRODUCERS: usize = 16;
+
 /// The `kafka` plugin.
 pub struct KafkaPlugin {
     brokers: String,
     /// By (compression, linger, batch size).
-    producers: Mutex<HashMap<(String, u32, u32), FutureProducer>>,
+    producers: Mutex<LruCache<(String, u32, u32), FutureProducer>>,
 }
 
 impl std::fmt::Debug for KafkaPlugin {
@@ -42,7 +47,9 @@ impl KafkaPlugin {
     pub fn new(brokers: String) -> Self {
         Self {
             brokers,
-            producers: Mutex::default(),
+            producers: Mutex::new(LruCache::new(
+                NonZeroUsize::new(MAX_PRODUCERS).expect("not zero"),
+            )),
         }
     }
 
@@ -73,7 +80,10 @@ impl KafkaPlugin {
             )
             .create()
             .map_err(|e| TaskError::permanent(format!("kafka producer: {e}")))?;
-        producers.insert(key, producer.clone());
+        if let Some((_, evicted)) = producers.push(key, producer.clone()) {
+            // Dropping a producer flushes what it holds: not on this thread.
+            tokio::task::spawn_blocking(move || drop(evicted));
+        }
         Ok(producer)
     }
 }

@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 
 pub use breaker::{BreakerOptions, Breakers, CircuitState};
 pub use echo::EchoPlugin;
-pub use grpc::GrpcPlugin;
+pub use grpc::{GrpcPlugin, MAX_CACHED_TARGETS};
 pub use http::{HttpPlugin, install_crypto_provider};
 pub use kafka::KafkaPlugin;
 pub use model::{ModelError, ModelOptions, ModelPlugin, ModelStats};
@@ -162,6 +162,7 @@ pub struct Registry {
     plugins: BTreeMap<&'static str, Arc<dyn TaskPlugin>>,
     breakers: Arc<Breakers>,
     models: Arc<ModelStats>,
+    secrets: Secrets,
 }
 
 impl std::fmt::Debug for Registry {
@@ -179,6 +180,7 @@ impl Registry {
     /// The built-in plugins, configured from `config`.
     pub fn builtin(config: &Config) -> Self {
         let mut r = Self::new();
+        r.secrets = Secrets::new(config.secrets_file.clone());
         r.breakers = Arc::new(Breakers::new(BreakerOptions {
             failures: config.http_breaker_failures,
             cooldown: config.http_breaker_cooldown,
@@ -188,7 +190,7 @@ impl Registry {
         r.register(Arc::new(ShellPlugin::new(ShellOptions::from(config))));
         r.register(Arc::new(HttpPlugin::new(
             r.breakers.clone(),
-            Secrets::new(config.secrets_file.clone()),
+            r.secrets.clone(),
         )));
         r.register(Arc::new(PythonPlugin::new(PythonOptions::from(config))));
         r.register(Arc::new(GrpcPlugin::new()));
@@ -196,10 +198,13 @@ impl Registry {
         let model = ModelPlugin::new(ModelOptions::from(config));
         r.models = model.stats();
         r.register(Arc::new(model));
-        r.register(Arc::new(SqlPlugin::new(Secrets::new(
-            config.secrets_file.clone(),
-        ))));
+        r.register(Arc::new(SqlPlugin::new(r.secrets.clone())));
         r
+    }
+
+    /// Where the plugins' secrets come from (the engine redacts them).
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     /// The `http` plugin's circuit breakers (for metrics).

@@ -5,15 +5,16 @@
 //! a restart loses no message, and no message in the committed range is
 //! started twice (one delivered but not yet committed when the server died
 //! is delivered again). rdkafka reconnects after broker restarts by itself.
-//! The lag of every assigned partition is kept for the metrics.
+//! The lag of every assigned partition is kept for the metrics. The
+//! synchronous calls (the commit, the watermarks) run on blocking threads.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rdkafka::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -57,6 +58,7 @@ impl KafkaSource {
             .map_err(|e| format!("kafka subscribe {topics:?}: {e}"))?;
         let (stop, lag) = (CancellationToken::new(), Lag::default());
         let (token, lag_out) = (stop.clone(), lag.clone());
+        let consumer = Arc::new(consumer);
         tokio::spawn(async move { consume(consumer, triggers, token, lag_out).await });
         Ok(Self { stop, lag })
     }
@@ -78,7 +80,12 @@ impl Drop for KafkaSource {
     }
 }
 
-async fn consume(consumer: StreamConsumer, triggers: Triggers, stop: CancellationToken, lag: Lag) {
+async fn consume(
+    consumer: Arc<StreamConsumer>,
+    triggers: Triggers,
+    stop: CancellationToken,
+    lag: Lag,
+) {
     let mut measured = tokio::time::Instant::now();
     loop {
         let message = tokio::select! {
@@ -107,14 +114,27 @@ async fn consume(consumer: StreamConsumer, triggers: Triggers, stop: Cancellatio
                 }
             }
         }
-        if let Err(e) = consumer.commit_message(&m, CommitMode::Sync) {
+        if let Err(e) = commit(&consumer, &m).await {
             tracing::warn!(error = %e, "kafka commit failed; the message may be delivered again");
         }
         if measured.elapsed() >= LAG_EVERY {
             measured = tokio::time::Instant::now();
-            measure_lag(&consumer, &lag);
+            let (c, lag) = (consumer.clone(), lag.clone());
+            let _ = tokio::task::spawn_blocking(move || measure_lag(&c, &lag)).await;
         }
     }
+}
+
+/// Commits the offset after `m`, synchronously, on a blocking thread.
+async fn commit(consumer: &Arc<StreamConsumer>, m: &BorrowedMessage<'_>) -> Result<(), String> {
+    let mut next = TopicPartitionList::new();
+    next.add_partition_offset(m.topic(), m.partition(), Offset::Offset(m.offset() + 1))
+        .map_err(|e| e.to_string())?;
+    let c = consumer.clone();
+    tokio::task::spawn_blocking(move || c.commit(&next, CommitMode::Sync))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
 }
 
 /// The event of a message: its JSON object payload as the data (any other

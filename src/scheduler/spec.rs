@@ -102,15 +102,10 @@ pub fn compile(spec: &ScheduleSpec) -> Result<Compiled, SpecProblem> {
     let tz = zone(&spec.timezone).map_err(|e| problem("timezone", e.to_string()))?;
     let timeout = match spec.timeout.trim() {
         "" => None,
-        t => match humantime::parse_duration(t) {
+        t => match crate::spec::parse_duration(t) {
             Ok(d) if !d.is_zero() => Some(d),
             Ok(_) => return Err(problem("timeout", "must be more than 0".into())),
-            Err(e) => {
-                return Err(problem(
-                    "timeout",
-                    format!("{t:?} is not a duration such as 30s or 5m ({e})"),
-                ));
-            }
+            Err(e) => return Err(problem("timeout", e)),
         },
     };
     let policy = policy(spec.concurrency_policy)?;

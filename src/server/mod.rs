@@ -44,7 +44,7 @@ use crate::proto::workflow_service_server::WorkflowServiceServer;
 use crate::scheduler::{
     KafkaSource, ScheduleError, Scheduler, SystemClock, TriggerError, Triggers,
 };
-use crate::store::{RocksOptions, RocksStore, StoreError};
+use crate::store::{RocksOptions, RocksStore, StoreError, retention};
 use crate::telemetry::{MeteredStore, Metrics, MetricsError};
 
 /// The services' names, as health checks know them.
@@ -132,6 +132,7 @@ pub async fn serve(
     let scheduler =
         Scheduler::start(engine.clone(), Arc::new(SystemClock), Some(metrics.clone())).await?;
     let triggers = Triggers::start(engine.clone(), Some(metrics.clone())).await?;
+
     let kafka = if config.kafka_trigger_topics.is_empty() {
         None
     } else {
@@ -176,6 +177,12 @@ pub async fn serve(
         }
         let _ = stop_tx.send(true);
     });
+    // Records past their retention go in the background until shutdown.
+    let pruner = tokio::spawn(retention::prune_periodically(
+        engine.store().clone(),
+        retention::Policy::from(config),
+        stop_rx.clone(),
+    ));
     let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stop.wait_for(|s| *s).await;
     };
@@ -219,14 +226,22 @@ pub async fn serve(
     }
 
     scheduler.stop();
+    if let Err(e) = pruner.await {
+        tracing::error!(error = %e, "the pruning task failed");
+    }
     if let Some(k) = &kafka {
         k.stop();
     }
-    drain(&engine, options.grace).await;
+    engine.drain(options.grace, DRAIN_CANCEL_WAIT).await;
     engine.store().flush().await?;
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long shutdown waits for cancelled runs to record their end; runs
+/// still going after it stay unfinished in the store and resume at the
+/// next start.
+const DRAIN_CANCEL_WAIT: Duration = Duration::from_secs(10);
 
 /// gRPC connections without Nagle's delay: small replies must not wait for
 /// the client's delayed ACK (40 ms per run otherwise).
@@ -239,27 +254,4 @@ async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ServeError>
     let listener = TcpListener::bind(addr).await.map_err(fail)?;
     let bound = listener.local_addr().map_err(fail)?;
     Ok((listener, bound))
-}
-
-/// Lets running executions finish for `grace`, then cancels the rest with
-/// reason "shutdown" and waits until they have recorded it.
-async fn drain(engine: &Engine, grace: Duration) {
-    let deadline = tokio::time::Instant::now() + grace;
-    while !engine.active().is_empty() && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let left = engine.active();
-    if left.is_empty() {
-        return;
-    }
-    tracing::warn!(
-        count = left.len(),
-        "cancelling executions still running at shutdown"
-    );
-    for a in &left {
-        engine.cancel(&a.execution_id, "shutdown", "server");
-    }
-    while !engine.active().is_empty() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }

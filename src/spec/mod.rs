@@ -112,15 +112,27 @@ pub fn load(
     }
 }
 
-/// Parses a human duration: `250ms`, `5s`, `2m`, `1h30m`.
+/// The longest duration a definition or setting may give: a year and a
+/// day. Longer ones are mistakes, and near the top of the range they
+/// overflow the clocks that deadlines are computed on.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// Parses a human duration: `250ms`, `5s`, `2m`, `1h30m`; at most
+/// [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("empty duration".into());
     }
-    humantime::parse_duration(t).map_err(|_| {
+    let d = humantime::parse_duration(t).map_err(|_| {
         format!("bad duration {text:?}: expected a number and a unit, like 250ms, 5s, 2m or 1h")
-    })
+    })?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "duration {text:?} is longer than the maximum of 366d"
+        ));
+    }
+    Ok(d)
 }
 
 #[cfg(test)]
@@ -134,6 +146,20 @@ mod tests {
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
         assert!(parse_duration("5").unwrap_err().contains("like 250ms"));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn durations_beyond_a_year_and_a_day_are_refused() {
+        assert_eq!(parse_duration("366d").unwrap(), MAX_DURATION);
+        for t in ["367d", "300000000000y", "18446744073709551615s"] {
+            let e = parse_duration(t).unwrap_err();
+            assert!(e.contains("366d") || e.contains("bad duration"), "{t}: {e}");
+        }
+        assert!(
+            parse_duration("300000000000y")
+                .unwrap_err()
+                .contains("maximum of 366d")
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{ExecutionQuery, Store, StoreError, Write, fold_events, next_version};
+use super::{
+    ExecutionQuery, Pruned, Refused, Retention, Store, StoreError, Write, fold_events, next_version,
+};
 use crate::proto::{
     self, AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow,
     WorkflowSpec,
@@ -22,6 +24,7 @@ struct Inner {
     audit: Vec<AuditRecord>,
     schedules: BTreeMap<String, Arc<Schedule>>,
     triggers: BTreeMap<String, Arc<Trigger>>,
+    refused: Refused,
 }
 
 /// A store that keeps everything in memory.
@@ -139,8 +142,12 @@ impl Store for MemoryStore {
 
     fn append(&self, write: Write) {
         let mut g = self.lock();
+        if g.refused.drops(&write) {
+            return;
+        }
         match write {
-            Write::Execution(e) => {
+            Write::NewExecution(e) if g.executions.contains_key(&e.id) => g.refused.refuse(&e.id),
+            Write::NewExecution(e) | Write::Execution(e) => {
                 g.executions.insert(e.id.clone(), e);
             }
             Write::Event(ev) => g
@@ -270,5 +277,36 @@ impl Store for MemoryStore {
 
     async fn compact(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    async fn prune(&self, r: &Retention) -> Result<Pruned, StoreError> {
+        let mut g = self.lock();
+        let mut pruned = Pruned::default();
+        if let Some(before) = r.executions_before_ms {
+            let doomed: Vec<String> = g
+                .executions
+                .values()
+                .filter(|e| {
+                    proto::ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final())
+                        && e.started_at.as_ref().map_or(0, proto::timestamp_ms) < before
+                })
+                .map(|e| e.id.clone())
+                .collect();
+            for id in doomed {
+                g.executions.remove(&id);
+                pruned.executions += 1;
+                pruned.events += g.events.remove(&id).map_or(0, |v| v.len() as u64);
+            }
+        }
+        if let Some(before) = r.audit_before_ms {
+            let n = g.audit.len();
+            g.audit
+                .retain(|a| a.time.as_ref().map_or(0, proto::timestamp_ms) >= before);
+            pruned.audit = (n - g.audit.len()) as u64;
+        }
+        let n = g.cache.len();
+        g.cache.retain(|_, c| c.expires_at_ms > r.now_ms);
+        pruned.cache = (n - g.cache.len()) as u64;
+        Ok(pruned)
     }
 }

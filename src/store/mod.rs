@@ -10,12 +10,14 @@
 //! never leave it inconsistent.
 
 mod memory;
+pub mod retention;
 mod rocks;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use memory::MemoryStore;
+pub use retention::{Pruned, Retention};
 pub use rocks::{RocksOptions, RocksStore, WriteStats};
 
 use crate::proto::{
@@ -62,8 +64,12 @@ pub enum StoreError {
 /// One ordered write of execution state.
 #[derive(Debug, Clone)]
 pub enum Write {
-    /// Create or replace an execution's header (status, times, and when it
-    /// has ended, its task results).
+    /// Create a new execution's header. Refused when an execution with
+    /// that id exists, and so is every later write of the refused one: a
+    /// duplicate id can never overwrite another run's header or history.
+    NewExecution(Arc<Execution>),
+    /// Replace an execution's header (status, times, and when it has
+    /// ended, its task results).
     Execution(Arc<Execution>),
     /// Add one event to an execution's history.
     Event(Arc<ExecutionEvent>),
@@ -84,6 +90,39 @@ pub enum Write {
         /// The result.
         entry: CacheEntry,
     },
+}
+
+/// The executions whose creation a store refused because their id was
+/// taken. Later writes under such an id are dropped too, so the stored
+/// history of the execution that holds it stays whole. The writes of the
+/// two runs cannot be told apart, so the holder's later writes go as
+/// well; left unfinished, it is resumed after a restart. Ids are unique
+/// by construction, so this is a guard against a bug, not a path.
+#[derive(Default)]
+pub(crate) struct Refused(std::collections::HashSet<String>);
+
+impl Refused {
+    /// Notes a refused creation.
+    pub(crate) fn refuse(&mut self, id: &str) {
+        tracing::error!(
+            execution = id,
+            "an execution with this id exists; the new run's records are refused"
+        );
+        self.0.insert(id.to_owned());
+    }
+
+    /// Whether `write` belongs to a refused execution.
+    pub(crate) fn drops(&self, write: &Write) -> bool {
+        // Empty but for a bug or a clash between processes: one check.
+        if self.0.is_empty() {
+            return false;
+        }
+        match write {
+            Write::NewExecution(e) | Write::Execution(e) => self.0.contains(&e.id),
+            Write::Event(ev) => self.0.contains(&ev.execution_id),
+            _ => false,
+        }
+    }
 }
 
 /// Which executions to list.
@@ -173,6 +212,10 @@ pub trait Store: Send + Sync + 'static {
     async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError>;
     /// Compacts the whole store (reclaims space, speeds up reads).
     async fn compact(&self) -> Result<(), StoreError>;
+    /// Removes what `retention` lets go: ended executions (with their
+    /// events), audit records and expired cached results older than its
+    /// limits. Unfinished executions are kept, however old.
+    async fn prune(&self, retention: &Retention) -> Result<Pruned, StoreError>;
 }
 
 /// The record of the version of `spec` that follows `prev` (its latest

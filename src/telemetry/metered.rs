@@ -9,7 +9,7 @@ use super::Metrics;
 use crate::proto::{
     AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
 };
-use crate::store::{ExecutionQuery, Store, StoreError, Write};
+use crate::store::{ExecutionQuery, Pruned, Retention, Store, StoreError, Write};
 
 /// Times the calls of the store it wraps.
 pub struct MeteredStore {
@@ -132,5 +132,8 @@ impl Store for MeteredStore {
     }
     async fn compact(&self) -> Result<(), StoreError> {
         timed!(self, db_write, "compact", self.inner.compact())
+    }
+    async fn prune(&self, retention: &Retention) -> Result<Pruned, StoreError> {
+        timed!(self, db_write, "prune", self.inner.prune(retention))
     }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod broker;
+pub mod faulty;
 pub mod ort;
 pub mod server;
 pub mod tls;
@@ -146,7 +147,8 @@ async fn handle(
 }
 
 /// A plugin that records its calls: `probe` tasks take
-/// `{fail_times, retryable, sleep_ms, output, panic}`.
+/// `{fail_times, retryable, sleep_ms, block_ms, output, panic}`
+/// (`block_ms` blocks its thread, deaf to cancellation).
 #[derive(Default)]
 pub struct Probe {
     pub calls: Mutex<HashMap<String, u32>>,
@@ -197,6 +199,9 @@ impl TaskPlugin for ProbePlugin {
         let cfg = &ctx.config;
         if cfg.get("panic").and_then(Value::as_bool) == Some(true) {
             panic!("probe told to panic");
+        }
+        if let Some(ms) = cfg.get("block_ms").and_then(Value::as_u64) {
+            std::thread::sleep(Duration::from_millis(ms));
         }
         if let Some(ms) = cfg.get("sleep_ms").and_then(Value::as_u64) {
             tokio::time::sleep(Duration::from_millis(ms)).await;

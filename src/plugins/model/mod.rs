@@ -11,10 +11,12 @@ mod registry;
 mod session;
 mod tensor;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use lru::LruCache;
 use serde_json::{Map, Value, json};
 use tokio::sync::OnceCell;
 
@@ -121,6 +123,10 @@ struct Model {
     batcher: Batcher,
 }
 
+/// Models (name and version asked for) kept loaded at most; the least
+/// recently used is unloaded first.
+const MAX_MODELS: usize = 64;
+
 /// A model, once its first call has loaded it.
 type Slot = Arc<OnceCell<Arc<Model>>>;
 
@@ -128,8 +134,9 @@ type Slot = Arc<OnceCell<Arc<Model>>>;
 pub struct ModelPlugin {
     registry: Registry,
     options: ModelOptions,
-    /// By (name, version asked for): loaded at the first call, then shared.
-    models: Mutex<HashMap<(String, String), Slot>>,
+    /// By (name, version asked for): loaded at the first call, then shared;
+    /// bounded, since the name may be templated.
+    models: Mutex<LruCache<(String, String), Slot>>,
     stats: Arc<ModelStats>,
 }
 
@@ -145,7 +152,9 @@ impl ModelPlugin {
         Self {
             registry: Registry::new(options.dir.clone(), options.url.clone()),
             options,
-            models: Mutex::default(),
+            models: Mutex::new(LruCache::new(
+                NonZeroUsize::new(MAX_MODELS).expect("not zero"),
+            )),
             stats: Arc::default(),
         }
     }
@@ -161,8 +170,7 @@ impl ModelPlugin {
         let cell = {
             let mut models = self.models.lock().unwrap_or_else(|e| e.into_inner());
             models
-                .entry((name.to_owned(), version.to_owned()))
-                .or_default()
+                .get_or_insert((name.to_owned(), version.to_owned()), Slot::default)
                 .clone()
         };
         cell.get_or_try_init(|| async {

@@ -19,6 +19,11 @@ const MODEL_FILE: &str = "model.onnx";
 const META_FILE: &str = "model.json";
 /// Largest model downloaded.
 const MAX_DOWNLOAD: usize = 512 << 20;
+/// Largest `model.json` downloaded.
+const MAX_META: usize = 1 << 20;
+/// How long one download may take, and its connection.
+const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// `model.json`: what the model takes and gives, and how to read its
 /// scores. Every field is optional; inputs and outputs, where given, must
@@ -152,7 +157,7 @@ impl Registry {
             version
         };
         let base = format!("{url}/{name}/{asked}");
-        let meta_bytes = self.fetch(&format!("{base}/{META_FILE}")).await?;
+        let meta_bytes = self.fetch(&format!("{base}/{META_FILE}"), MAX_META).await?;
         let meta = parse_meta(&meta_bytes, name)?;
         let version = match (version, meta.version.as_str()) {
             (v, _) if !v.is_empty() => v.to_owned(),
@@ -177,14 +182,19 @@ impl Registry {
                 "{base}/{META_FILE}: `sha256` (64 hex digits) is required from a registry"
             )));
         }
-        let model = self.fetch(&format!("{base}/{MODEL_FILE}")).await?;
+        let model = self
+            .fetch(&format!("{base}/{MODEL_FILE}"), MAX_DOWNLOAD)
+            .await?;
         let got = hex::encode(Sha256::digest(&model));
         if got != want {
             return Err(ModelError::Load(format!(
                 "{base}/{MODEL_FILE}: SHA-256 is {got}, model.json says {want}; not used"
             )));
         }
-        self.cache(name, &version, &model, &meta_bytes)
+        let (dir, owned, v) = (self.dir.clone(), name.to_owned(), version.clone());
+        tokio::task::spawn_blocking(move || cache(&dir, &owned, &v, &model, &meta_bytes))
+            .await
+            .map_err(|e| ModelError::Load(format!("caching {name}/{version}: {e}")))?
             .map_err(|e| ModelError::Load(format!("caching {name}/{version} in MODEL_DIR: {e}")))?;
         tracing::info!(model = name, version, "downloaded and verified");
         self.local(name, &version)?.ok_or_else(|| {
@@ -194,13 +204,20 @@ impl Registry {
         })
     }
 
-    async fn fetch(&self, url: &str) -> Result<Vec<u8>, ModelError> {
+    /// Downloads `url`, at most `max` bytes (counted as they arrive: a
+    /// body without a length is bounded too) within [`DOWNLOAD_TIMEOUT`].
+    async fn fetch(&self, url: &str, max: usize) -> Result<Vec<u8>, ModelError> {
         let unreachable = |e: reqwest::Error| ModelError::Registry(format!("{url}: {e}"));
+        let too_large = || ModelError::Load(format!("{url}: larger than {max} bytes"));
         let http = self.http.get_or_init(|| {
             crate::plugins::install_crypto_provider();
-            reqwest::Client::new()
+            reqwest::Client::builder()
+                .timeout(DOWNLOAD_TIMEOUT)
+                .connect_timeout(CONNECT_TIMEOUT)
+                .build()
+                .unwrap_or_default()
         });
-        let response = http.get(url).send().await.map_err(unreachable)?;
+        let mut response = http.get(url).send().await.map_err(unreachable)?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND {
             return Err(ModelError::NotFound(format!("{url}: not in the registry")));
@@ -208,37 +225,39 @@ impl Registry {
         if !status.is_success() {
             return Err(ModelError::Registry(format!("{url}: HTTP {status}")));
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_DOWNLOAD as u64)
-        {
-            return Err(ModelError::Load(format!(
-                "{url}: larger than {MAX_DOWNLOAD} bytes"
-            )));
+        if response.content_length().is_some_and(|n| n > max as u64) {
+            return Err(too_large());
         }
-        let bytes = response.bytes().await.map_err(unreachable)?;
-        Ok(bytes.to_vec())
-    }
-
-    /// Writes the version directory aside, then renames it into place.
-    fn cache(&self, name: &str, version: &str, model: &[u8], meta: &[u8]) -> std::io::Result<()> {
-        let root = self.dir.join(name);
-        std::fs::create_dir_all(&root)?;
-        let aside = tempfile::Builder::new()
-            .prefix(".download-")
-            .tempdir_in(&root)?;
-        std::fs::write(aside.path().join(MODEL_FILE), model)?;
-        std::fs::write(aside.path().join(META_FILE), meta)?;
-        match std::fs::rename(aside.path(), root.join(version)) {
-            Ok(()) => {
-                // Renamed away: nothing left for the guard to remove.
-                let _ = aside.keep();
-                Ok(())
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if body.len() + chunk.len() > max {
+                return Err(too_large());
             }
-            // Another download of the same version won the race.
-            Err(_) if root.join(version).join(MODEL_FILE).is_file() => Ok(()),
-            Err(e) => Err(e),
+            body.extend_from_slice(&chunk);
         }
+        Ok(body)
+    }
+}
+
+/// Writes a downloaded version's directory aside in `dir`, then renames it
+/// into place (file work: run on a blocking thread).
+fn cache(dir: &Path, name: &str, version: &str, model: &[u8], meta: &[u8]) -> std::io::Result<()> {
+    let root = dir.join(name);
+    std::fs::create_dir_all(&root)?;
+    let aside = tempfile::Builder::new()
+        .prefix(".download-")
+        .tempdir_in(&root)?;
+    std::fs::write(aside.path().join(MODEL_FILE), model)?;
+    std::fs::write(aside.path().join(META_FILE), meta)?;
+    match std::fs::rename(aside.path(), root.join(version)) {
+        Ok(()) => {
+            // Renamed away: nothing left for the guard to remove.
+            let _ = aside.keep();
+            Ok(())
+        }
+        // Another download of the same version won the race.
+        Err(_) if root.join(version).join(MODEL_FILE).is_file() => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

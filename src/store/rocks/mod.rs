@@ -12,20 +12,22 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
 use rocksdb::{
     BlockBasedIndexType, BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB,
-    DBCompressionType, Direction, Env, IteratorMode, Options, WriteBatch, WriteOptions,
+    DBCompressionType, Env, Options,
 };
 use tokio::sync::oneshot;
 
+mod prune;
 mod read;
+mod workflows;
 mod writer;
 
-use super::{ExecutionQuery, Store, StoreError, Write, decode, encode, next_version};
+use super::{ExecutionQuery, Pruned, Retention, Store, StoreError, Write, encode};
 use crate::proto::{
     AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
 };
@@ -53,6 +55,9 @@ const FAMILIES: &[&str] = &[
     CF_ACTIVE,
     CF_CACHE,
 ];
+
+/// Hand-overs queued for the writer at most (a run's start is one).
+const WRITER_QUEUE: usize = 65_536;
 
 /// Tuning of the embedded store.
 #[derive(Debug, Clone)]
@@ -90,11 +95,13 @@ pub struct RocksStore {
     path: PathBuf,
     // Read-locked by every append (senders share it), write-locked only to
     // close: thousands of runs starting at once do not queue on it.
-    tx: RwLock<Option<Sender<Msg>>>,
+    tx: RwLock<Option<SyncSender<Msg>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     counters: Arc<Counters>,
     /// Serialises version allocation of workflow saves.
     workflow_lock: tokio::sync::Mutex<()>,
+    /// Records pruned since the store opened.
+    pruned: Mutex<Pruned>,
 }
 
 impl RocksStore {
@@ -146,7 +153,9 @@ impl RocksStore {
             }
         })?;
         let db = Arc::new(db);
-        let (tx, rx) = mpsc::channel();
+        // Bounded: a writer that falls behind (a slow disk) slows the
+        // appenders down instead of letting the queue take all memory.
+        let (tx, rx) = mpsc::sync_channel(WRITER_QUEUE);
         let writer_db = db.clone();
         let sync = options.sync;
         let counters = Arc::new(Counters::default());
@@ -162,6 +171,7 @@ impl RocksStore {
             writer: Mutex::new(Some(writer)),
             counters,
             workflow_lock: tokio::sync::Mutex::new(()),
+            pruned: Mutex::default(),
         })
     }
 
@@ -191,50 +201,6 @@ impl RocksStore {
     fn send(&self, msg: Msg) -> bool {
         let guard = self.tx.read().unwrap_or_else(|e| e.into_inner());
         guard.as_ref().is_some_and(|tx| tx.send(msg).is_ok())
-    }
-
-    /// Every record of a column family, in key order.
-    fn all<M: prost::Message + Default>(&self, cf: &str) -> Result<Vec<M>, StoreError> {
-        read::with_prefix(&self.db, cf, &[], &[])
-    }
-
-    fn archived(&self, name: &str) -> Result<bool, StoreError> {
-        let flag = self
-            .db
-            .get_pinned_cf(cf_handle(&self.db, CF_WORKFLOW_FLAGS), name.as_bytes())
-            .map_err(backend)?;
-        Ok(flag.is_some_and(|b| b.first() == Some(&1)))
-    }
-
-    /// Every stored version of a workflow, oldest first (no archived flag).
-    fn versions(&self, name: &str) -> Result<Vec<Workflow>, StoreError> {
-        let prefix = name_prefix(name);
-        read::with_prefix(&self.db, CF_WORKFLOWS, &prefix, &prefix)
-    }
-
-    fn latest(&self, name: &str) -> Result<Workflow, StoreError> {
-        let mut upper = name_prefix(name);
-        upper.extend_from_slice(&u32::MAX.to_be_bytes());
-        let mut iter = self.db.iterator_cf(
-            cf_handle(&self.db, CF_WORKFLOWS),
-            IteratorMode::From(&upper, Direction::Reverse),
-        );
-        let prefix = name_prefix(name);
-        match iter.next() {
-            Some(Ok((k, v))) if k.starts_with(&prefix) => {
-                let mut w: Workflow = decode(&printable(&k), &v)?;
-                w.archived = self.archived(name)?;
-                Ok(w)
-            }
-            Some(Err(e)) => Err(backend(e)),
-            _ => Err(StoreError::WorkflowNotFound(name.to_owned())),
-        }
-    }
-
-    fn write_sync(&self, batch: WriteBatch) -> Result<(), StoreError> {
-        let mut wo = WriteOptions::default();
-        wo.set_sync(true);
-        self.db.write_opt(batch, &wo).map_err(backend)
     }
 }
 
@@ -295,100 +261,37 @@ fn time_key(started_ms: i64, id: &str) -> Vec<u8> {
 impl Store for RocksStore {
     async fn save_workflow(&self, spec: WorkflowSpec) -> Result<Workflow, StoreError> {
         let _guard = self.workflow_lock.lock().await;
-        let prev = match self.latest(&spec.name) {
-            Ok(w) => Some(w),
-            Err(StoreError::WorkflowNotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        let name = spec.name.clone();
-        let w = next_version(prev, spec)?;
-        let name = name.as_str();
-        let mut batch = WriteBatch::default();
-        batch.put_cf(
-            cf_handle(&self.db, CF_WORKFLOWS),
-            version_key(name, w.version),
-            encode(&w),
-        );
-        self.write_sync(batch)?;
-        Ok(w)
+        let db = self.db.clone();
+        blocking(move || workflows::save(&db, spec)).await
     }
 
     async fn get_workflow(&self, name: &str, version: Option<u32>) -> Result<Workflow, StoreError> {
-        let latest = self.latest(name)?;
-        let Some(v) = version else {
-            return Ok(latest);
-        };
-        let mut w: Workflow = read::get(&self.db, CF_WORKFLOWS, &version_key(name, v))?.ok_or(
-            StoreError::VersionNotFound {
-                name: name.to_owned(),
-                version: v,
-            },
-        )?;
-        w.archived = latest.archived;
-        Ok(w)
+        // Every run reads its workflow: a point read served from memory,
+        // kept on the caller's thread (a blocking thread's hand-over costs
+        // more than the read).
+        workflows::get(&self.db, name, version)
     }
 
     async fn list_workflows(&self, include_archived: bool) -> Result<Vec<Workflow>, StoreError> {
-        // Walk names by seeking past each name's versions.
-        let mut out = Vec::new();
-        let mut seek: Vec<u8> = Vec::new();
-        loop {
-            let mut iter = self.db.iterator_cf(
-                cf_handle(&self.db, CF_WORKFLOWS),
-                IteratorMode::From(&seek, Direction::Forward),
-            );
-            let Some(item) = iter.next() else { break };
-            let (k, _) = item.map_err(backend)?;
-            let Some(end) = k.iter().position(|&b| b == 0) else {
-                break;
-            };
-            let name = String::from_utf8_lossy(&k[..end]).into_owned();
-            let w = self.latest(&name)?;
-            if include_archived || !w.archived {
-                out.push(w);
-            }
-            seek = k[..end].to_vec();
-            seek.push(1);
-        }
-        Ok(out)
+        let db = self.db.clone();
+        blocking(move || workflows::list(&db, include_archived)).await
     }
 
     async fn list_versions(&self, name: &str) -> Result<Vec<Workflow>, StoreError> {
-        let archived = self.latest(name)?.archived;
-        let mut v = self.versions(name)?;
-        v.iter_mut().for_each(|w| w.archived = archived);
-        Ok(v)
+        let (db, name) = (self.db.clone(), name.to_owned());
+        blocking(move || workflows::versions_flagged(&db, &name)).await
     }
 
     async fn set_archived(&self, name: &str, archived: bool) -> Result<Workflow, StoreError> {
         let _guard = self.workflow_lock.lock().await;
-        self.latest(name)?;
-        let mut batch = WriteBatch::default();
-        batch.put_cf(
-            cf_handle(&self.db, CF_WORKFLOW_FLAGS),
-            name.as_bytes(),
-            [u8::from(archived)],
-        );
-        self.write_sync(batch)?;
-        self.latest(name)
+        let (db, name) = (self.db.clone(), name.to_owned());
+        blocking(move || workflows::set_archived(&db, &name, archived)).await
     }
 
     async fn purge_workflow(&self, name: &str) -> Result<u32, StoreError> {
         let _guard = self.workflow_lock.lock().await;
-        let versions = self.versions(name)?;
-        if versions.is_empty() {
-            return Err(StoreError::WorkflowNotFound(name.to_owned()));
-        }
-        let mut batch = WriteBatch::default();
-        for w in &versions {
-            batch.delete_cf(
-                cf_handle(&self.db, CF_WORKFLOWS),
-                version_key(name, w.version),
-            );
-        }
-        batch.delete_cf(cf_handle(&self.db, CF_WORKFLOW_FLAGS), name.as_bytes());
-        self.write_sync(batch)?;
-        Ok(versions.len() as u32)
+        let (db, name) = (self.db.clone(), name.to_owned());
+        blocking(move || workflows::purge(&db, &name)).await
     }
 
     fn append(&self, write: Write) {
@@ -413,16 +316,25 @@ impl Store for RocksStore {
     }
 
     async fn get_execution(&self, id: &str) -> Result<Execution, StoreError> {
-        let e: Execution = read::get(&self.db, CF_EXECUTIONS, id.as_bytes())?
-            .ok_or_else(|| StoreError::ExecutionNotFound(id.to_owned()))?;
-        read::full_execution(&self.db, e)
+        // A running execution's record is folded from all its events.
+        let (db, id) = (self.db.clone(), id.to_owned());
+        blocking(move || {
+            let e: Execution = read::get(&db, CF_EXECUTIONS, id.as_bytes())?
+                .ok_or_else(|| StoreError::ExecutionNotFound(id.clone()))?;
+            read::full_execution(&db, e)
+        })
+        .await
     }
 
     async fn events(&self, id: &str, from_seq: u64) -> Result<Vec<ExecutionEvent>, StoreError> {
-        if read::get::<Execution>(&self.db, CF_EXECUTIONS, id.as_bytes())?.is_none() {
-            return Err(StoreError::ExecutionNotFound(id.to_owned()));
-        }
-        read::events_from(&self.db, id, from_seq)
+        let (db, id) = (self.db.clone(), id.to_owned());
+        blocking(move || {
+            if read::get::<Execution>(&db, CF_EXECUTIONS, id.as_bytes())?.is_none() {
+                return Err(StoreError::ExecutionNotFound(id));
+            }
+            read::events_from(&db, &id, from_seq)
+        })
+        .await
     }
 
     async fn list_executions(&self, q: &ExecutionQuery) -> Result<Vec<Execution>, StoreError> {
@@ -430,50 +342,32 @@ impl Store for RocksStore {
         // so it holds no runtime worker (the engine's and the scheduler's)
         // for its length.
         let (db, q) = (self.db.clone(), q.clone());
-        tokio::task::spawn_blocking(move || read::list_executions(&db, &q))
-            .await
-            .map_err(|e| StoreError::Backend(format!("listing executions: {e}")))?
+        blocking(move || read::list_executions(&db, &q)).await
     }
 
     async fn unfinished_executions(&self) -> Result<Vec<Execution>, StoreError> {
-        let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf(cf_handle(&self.db, CF_ACTIVE), IteratorMode::Start)
-        {
-            let (k, _) = item.map_err(backend)?;
-            if let Some(e) = read::get::<Execution>(&self.db, CF_EXECUTIONS, &k)? {
-                out.push(read::full_execution(&self.db, e)?);
-            }
-        }
-        Ok(out)
+        let db = self.db.clone();
+        blocking(move || read::unfinished(&db)).await
     }
 
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
+        // A cacheable task's lookup: a point read like `get_workflow`'s.
         read::get(&self.db, CF_CACHE, key)
     }
 
     async fn list_schedules(&self) -> Result<Vec<Schedule>, StoreError> {
-        self.all(CF_SCHEDULES)
+        let db = self.db.clone();
+        blocking(move || read::with_prefix(&db, CF_SCHEDULES, &[], &[])).await
     }
 
     async fn list_triggers(&self) -> Result<Vec<Trigger>, StoreError> {
-        self.all(CF_TRIGGERS)
+        let db = self.db.clone();
+        blocking(move || read::with_prefix(&db, CF_TRIGGERS, &[], &[])).await
     }
 
     async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
-        let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf(cf_handle(&self.db, CF_AUDIT), IteratorMode::End)
-        {
-            let (k, v) = item.map_err(backend)?;
-            out.push(decode(&printable(&k), &v)?);
-            if out.len() >= limit {
-                break;
-            }
-        }
-        Ok(out)
+        let db = self.db.clone();
+        blocking(move || read::audit_trail(&db, limit)).await
     }
 
     async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError> {
@@ -502,6 +396,15 @@ impl Store for RocksStore {
         let w = self.write_stats();
         out.insert("orchestrator.group-commits".into(), w.commits.to_string());
         out.insert("orchestrator.writes".into(), w.writes.to_string());
+        let p = *self.pruned.lock().unwrap_or_else(|e| e.into_inner());
+        for (what, n) in [
+            ("executions", p.executions),
+            ("events", p.events),
+            ("audit", p.audit),
+            ("cache", p.cache),
+        ] {
+            out.insert(format!("orchestrator.pruned-{what}"), n.to_string());
+        }
         out.insert("backend".into(), "rocksdb".into());
         out.insert("path".into(), self.path.display().to_string());
         Ok(out)
@@ -509,12 +412,59 @@ impl Store for RocksStore {
 
     async fn compact(&self) -> Result<(), StoreError> {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || {
+        blocking(move || {
             for family in FAMILIES {
                 db.compact_range_cf(cf_handle(&db, family), None::<&[u8]>, None::<&[u8]>);
             }
+            Ok(())
         })
         .await
-        .map_err(|e| StoreError::Backend(format!("compaction stopped: {e}")))
     }
+
+    async fn prune(&self, r: &Retention) -> Result<Pruned, StoreError> {
+        let mut pruned = Pruned::default();
+        if let Some(before) = r.executions_before_ms {
+            let mut from = Vec::new();
+            loop {
+                let db = self.db.clone();
+                let (doomed, next) =
+                    blocking(move || prune::ended_before(&db, before, &from)).await?;
+                if !doomed.is_empty() {
+                    let (tx, rx) = oneshot::channel();
+                    if !self.send(Msg::Prune(doomed, tx)) {
+                        return Err(StoreError::Backend("the store is closed".into()));
+                    }
+                    pruned += rx
+                        .await
+                        .map_err(|_| StoreError::Backend("the store writer stopped".into()))??;
+                }
+                match next {
+                    Some(key) => from = key,
+                    None => break,
+                }
+            }
+        }
+        let (db, r) = (self.db.clone(), *r);
+        let (audit, cache) = blocking(move || {
+            let audit = match r.audit_before_ms {
+                Some(before) => prune::audit_before(&db, before)?,
+                None => 0,
+            };
+            Ok((audit, prune::expired_cache(&db, r.now_ms)?))
+        })
+        .await?;
+        pruned.audit = audit;
+        pruned.cache = cache;
+        *self.pruned.lock().unwrap_or_else(|e| e.into_inner()) += pruned;
+        Ok(pruned)
+    }
+}
+
+/// Runs store work on a blocking thread, off the runtime's workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Backend(format!("store work stopped: {e}")))?
 }

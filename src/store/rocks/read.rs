@@ -6,10 +6,10 @@
 use rocksdb::{DB, Direction, IteratorMode};
 
 use super::{
-    CF_EVENTS, CF_EXEC_TIME, CF_EXECUTIONS, backend, cf_handle, event_key, name_prefix, printable,
-    time_key,
+    CF_ACTIVE, CF_AUDIT, CF_EVENTS, CF_EXEC_TIME, CF_EXECUTIONS, backend, cf_handle, event_key,
+    name_prefix, printable, time_key,
 };
-use crate::proto::{Execution, ExecutionEvent, ExecutionState};
+use crate::proto::{AuditRecord, Execution, ExecutionEvent, ExecutionState};
 use crate::store::{ExecutionQuery, StoreError, decode, fold_events};
 
 /// A record of column family `cf`, if present.
@@ -63,6 +63,31 @@ pub(super) fn with_prefix<M: prost::Message + Default>(
             break;
         }
         out.push(decode(&printable(&k), &v)?);
+    }
+    Ok(out)
+}
+
+/// Every unfinished execution, with its task results.
+pub(super) fn unfinished(db: &DB) -> Result<Vec<Execution>, StoreError> {
+    let mut out = Vec::new();
+    for item in db.iterator_cf(cf_handle(db, CF_ACTIVE), IteratorMode::Start) {
+        let (k, _) = item.map_err(backend)?;
+        if let Some(e) = get::<Execution>(db, CF_EXECUTIONS, &k)? {
+            out.push(full_execution(db, e)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The newest `limit` audit records, newest first.
+pub(super) fn audit_trail(db: &DB, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+    let mut out = Vec::new();
+    for item in db.iterator_cf(cf_handle(db, CF_AUDIT), IteratorMode::End) {
+        let (k, v) = item.map_err(backend)?;
+        out.push(decode(&printable(&k), &v)?);
+        if out.len() >= limit {
+            break;
+        }
     }
     Ok(out)
 }

@@ -1,6 +1,8 @@
 //! The writer thread of the embedded store: it takes everything queued,
 //! writes it as one batch with one fsync (a group commit), then answers the
-//! flushes that were waiting on that batch.
+//! flushes that were waiting on that batch. It is also where a new
+//! execution's id is checked against those stored: the one place every
+//! write passes, in order.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
@@ -8,12 +10,13 @@ use std::sync::mpsc::Receiver;
 use rocksdb::{DB, WriteBatch, WriteOptions};
 use tokio::sync::oneshot;
 
+use super::prune::{self, Doomed};
 use super::{
     CF_ACTIVE, CF_AUDIT, CF_CACHE, CF_EVENTS, CF_EXEC_TIME, CF_EXECUTIONS, CF_SCHEDULES,
     CF_TRIGGERS, backend, cf_handle, event_key, time_key,
 };
 use crate::proto::{self, ExecutionState};
-use crate::store::{StoreError, Write, encode};
+use crate::store::{Pruned, Refused, StoreError, Write, encode};
 
 /// Most writes folded into one group commit.
 const MAX_GROUP: usize = 8192;
@@ -31,6 +34,8 @@ pub(super) enum Msg {
     /// Writes handed over together, applied in order.
     Writes(Vec<Write>),
     Flush(oneshot::Sender<Result<(), StoreError>>),
+    /// Ended executions to delete, after the writes queued before them.
+    Prune(Vec<Doomed>, oneshot::Sender<Result<Pruned, StoreError>>),
 }
 
 /// Applies queued writes in group commits until the channel closes.
@@ -40,21 +45,33 @@ pub(super) fn write_loop(db: &DB, rx: &Receiver<Msg>, sync: bool, counters: &Cou
     // After a failed write nothing later may be written: history must not
     // have holes. Every later flush reports the first failure.
     let mut failed: Option<StoreError> = None;
+    let mut batcher = Batcher {
+        db,
+        refused: Refused::default(),
+        created: Default::default(),
+    };
     while let Ok(first) = rx.recv() {
         let mut batch = WriteBatch::default();
+        batcher.created.clear();
         let mut waiters = Vec::new();
+        let mut pruning = None;
         let mut count = 0;
         let mut msg = Some(first);
         while let Some(m) = msg.take() {
             match m {
+                // A batch boundary: the deletions see every write before them.
+                Msg::Prune(doomed, tx) => {
+                    pruning = Some((doomed, tx));
+                    break;
+                }
                 Msg::Write(w) => {
-                    add_write(db, &mut batch, w);
+                    batcher.add(&mut batch, w, &mut failed);
                     count += 1;
                 }
                 Msg::Writes(ws) => {
                     count += ws.len();
                     for w in ws {
-                        add_write(db, &mut batch, w);
+                        batcher.add(&mut batch, w, &mut failed);
                     }
                 }
                 Msg::Flush(tx) => waiters.push(tx),
@@ -78,12 +95,68 @@ pub(super) fn write_loop(db: &DB, rx: &Receiver<Msg>, sync: bool, counters: &Cou
         for w in waiters {
             let _ = w.send(failed.clone().map_or(Ok(()), Err));
         }
+        if let Some((doomed, tx)) = pruning {
+            let _ = tx.send(match &failed {
+                Some(e) => Err(e.clone()),
+                None => prune_now(db, doomed, &wo),
+            });
+        }
+    }
+}
+
+fn prune_now(db: &DB, doomed: Vec<Doomed>, wo: &WriteOptions) -> Result<Pruned, StoreError> {
+    let mut batch = WriteBatch::default();
+    let pruned = prune::delete(db, doomed, &mut batch)?;
+    db.write_opt(batch, wo).map_err(backend)?;
+    Ok(pruned)
+}
+
+/// Adds writes to the group commit being built.
+struct Batcher<'a> {
+    db: &'a DB,
+    refused: Refused,
+    /// Executions created by the batch being built (not readable yet).
+    created: foldhash::HashSet<String>,
+}
+
+impl Batcher<'_> {
+    /// Adds one write, unless it belongs to a refused execution; a failed
+    /// existence check is a failed write.
+    fn add(&mut self, batch: &mut WriteBatch, w: Write, failed: &mut Option<StoreError>) {
+        if self.refused.drops(&w) {
+            return;
+        }
+        if let Write::NewExecution(e) = &w {
+            match self.exists(&e.id) {
+                Ok(false) => {
+                    self.created.insert(e.id.clone());
+                }
+                Ok(true) => return self.refused.refuse(&e.id),
+                Err(err) => {
+                    failed.get_or_insert(err);
+                    return;
+                }
+            }
+        }
+        add_write(self.db, batch, w);
+    }
+
+    /// Whether an execution with this id is stored or about to be.
+    fn exists(&self, id: &str) -> Result<bool, StoreError> {
+        if self.created.contains(id) {
+            return Ok(true);
+        }
+        let found = self
+            .db
+            .get_pinned_cf(cf_handle(self.db, CF_EXECUTIONS), id.as_bytes())
+            .map_err(backend)?;
+        Ok(found.is_some())
     }
 }
 
 fn add_write(db: &DB, batch: &mut WriteBatch, w: Write) {
     match w {
-        Write::Execution(e) => {
+        Write::NewExecution(e) | Write::Execution(e) => {
             let started = e.started_at.as_ref().map_or(0, proto::timestamp_ms);
             batch.put_cf(cf_handle(db, CF_EXECUTIONS), e.id.as_bytes(), encode(&*e));
             batch.put_cf(cf_handle(db, CF_EXEC_TIME), time_key(started, &e.id), []);
