@@ -191,6 +191,9 @@ async fn the_rocksdb_store_prunes_past_retention_in_chunks() {
     let stats = store.stats().await.unwrap();
     assert_eq!(stats["orchestrator.pruned-executions"], "600");
     assert!(stats.contains_key("rocksdb.estimate-num-keys"));
+    assert_eq!(stats["rocksdb.is-write-stopped"], "0");
+    let stall: f64 = stats["orchestrator.write-stall-seconds"].parse().unwrap();
+    assert!(stall >= 0.0);
 
     let dir = tempfile::tempdir().unwrap();
     let store = RocksStore::open(dir.path(), RocksOptions::default()).unwrap();

@@ -393,6 +393,28 @@ impl Store for RocksStore {
             }
             out.insert((*property).to_owned(), total.to_string());
         }
+        // Whole-database figures: what slows writes down now.
+        for property in [
+            "rocksdb.is-write-stopped",
+            "rocksdb.actual-delayed-write-rate",
+            "rocksdb.num-running-compactions",
+            "rocksdb.num-running-flushes",
+        ] {
+            let v = self.db.property_int_value(property).map_err(backend)?;
+            out.insert(property.to_owned(), v.unwrap_or(0).to_string());
+        }
+        if let Some(stall) = self
+            .db
+            .property_value("rocksdb.stats")
+            .map_err(backend)?
+            .as_deref()
+            .and_then(cumulative_stall_seconds)
+        {
+            out.insert(
+                "orchestrator.write-stall-seconds".into(),
+                format!("{stall:.3}"),
+            );
+        }
         let w = self.write_stats();
         out.insert("orchestrator.group-commits".into(), w.commits.to_string());
         out.insert("orchestrator.writes".into(), w.writes.to_string());
@@ -458,6 +480,18 @@ impl Store for RocksStore {
         *self.pruned.lock().unwrap_or_else(|e| e.into_inner()) += pruned;
         Ok(pruned)
     }
+}
+
+/// The writes' stall time since the store opened, from RocksDB's stats
+/// text: `Cumulative stall: 00:00:1.234 H:M:S, 0.1 percent`.
+fn cumulative_stall_seconds(stats: &str) -> Option<f64> {
+    let line = stats.lines().find(|l| l.starts_with("Cumulative stall:"))?;
+    let hms = line.split_whitespace().nth(2)?;
+    let mut parts = hms.split(':');
+    let h: f64 = parts.next()?.parse().ok()?;
+    let m: f64 = parts.next()?.parse().ok()?;
+    let s: f64 = parts.next()?.parse().ok()?;
+    Some(h * 3600.0 + m * 60.0 + s)
 }
 
 /// Runs store work on a blocking thread, off the runtime's workers.
