@@ -197,8 +197,40 @@ fn main() -> ExitCode {
     }
 }
 
+/// How long an exiting command waits for killed process groups to be
+/// reaped (a process stuck in the kernel can outlast SIGKILL).
+const REAP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Before a command that runs tasks: the process becomes non-dumpable (no
+/// core dump, no `/proc/<pid>/environ` for scripts of the same user to
+/// read the secrets from), and the command line also a subreaper, so the
+/// orphans of a killed script come back to it to be reaped before it exits.
+fn harden(subreaper: bool) {
+    if let Err(e) = orchestrator::plugins::set_non_dumpable() {
+        tracing::warn!(error = %e, "cannot make the process non-dumpable");
+    }
+    if subreaper && let Err(e) = orchestrator::plugins::become_subreaper() {
+        tracing::warn!(error = %e, "cannot become a child subreaper");
+    }
+    match orchestrator::plugins::landlock_abi() {
+        Ok(abi) => tracing::info!(abi, "python scripts are confined with landlock"),
+        Err(e) => tracing::warn!(
+            error = %e,
+            "landlock is not available: python scripts' file access is limited by file permissions only"
+        ),
+    }
+}
+
+/// After the runtime is gone: waits for the process groups its tasks left
+/// to be killed and reaped, so that nothing of a run outlives the command.
+fn reap_before_exit() {
+    if !orchestrator::plugins::wait_for_reaping(REAP_TIMEOUT) {
+        tracing::warn!("some killed task processes were not reaped in time");
+    }
+}
+
 fn real_main(cli: Cli) -> anyhow::Result<i32> {
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr();
     let code = match cli.command {
@@ -275,7 +307,10 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             let store = if ephemeral {
                 StoreChoice::Ephemeral
             } else {
-                StoreChoice::Dir(data_dir.unwrap_or_else(|| config.data_dir.clone()))
+                let dir = data_dir.unwrap_or_else(|| config.data_dir.clone());
+                // Scripts are kept out of the data directory actually used.
+                config.data_dir = dir.clone();
+                StoreChoice::Dir(dir)
             };
             let args = RunArgs {
                 file,
@@ -283,7 +318,10 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 store,
                 output,
             };
-            runtime()?.block_on(cli::run(args, &config, &mut out, &mut err))
+            harden(true);
+            let code = runtime()?.block_on(cli::run(args, &config, &mut out, &mut err));
+            reap_before_exit();
+            code
         }
         Command::Serve {
             grpc_addr,
@@ -297,13 +335,17 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 data_dir: data_dir.unwrap_or_else(|| config.data_dir.clone()),
                 grace,
             };
-            runtime()?.block_on(async {
+            config.data_dir = options.data_dir.clone();
+            harden(false);
+            let served = runtime()?.block_on(async {
                 let ready = |grpc, http| {
                     // Scripts and tests read the bound addresses from here.
                     println!("listening grpc={grpc} http={http}");
                 };
                 server::serve(&config, options, shutdown_signal(), ready).await
-            })?;
+            });
+            reap_before_exit();
+            served?;
             cli::EXIT_OK
         }
         Command::Bench {
@@ -331,7 +373,11 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Resume { data_dir, output } => {
             let dir = data_dir.unwrap_or_else(|| config.data_dir.clone());
-            runtime()?.block_on(cli::resume(dir, output, &config, &mut out, &mut err))
+            config.data_dir = dir.clone();
+            harden(true);
+            let code = runtime()?.block_on(cli::resume(dir, output, &config, &mut out, &mut err));
+            reap_before_exit();
+            code
         }
     };
     out.flush()?;
@@ -375,6 +421,8 @@ async fn shutdown_signal() {
             _ = term.recv() => {}
             _ = int.recv() => {}
         }
+        orchestrator::plugins::kill_all_groups();
+        reap_before_exit();
         std::process::exit(130);
     });
 }

@@ -204,7 +204,8 @@ fn interrupts() -> Result<Signal, String> {
 }
 
 /// Prints progress until the execution ends; Ctrl-C cancels it with reason
-/// "interrupted", a second Ctrl-C exits at once.
+/// "interrupted", a second Ctrl-C exits at once (after killing and reaping
+/// the tasks' process groups).
 async fn follow(
     handle: ExecutionHandle,
     output: OutputFormat,
@@ -228,6 +229,9 @@ async fn follow(
             },
             _ = interrupts.recv() => {
                 if interrupted {
+                    // Out at once, but not leaving the tasks' processes behind.
+                    crate::plugins::kill_all_groups();
+                    crate::plugins::wait_for_reaping(std::time::Duration::from_secs(10));
                     std::process::exit(130);
                 }
                 interrupted = true;

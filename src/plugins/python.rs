@@ -8,7 +8,10 @@
 //! reach), and, with
 //! `network: false`, its own empty network namespace. The process leads
 //! its own group, which is killed when the attempt ends (done, timeout,
-//! cancel).
+//! cancel) and reaped before the attempt is over. Where the kernel has
+//! Landlock, the script sees the file system through a ruleset (see
+//! `sandbox`): system paths read-only, its working directory read-write,
+//! nothing of the data directory or the secrets file.
 //!
 //! The task's context (`input`, the rendered `body`, `execution_id`,
 //! `task_id`, `attempt`) goes in as JSON on stdin; a small wrapper runs the
@@ -19,12 +22,14 @@
 use std::os::unix::fs::chown;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-use super::process::{GroupGuard, read_capped, wait_then_kill_group};
+use super::process::{GroupChild, read_capped};
+use super::sandbox::{self, FsPolicy};
 use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin, is_templated};
 use crate::config::Config;
 use crate::proto::PythonConfig;
@@ -72,17 +77,27 @@ fn sandbox_uid() -> u32 {
     SANDBOX_UIDS.start + n % (SANDBOX_UIDS.end - SANDBOX_UIDS.start)
 }
 
+/// Where a bare `PYTHON_PATH` is looked for (scripts get the same PATH).
+const SCRIPT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
 /// Settings of the python plugin.
 #[derive(Debug, Clone)]
 pub struct PythonOptions {
-    /// The interpreter.
+    /// The interpreter: an absolute path, or a name looked up in
+    /// `/usr/local/bin:/usr/bin:/bin`.
     pub interpreter: PathBuf,
+    /// The server's own files no script may read (data directory, secrets
+    /// file), nor run as its `file`.
+    pub private: Vec<PathBuf>,
 }
 
 impl From<&Config> for PythonOptions {
     fn from(c: &Config) -> Self {
         Self {
             interpreter: c.python_path.clone(),
+            private: std::iter::once(c.data_dir.clone())
+                .chain(c.secrets_file.clone())
+                .collect(),
         }
     }
 }
@@ -91,13 +106,39 @@ impl From<&Config> for PythonOptions {
 #[derive(Debug)]
 pub struct PythonPlugin {
     options: PythonOptions,
+    /// The read grants of the sandbox, worked out at the first run.
+    policy: Arc<OnceLock<FsPolicy>>,
 }
 
 impl PythonPlugin {
     /// A plugin running scripts with `options.interpreter`.
     pub fn new(options: PythonOptions) -> Self {
-        Self { options }
+        Self {
+            options,
+            policy: Arc::default(),
+        }
     }
+
+    /// Whether `file` is a literal path inside one of the private paths
+    /// (textually: definition time reads no file system).
+    fn names_private(&self, file: &str) -> bool {
+        self.options
+            .private
+            .iter()
+            .filter_map(|p| std::path::absolute(p).ok())
+            .any(|p| Path::new(file).starts_with(p))
+    }
+}
+
+/// The interpreter as an absolute path.
+fn resolve_interpreter(interpreter: &Path) -> Result<PathBuf, String> {
+    if interpreter.components().count() > 1 {
+        return std::path::absolute(interpreter).map_err(|e| e.to_string());
+    }
+    std::env::split_paths(SCRIPT_PATH)
+        .map(|dir| dir.join(interpreter))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("not found in {SCRIPT_PATH}"))
 }
 
 #[async_trait::async_trait]
@@ -117,8 +158,15 @@ impl TaskPlugin for PythonPlugin {
             (false, false) => p.push(("file".into(), "give script or file, not both".into())),
             _ => {}
         }
-        if !cfg.file.is_empty() && !is_templated(&cfg.file) && !Path::new(&cfg.file).is_absolute() {
-            p.push(("file".into(), "must be an absolute path".into()));
+        if !cfg.file.is_empty() && !is_templated(&cfg.file) {
+            if !Path::new(&cfg.file).is_absolute() {
+                p.push(("file".into(), "must be an absolute path".into()));
+            } else if self.names_private(&cfg.file) {
+                p.push((
+                    "file".into(),
+                    "is inside the server's data directory or secrets file".into(),
+                ));
+            }
         }
         p
     }
@@ -141,7 +189,14 @@ impl TaskPlugin for PythonPlugin {
         } else {
             context.insert("__file__".into(), Value::String(cfg.file.clone()));
         }
-        run(&self.options.interpreter, &cfg, Value::Object(context)).await
+        let prepared = prepare(
+            self.options.clone(),
+            self.policy.clone(),
+            &cfg,
+            Limits::of(&cfg),
+        )
+        .await?;
+        run(prepared, &cfg, Value::Object(context)).await
     }
 }
 
@@ -217,32 +272,80 @@ impl Limits {
     }
 }
 
-async fn run(
-    interpreter: &Path,
+/// What one run needs before the child starts: the interpreter's path, a
+/// fresh working directory (the script's user owns it) and the sandbox.
+struct Prepared {
+    exe: PathBuf,
+    dir: tempfile::TempDir,
+    ruleset: Option<std::os::fd::OwnedFd>,
+    limits: Limits,
+}
+
+/// Makes the working directory and the Landlock ruleset, on a blocking
+/// thread: both touch the file system.
+async fn prepare(
+    options: PythonOptions,
+    policy: Arc<OnceLock<FsPolicy>>,
     cfg: &PythonConfig,
-    context: Value,
-) -> Result<TaskOutput, TaskError> {
-    let limits = Limits::of(cfg);
-    let dir = tempfile::Builder::new()
-        .prefix("orchestrator-python-")
-        .tempdir()
-        .map_err(|e| TaskError::permanent(format!("cannot make a working directory: {e}")))?;
-    if let Some(uid) = limits.uid {
-        chown(dir.path(), Some(uid), Some(uid)).map_err(|e| {
-            TaskError::permanent(format!("cannot hand the working directory over: {e}"))
+    limits: Limits,
+) -> Result<Prepared, TaskError> {
+    let file = (!cfg.file.is_empty()).then(|| PathBuf::from(&cfg.file));
+    let work = move || {
+        let exe = resolve_interpreter(&options.interpreter).map_err(|e| {
+            format!(
+                "cannot start {} (PYTHON_PATH): {e}",
+                options.interpreter.display()
+            )
         })?;
-    }
+        let policy = policy.get_or_init(|| FsPolicy::new(&exe, &options.private));
+        if let Some(f) = &file
+            && policy.is_private(f)
+        {
+            return Err(format!(
+                "file {}: inside the server's data directory or secrets file",
+                f.display()
+            ));
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("orchestrator-python-")
+            .tempdir()
+            .map_err(|e| format!("cannot make a working directory: {e}"))?;
+        if let Some(uid) = limits.uid {
+            chown(dir.path(), Some(uid), Some(uid))
+                .map_err(|e| format!("cannot hand the working directory over: {e}"))?;
+        }
+        let ruleset = policy.ruleset(dir.path(), file.as_deref())?;
+        Ok(Prepared {
+            exe,
+            dir,
+            ruleset,
+            limits,
+        })
+    };
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| TaskError::permanent(format!("preparing the script: {e}")))?
+        .map_err(TaskError::permanent)
+}
+
+async fn run(p: Prepared, cfg: &PythonConfig, context: Value) -> Result<TaskOutput, TaskError> {
+    let Prepared {
+        exe,
+        dir,
+        ruleset,
+        limits,
+    } = p;
     let cap = if cfg.max_output_bytes == 0 {
         MAX_OUTPUT
     } else {
         cfg.max_output_bytes
     };
-    let mut cmd = Command::new(interpreter);
+    let mut cmd = Command::new(&exe);
     cmd.arg("-I")
         .arg("-c")
         .arg(WRAPPER)
         .env_clear()
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("PATH", SCRIPT_PATH)
         .env("LANG", "C.UTF-8")
         .env("HOME", dir.path())
         .env("TMPDIR", dir.path())
@@ -250,21 +353,28 @@ async fn run(
         .current_dir(dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    // SAFETY: `apply` makes only async-signal-safe calls.
+        .stderr(Stdio::piped());
+    let landlock = sandbox::raw(&ruleset);
+    // SAFETY: `apply` and `restrict_self` make only async-signal-safe
+    // calls. The ruleset's descriptor stays open in this process until the
+    // child has been spawned.
     unsafe {
-        cmd.pre_exec(move || limits.apply());
+        cmd.pre_exec(move || {
+            limits.apply()?;
+            if landlock >= 0 {
+                sandbox::restrict_self(landlock)?;
+            }
+            Ok(())
+        });
     }
-    let mut child = cmd.spawn().map_err(|e| {
-        TaskError::permanent(format!(
-            "cannot start {} (PYTHON_PATH): {e}",
-            interpreter.display()
-        ))
+    let spawned = GroupChild::spawn(&mut cmd);
+    drop(ruleset);
+    let mut group = spawned.map_err(|e| {
+        TaskError::permanent(format!("cannot start {} (PYTHON_PATH): {e}", exe.display()))
     })?;
-    let group = child.id().map(|pid| GroupGuard(pid as i32));
-    let stdin = child.stdin.take();
+    let stdin = group.child().stdin.take();
+    let stdout = group.child().stdout.take();
+    let stderr = group.child().stderr.take();
     let input = serde_json::to_vec(&context).unwrap_or_default();
     let feed = async move {
         if let Some(mut w) = stdin {
@@ -273,11 +383,12 @@ async fn run(
     };
     let (_, out, err, status) = tokio::join!(
         feed,
-        read_capped(child.stdout.take(), cap),
-        read_capped(child.stderr.take(), cap),
-        wait_then_kill_group(&mut child, group.as_ref())
+        read_capped(stdout, cap),
+        read_capped(stderr, cap),
+        group.wait()
     );
     let status = status.map_err(|e| TaskError::permanent(format!("waiting for python: {e}")))?;
+    drop(dir);
     let stdout = String::from_utf8_lossy(&out.0).into_owned();
     let stderr = String::from_utf8_lossy(&err.0).into_owned();
     let (printed, result) = split_result(&stdout);
@@ -361,6 +472,7 @@ mod tests {
     fn script_or_file_is_required_and_not_both() {
         let p = PythonPlugin::new(PythonOptions {
             interpreter: "python3".into(),
+            private: vec!["/srv/data".into()],
         });
         assert_eq!(p.validate(&json!({}))[0].0, "script");
         assert_eq!(
@@ -369,5 +481,12 @@ mod tests {
         );
         assert_eq!(p.validate(&json!({"file": "a.py"}))[0].0, "file");
         assert!(p.validate(&json!({"script": "result = 1"})).is_empty());
+        assert_eq!(
+            p.validate(&json!({"file": "/srv/data/000123.sst"}))[0],
+            (
+                "file".to_owned(),
+                "is inside the server's data directory or secrets file".to_owned()
+            )
+        );
     }
 }

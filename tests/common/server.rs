@@ -30,7 +30,15 @@ impl Server {
 
     /// Starts a server on `data` with extra arguments and environment.
     pub fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_orchestrator"));
+        command.env_remove("ROCKSDB_PATH").envs(env.iter().copied());
+        Self::start_command(command, data, extra)
+    }
+
+    /// Starts `command` (the binary, or a wrapper such as `setpriv` that
+    /// runs it) with `serve` and its arguments appended, on `data`.
+    pub fn start_command(mut command: Command, data: &Path, extra: &[&str]) -> Server {
+        let mut child = command
             .args([
                 "serve",
                 "--grpc-addr",
@@ -41,8 +49,6 @@ impl Server {
             ])
             .arg(data)
             .args(extra)
-            .env_remove("ROCKSDB_PATH")
-            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
