@@ -6,7 +6,9 @@ mod common;
 use std::sync::Arc;
 
 use common::{CountingServer, Probe, memory_engine, output, run_yaml, state, task};
+use orchestrator::engine::EngineConfig;
 use orchestrator::proto::TaskState;
+use orchestrator::store::MemoryStore;
 use serde_json::json;
 
 #[tokio::test]
@@ -192,6 +194,55 @@ tasks:
     assert_eq!(big["truncated"], true);
     assert_eq!(state(&e, "bad"), TaskState::Failed);
     assert_eq!(task(&e, "bad").error, "exit code 7: err");
+}
+
+#[tokio::test]
+async fn a_tasks_output_cap_may_lower_the_servers_never_raise_it() {
+    // The server keeps at most 2,000 bytes of a task's output; a task
+    // asking for 10 MB still reads at most that much, on success and on
+    // failure alike (the rest is drained, never buffered).
+    let probe = Arc::new(Probe::default());
+    let config = EngineConfig {
+        max_output_bytes: 2_000,
+        ..Default::default()
+    };
+    let engine = common::engine(Arc::new(MemoryStore::new()), &probe, &config);
+    let yaml = r#"
+name: caps
+tasks:
+  - id: raise
+    type: shell
+    program: sh
+    args: ["-c", "head -c 5000000 /dev/zero | tr '\\0' x"]
+    max_output_bytes: 10000000
+    allow_failure: true
+  - id: fail
+    type: shell
+    program: sh
+    args: ["-c", "head -c 5000000 /dev/zero | tr '\\0' y >&2; exit 3"]
+    max_output_bytes: 10000000
+    allow_failure: true
+  - id: lower
+    type: shell
+    program: sh
+    args: ["-c", "head -c 5000 /dev/zero | tr '\\0' z"]
+    max_output_bytes: 100
+"#;
+    let e = run_yaml(&engine, yaml, json!({})).await;
+    // stdout read to 2,000 bytes: the output then just exceeds the
+    // server's limit, and says so with its real (small) size.
+    let raise = task(&e, "raise");
+    assert_eq!(state(&e, "raise"), TaskState::Failed);
+    assert!(
+        raise.error.starts_with("output is about 20"),
+        "{}",
+        raise.error
+    );
+    let fail = task(&e, "fail");
+    assert!(fail.error.starts_with("exit code 3: yyy"), "{}", fail.error);
+    let meta = orchestrator::proto::struct_to_json_map(fail.meta.as_ref().unwrap());
+    assert_eq!(meta["stderr"].as_str().unwrap().len(), 2_000);
+    assert_eq!(output(&e, "lower")["stdout"].as_str().unwrap().len(), 100);
 }
 
 #[tokio::test]

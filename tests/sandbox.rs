@@ -97,6 +97,7 @@ async fn a_stored_definition_with_path_in_env_cannot_run_another_program() {
             "env": {"PATH": evil.path().display().to_string()}}),
         timeout: None,
         audit: Audit::default(),
+        max_output_bytes: 1 << 20,
     };
     let err = shell.execute(ctx).await.unwrap_err();
     assert!(

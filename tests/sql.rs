@@ -258,6 +258,7 @@ async fn attempt(
         config,
         timeout: None,
         audit: Default::default(),
+        max_output_bytes: 1 << 20,
     };
     registry.get("sql").unwrap().execute(ctx).await
 }

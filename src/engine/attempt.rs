@@ -104,6 +104,7 @@ impl Attempt {
                 config,
                 timeout: self.timeout,
                 audit: self.audit(),
+                max_output_bytes: self.shared.max_output_bytes as u64,
             };
             // A panicking plugin fails its task; it must not take the whole
             // execution down (and with it, on every restart, the resume).

@@ -61,6 +61,18 @@ pub struct TaskContext {
     pub timeout: Option<std::time::Duration>,
     /// Where a plugin records what must be audited (a SQL write, say).
     pub audit: Audit,
+    /// The server's cap on what a task hands back, in bytes
+    /// (`MAX_OUTPUT_BYTES`): a task's own cap may lower it, never raise it.
+    pub max_output_bytes: u64,
+}
+
+/// The cap a task reads its output under: its own (`0`: none given),
+/// never above the server's.
+pub fn output_cap(task: u64, server: u64) -> u64 {
+    match task {
+        0 => server,
+        n => n.min(server),
+    }
 }
 
 /// Records audit entries about this task: `(action, detail)`; the engine

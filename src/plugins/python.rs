@@ -64,7 +64,6 @@ const MEMORY_MB: u32 = 512;
 const OPEN_FILES: u32 = 64;
 const PROCESSES: u32 = 16;
 const FILE_SIZE: u64 = 64 << 20;
-const MAX_OUTPUT: u64 = 1 << 20;
 /// Scripts run, when the server is root, as a user of their own from this
 /// range (no account needed): the process limit then counts one script's
 /// processes only, and no script can signal or read another's.
@@ -196,7 +195,8 @@ impl TaskPlugin for PythonPlugin {
             Limits::of(&cfg),
         )
         .await?;
-        run(prepared, &cfg, Value::Object(context)).await
+        let cap = super::output_cap(cfg.max_output_bytes, ctx.max_output_bytes);
+        run(prepared, &cfg, Value::Object(context), cap).await
     }
 }
 
@@ -328,18 +328,18 @@ async fn prepare(
         .map_err(TaskError::permanent)
 }
 
-async fn run(p: Prepared, cfg: &PythonConfig, context: Value) -> Result<TaskOutput, TaskError> {
+async fn run(
+    p: Prepared,
+    cfg: &PythonConfig,
+    context: Value,
+    cap: u64,
+) -> Result<TaskOutput, TaskError> {
     let Prepared {
         exe,
         dir,
         ruleset,
         limits,
     } = p;
-    let cap = if cfg.max_output_bytes == 0 {
-        MAX_OUTPUT
-    } else {
-        cfg.max_output_bytes
-    };
     let mut cmd = Command::new(&exe);
     cmd.arg("-I")
         .arg("-c")

@@ -25,7 +25,6 @@ use crate::config::Config;
 use crate::proto::ShellConfig;
 
 /// Default cap on captured stdout and stderr, each.
-const DEFAULT_MAX_OUTPUT: u64 = 1 << 20;
 
 /// Variables `env` may not set: each makes the loader, a shell or an
 /// interpreter load or run code the task chose. Compared without case.
@@ -259,7 +258,8 @@ impl TaskPlugin for ShellPlugin {
             return Err(TaskError::permanent(format!("{field}: {m}")));
         }
         let (workdir, program) = self.locate(&cfg).await?;
-        run(cfg, program, workdir, &self.options.env_allowlist).await
+        let cap = super::output_cap(cfg.max_output_bytes, ctx.max_output_bytes);
+        run(cfg, program, workdir, &self.options.env_allowlist, cap).await
     }
 }
 
@@ -288,12 +288,8 @@ async fn run(
     program: PathBuf,
     workdir: PathBuf,
     inherit: &[String],
+    cap: u64,
 ) -> Result<TaskOutput, TaskError> {
-    let cap = if cfg.max_output_bytes == 0 {
-        DEFAULT_MAX_OUTPUT
-    } else {
-        cfg.max_output_bytes
-    };
     let mut cmd = Command::new(&program);
     // The program sees the name it was asked by, as from a shell.
     cmd.arg0(&cfg.program)
