@@ -196,7 +196,7 @@ impl TaskPlugin for PythonPlugin {
         )
         .await?;
         let cap = super::output_cap(cfg.max_output_bytes, ctx.max_output_bytes);
-        run(prepared, &cfg, Value::Object(context), cap).await
+        run(prepared, Value::Object(context), cap).await
     }
 }
 
@@ -328,12 +328,7 @@ async fn prepare(
         .map_err(TaskError::permanent)
 }
 
-async fn run(
-    p: Prepared,
-    cfg: &PythonConfig,
-    context: Value,
-    cap: u64,
-) -> Result<TaskOutput, TaskError> {
+async fn run(p: Prepared, context: Value, cap: u64) -> Result<TaskOutput, TaskError> {
     let Prepared {
         exe,
         dir,

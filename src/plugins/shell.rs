@@ -24,8 +24,6 @@ use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin, is_te
 use crate::config::Config;
 use crate::proto::ShellConfig;
 
-/// Default cap on captured stdout and stderr, each.
-
 /// Variables `env` may not set: each makes the loader, a shell or an
 /// interpreter load or run code the task chose. Compared without case.
 const REFUSED_ENV: &[&str] = &[
