@@ -5,11 +5,17 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::{output, run_yaml, state, task};
 use orchestrator::engine::Engine;
 use orchestrator::proto::TaskState;
 use serde_json::{Value, json};
+use sqlx::Connection;
+
+/// This machine's PostgreSQL and MariaDB.
+const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+const MARIA_URL: &str = "mysql://root@127.0.0.1:3306/test";
 
 /// An engine whose secrets file names the three databases.
 fn engine(dir: &std::path::Path) -> Engine {
@@ -18,7 +24,7 @@ fn engine(dir: &std::path::Path) -> Engine {
     std::fs::write(
         &secrets,
         format!(
-            "PG=postgres://postgres@127.0.0.1:5432/test\nMARIA=mysql://root@127.0.0.1:3306/test\nLITE=sqlite://{}?mode=rwc\n",
+            "PG={PG_URL}\nMARIA={MARIA_URL}\nLITE=sqlite://{}?mode=rwc\n",
             sqlite.display()
         ),
     )
@@ -316,4 +322,222 @@ async fn sql_server_urls_are_guarded_before_connecting_and_unreachable_servers_s
         .await
         .unwrap_err();
     assert!(e.message.contains("connection: no user"), "{}", e.message);
+}
+
+/// Whether `check` comes true within `within`, asked every 50 ms.
+async fn within<F: std::future::Future<Output = bool>>(
+    within: Duration,
+    mut check: impl FnMut() -> F,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// How many statements whose text holds `marker` the server `db` is
+/// running now, seen from a connection of the test's own.
+async fn running(db: &str, marker: &str) -> i64 {
+    let like = format!("%{marker}%");
+    if db == "PG" {
+        let mut c = sqlx::PgConnection::connect(PG_URL).await.unwrap();
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE $1",
+        )
+        .bind(like)
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+    } else {
+        let mut c = sqlx::MySqlConnection::connect(MARIA_URL).await.unwrap();
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+             WHERE ID <> CONNECTION_ID() AND INFO LIKE ?",
+        )
+        .bind(like)
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+    }
+}
+
+/// A task's timeout stops its statement on the server too: seen running
+/// while the task waits, then gone within 3 s of the task's end (before,
+/// `pg_sleep(600)` and `SLEEP(600)` ran on for ten minutes).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timed_out_query_stops_running_on_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    for (db, sleep) in [("PG", "pg_sleep(600)"), ("MARIA", "SLEEP(600)")] {
+        let marker = format!("stuck_{}", rand::random::<u32>());
+        let query = format!("SELECT {sleep} AS {marker}");
+        let (e, seen) = tokio::join!(
+            sql(&engine, db, &query, json!([]), "    timeout: 1s\n"),
+            within(Duration::from_secs(5), || async {
+                running(db, &marker).await == 1
+            })
+        );
+        assert!(seen, "{db}: the statement was never seen running");
+        assert_eq!(
+            state(&e, "q"),
+            TaskState::TimedOut,
+            "{db}: {}",
+            task(&e, "q").error
+        );
+        assert!(
+            within(Duration::from_secs(3), || async {
+                running(db, &marker).await == 0
+            })
+            .await,
+            "{db}: {query} still runs on the server after its task timed out"
+        );
+    }
+}
+
+/// MariaDB: a write that times out (here waiting on a row lock) leaves
+/// nothing behind. Before, the server carried on with the UPDATE in a
+/// transaction that stayed open on a pooled connection; the next task's
+/// `START TRANSACTION` committed it, so the retried write counted twice
+/// (or, on another connection, waited on that transaction's lock).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timed_out_write_is_rolled_back_so_a_retry_writes_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    let table = format!("ledger_{}", rand::random::<u32>());
+    let mut admin = sqlx::MySqlConnection::connect(MARIA_URL).await.unwrap();
+    for setup in [
+        format!("CREATE TABLE {table} (id INT PRIMARY KEY, n INT) ENGINE=InnoDB"),
+        format!("INSERT INTO {table} VALUES (1, 0)"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(setup))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    let bump = format!("UPDATE {table} SET n = n + 1 WHERE id = 1");
+
+    // Another session holds the row, so the task's UPDATE waits past its timeout.
+    let mut holder = sqlx::MySqlConnection::connect(MARIA_URL).await.unwrap();
+    let lock = format!("START TRANSACTION; SELECT n FROM {table} WHERE id = 1 FOR UPDATE");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(lock))
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let e = sql(
+        &engine,
+        "MARIA",
+        &bump,
+        json!([]),
+        "    allow_write: true\n    timeout: 1s\n",
+    )
+    .await;
+    assert_eq!(
+        state(&e, "q"),
+        TaskState::TimedOut,
+        "{}",
+        task(&e, "q").error
+    );
+    sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
+
+    // The retry, on the same pool.
+    let e = sql(
+        &engine,
+        "MARIA",
+        &bump,
+        json!([]),
+        "    allow_write: true\n    timeout: 10s\n",
+    )
+    .await;
+    assert_eq!(
+        state(&e, "q"),
+        TaskState::Succeeded,
+        "{}",
+        task(&e, "q").error
+    );
+    let n: i32 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT n FROM {table} WHERE id = 1"
+    )))
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {table}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(
+        n, 1,
+        "the timed-out UPDATE was committed as well as the retry"
+    );
+}
+
+/// SQLite: a write runs in a transaction too, and a task dropped in the
+/// middle of one stops its statement and closes the connection, which
+/// rolls back. Before, the INSERT ahead of the slow statement was already
+/// committed, and the statement kept its lock until it finished.
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_a_timed_out_write_is_rolled_back_so_a_retry_writes_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    let write = "    allow_write: true\n    timeout: 10s\n";
+    let e = sql(
+        &engine,
+        "LITE",
+        "CREATE TABLE hits (n INTEGER)",
+        json!([]),
+        write,
+    )
+    .await;
+    assert_eq!(
+        state(&e, "q"),
+        TaskState::Succeeded,
+        "{}",
+        task(&e, "q").error
+    );
+    let slow = "INSERT INTO hits VALUES (1); \
+                WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000000) \
+                SELECT COUNT(*) AS n FROM c";
+    let e = sql(
+        &engine,
+        "LITE",
+        slow,
+        json!([]),
+        "    allow_write: true\n    timeout: 1s\n",
+    )
+    .await;
+    assert_eq!(
+        state(&e, "q"),
+        TaskState::TimedOut,
+        "{}",
+        task(&e, "q").error
+    );
+    let e = sql(
+        &engine,
+        "LITE",
+        "INSERT INTO hits VALUES (1)",
+        json!([]),
+        write,
+    )
+    .await;
+    assert_eq!(
+        state(&e, "q"),
+        TaskState::Succeeded,
+        "{}",
+        task(&e, "q").error
+    );
+    let e = sql(
+        &engine,
+        "LITE",
+        "SELECT COUNT(*) AS n FROM hits",
+        json!([]),
+        "",
+    )
+    .await;
+    assert_eq!(output(&e, "q")["rows"][0]["n"], 1);
 }

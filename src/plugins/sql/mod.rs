@@ -12,12 +12,22 @@
 //! `allow_write: true` lifts both, per task, and each such run is an
 //! audit record (`sql.write`, the statement). Parameters are
 //! bound, never spliced into the SQL text.
+//!
+//! Every statement runs in a transaction the plugin opens and ends. A task
+//! stopped in the middle of one (timeout, cancel) leaves no open
+//! transaction on a pooled connection: its statement is stopped on the
+//! server and the connection closed, not reused (`held.rs`). The task's
+//! timeout is also given to the server (`statement_timeout`,
+//! `max_statement_time`, `LOCK_TIMEOUT`), so the statement ends there even
+//! if this process does not live to stop it.
 
+mod held;
 mod mssql;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use serde_json::{Map, Value, json};
@@ -29,6 +39,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::{Column, Row, TypeInfo, ValueRef};
 
+use self::held::{Held, Stop};
 use super::secrets::Secrets;
 use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin};
 use crate::proto::SqlConfig;
@@ -36,11 +47,22 @@ use crate::proto::SqlConfig;
 /// Rows returned at most unless the task says otherwise.
 const MAX_ROWS: usize = 1000;
 
+/// How much longer than the task's own timeout the server is told to
+/// allow: the engine's timeout comes first, so the task ends as timed out
+/// (and the statement is stopped as it is dropped); the server's limit
+/// only acts when nothing else does (this process killed, say).
+const SERVER_GRACE: Duration = Duration::from_secs(1);
+
+/// SQLite virtual-machine steps between two looks at the stop flag.
+const PROGRESS_STEPS: i32 = 1000;
+
 /// A pool of one engine.
 #[derive(Clone)]
 enum Pool {
     Postgres(PgPool),
-    MySql(MySqlPool),
+    /// With whether the server is MariaDB (asked once, at first use): the
+    /// two name their statement time limit differently.
+    MySql(MySqlPool, Arc<tokio::sync::OnceCell<bool>>),
     Sqlite(SqlitePool),
     Mssql(mssql::MssqlPool),
 }
@@ -90,6 +112,7 @@ impl SqlPlugin {
                     .idle_timeout(idle)
                     .connect_lazy(&url.replacen("mariadb://", "mysql://", 1))
                     .map_err(bad)?,
+                Arc::default(),
             ),
             Some("sqlite") => Pool::Sqlite(
                 SqlitePoolOptions::new()
@@ -153,6 +176,8 @@ impl TaskPlugin for SqlPlugin {
     }
 
     async fn execute(&self, ctx: TaskContext) -> Result<TaskOutput, TaskError> {
+        // The engine's timer started just before this call.
+        let deadline = ctx.timeout.map(|t| Instant::now() + t);
         let cfg: SqlConfig = super::decode(&ctx.config)?;
         let url = self
             .secrets
@@ -170,18 +195,24 @@ impl TaskPlugin for SqlPlugin {
         } else {
             let dialect: &dyn Dialect = match pool {
                 Pool::Postgres(_) => &PostgreSqlDialect {},
-                Pool::MySql(_) => &MySqlDialect {},
+                Pool::MySql(..) => &MySqlDialect {},
                 Pool::Sqlite(_) => &SQLiteDialect {},
                 Pool::Mssql(_) => &MsSqlDialect {},
             };
             read_only(&cfg.query, dialect)
                 .map_err(|m| TaskError::permanent(format!("query: {m}")))?;
         }
+        let run = Run {
+            cfg: &cfg,
+            params: &params,
+            max,
+            deadline,
+        };
         let (columns, rows, truncated) = match pool {
-            Pool::Postgres(p) => postgres(&p, &cfg, &params, max).await.map_err(db_error),
-            Pool::MySql(p) => mysql(&p, &cfg, &params, max).await.map_err(db_error),
-            Pool::Sqlite(p) => sqlite(&p, &cfg, &params, max).await.map_err(db_error),
-            Pool::Mssql(p) => mssql::query(&p, &cfg.query, &params, cfg.allow_write, max)
+            Pool::Postgres(p) => postgres(&p, &run).await.map_err(db_error),
+            Pool::MySql(p, mariadb) => mysql(&p, &mariadb, &run).await.map_err(db_error),
+            Pool::Sqlite(p) => sqlite(&p, &run).await.map_err(db_error),
+            Pool::Mssql(p) => mssql::query(&p, &cfg.query, &params, cfg.allow_write, max, deadline)
                 .await
                 .map_err(TaskError::from),
         }?;
@@ -298,70 +329,135 @@ macro_rules! collect_rows {
     }};
 }
 
-async fn postgres(
-    pool: &PgPool,
-    cfg: &SqlConfig,
-    params: &[Value],
+/// One task's statement, as the engine functions run it.
+struct Run<'a> {
+    cfg: &'a SqlConfig,
+    params: &'a [Value],
+    /// Rows kept at most.
     max: usize,
-) -> Result<Rows, sqlx::Error> {
-    // One round trip opens the transaction, read-only unless writing.
-    let mut tx = if cfg.allow_write {
-        pool.begin().await?
+    /// When the engine gives up on the task, if it has a timeout.
+    deadline: Option<Instant>,
+}
+
+/// How long the server may run the statement from now, given the task's
+/// deadline (asked when the transaction opens, after the pool's wait).
+fn server_limit(deadline: Option<Instant>) -> Option<Duration> {
+    deadline.map(|d| d.saturating_duration_since(Instant::now()) + SERVER_GRACE)
+}
+
+async fn postgres(pool: &PgPool, run: &Run<'_>) -> Result<Rows, sqlx::Error> {
+    let mut held = Held::new(pool.acquire().await?);
+    // One round trip opens the transaction (read-only unless writing),
+    // bounds its statements and learns whom to cancel.
+    let mut begin = String::from(if run.cfg.allow_write {
+        "BEGIN"
     } else {
-        pool.begin_with("BEGIN READ ONLY").await?
-    };
-    let result = {
-        let q = bind_all!(sqlx::query(sql_text(cfg)), params);
-        collect_rows!(q.fetch(&mut *tx), max, pg_cell)
-    };
-    if cfg.allow_write {
-        tx.commit().await?;
+        "BEGIN READ ONLY"
+    });
+    if let Some(limit) = server_limit(run.deadline) {
+        // 0 would mean no limit.
+        begin += &format!(
+            "; SET LOCAL statement_timeout = {}",
+            limit.as_millis().max(1)
+        );
     }
-    Ok(result)
+    begin += "; SELECT pg_backend_pid()";
+    held.open = true;
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(begin))
+        .fetch_all(held.conn())
+        .await?;
+    let pid = rows
+        .first()
+        .ok_or_else(|| sqlx::Error::Protocol("no backend pid".into()))?
+        .try_get::<i32, _>(0)?;
+    held.stop = Stop::Postgres {
+        pool: pool.clone(),
+        pid,
+    };
+    let result = async {
+        let q = bind_all!(sqlx::query(sql_text(run.cfg)), run.params);
+        Ok(collect_rows!(q.fetch(held.conn()), run.max, pg_cell))
+    }
+    .await;
+    held.finish(run.cfg, result).await
 }
 
 async fn mysql(
     pool: &MySqlPool,
-    cfg: &SqlConfig,
-    params: &[Value],
-    max: usize,
+    mariadb: &tokio::sync::OnceCell<bool>,
+    run: &Run<'_>,
 ) -> Result<Rows, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let start = if cfg.allow_write {
+    let mut held = Held::new(pool.acquire().await?);
+    let mariadb = *mariadb
+        .get_or_try_init(|| async {
+            let version: String = sqlx::query_scalar("SELECT VERSION()")
+                .fetch_one(held.conn())
+                .await?;
+            Ok::<_, sqlx::Error>(version.contains("MariaDB"))
+        })
+        .await?;
+    // Set on every run: the session keeps it from the previous task.
+    // MariaDB's limit covers every statement (seconds); MySQL's only
+    // SELECT (milliseconds): a write is stopped by KILL QUERY alone.
+    let limit = match (mariadb, server_limit(run.deadline)) {
+        (true, Some(l)) => format!("SET SESSION max_statement_time = {:.3}", l.as_secs_f64()),
+        (true, None) => "SET SESSION max_statement_time = DEFAULT".to_owned(),
+        (false, Some(l)) => format!("SET SESSION max_execution_time = {}", l.as_millis().max(1)),
+        (false, None) => "SET SESSION max_execution_time = DEFAULT".to_owned(),
+    };
+    let start = if run.cfg.allow_write {
         "START TRANSACTION"
     } else {
         "START TRANSACTION READ ONLY"
     };
-    sqlx::raw_sql(start).execute(&mut *conn).await?;
+    held.open = true;
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "{limit}; {start}; SELECT CONNECTION_ID()"
+    )))
+    .fetch_all(held.conn())
+    .await?;
+    let id = rows
+        .first()
+        .ok_or_else(|| sqlx::Error::Protocol("no connection id".into()))?
+        .try_get::<u64, _>(0)?;
+    held.stop = Stop::MySql {
+        pool: pool.clone(),
+        id,
+    };
     let result = async {
-        let q = bind_all!(sqlx::query(sql_text(cfg)), params);
-        Ok::<_, sqlx::Error>(collect_rows!(q.fetch(&mut *conn), max, my_cell))
+        let q = bind_all!(sqlx::query(sql_text(run.cfg)), run.params);
+        Ok(collect_rows!(q.fetch(held.conn()), run.max, my_cell))
     }
     .await;
-    let end = if cfg.allow_write && result.is_ok() {
-        "COMMIT"
-    } else {
-        "ROLLBACK"
-    };
-    sqlx::raw_sql(end).execute(&mut *conn).await?;
-    result
+    held.finish(run.cfg, result).await
 }
 
-async fn sqlite(
-    pool: &SqlitePool,
-    cfg: &SqlConfig,
-    params: &[Value],
-    max: usize,
-) -> Result<Rows, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let only = if cfg.allow_write {
-        "PRAGMA query_only = OFF"
+async fn sqlite(pool: &SqlitePool, run: &Run<'_>) -> Result<Rows, sqlx::Error> {
+    let mut held = Held::new(pool.acquire().await?);
+    // SQLite runs in this process, on sqlx's thread: a dropped task stops
+    // its statement through this flag, read between VM steps.
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    held.conn()
+        .lock_handle()
+        .await?
+        .set_progress_handler(PROGRESS_STEPS, move || !flag.load(Ordering::Relaxed));
+    held.stop = Stop::Sqlite(stop);
+    // IMMEDIATE takes the write lock up front: a deferred transaction that
+    // reads, then writes, can fail on a lock another writer holds.
+    let begin = if run.cfg.allow_write {
+        "PRAGMA query_only = OFF; BEGIN IMMEDIATE"
     } else {
-        "PRAGMA query_only = ON"
+        "PRAGMA query_only = ON; BEGIN"
     };
-    sqlx::raw_sql(only).execute(&mut *conn).await?;
-    let q = bind_all!(sqlx::query(sql_text(cfg)), params);
-    Ok(collect_rows!(q.fetch(&mut *conn), max, lite_cell))
+    held.open = true;
+    sqlx::raw_sql(begin).execute(held.conn()).await?;
+    let result = async {
+        let q = bind_all!(sqlx::query(sql_text(run.cfg)), run.params);
+        Ok(collect_rows!(q.fetch(held.conn()), run.max, lite_cell))
+    }
+    .await;
+    held.finish(run.cfg, result).await
 }
 
 /// A row as a JSON object, by column name.

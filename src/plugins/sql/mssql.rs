@@ -6,6 +6,14 @@
 //! SQL Server has no read-only transaction, so the second guard is a
 //! transaction that is always rolled back: whatever a read statement's
 //! functions might write is undone. Parameters are bound as `@P1`, `@P2`, …
+//!
+//! A connection dropped with its transaction open (the task timed out or
+//! was cancelled mid-statement) is reported broken to bb8, which closes it
+//! instead of pooling it; SQL Server rolls back the transaction of a
+//! session whose connection is gone. tiberius has no way to send an
+//! attention (cancel) packet, so that close is the stop; with a task
+//! timeout, `SET LOCK_TIMEOUT` also bounds waits on locks on the server.
+//! No SQL Server runs where this was written: this path is untested.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,8 +24,13 @@ use tiberius::{AuthMethod, Client, ColumnData, Config, EncryptionLevel, FromSql,
 use tokio::net::TcpStream;
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
-/// A connection.
-type Conn = Client<Compat<TcpStream>>;
+/// A connection, and whether a transaction may be open on it.
+pub struct Conn {
+    client: Client<Compat<TcpStream>>,
+    /// Set before `BEGIN TRANSACTION` is sent, cleared once its end has
+    /// been answered: while set, the pool treats the connection as broken.
+    open: bool,
+}
 
 /// A pool of SQL Server connections, and why its last connection attempt
 /// failed (bb8 connects in the background and only reports a timeout).
@@ -89,16 +102,25 @@ impl bb8::ManageConnection for Manager {
             .map_err(|e| MssqlError::Unavailable(format!("{}: {e}", self.0.get_addr())))?;
         tcp.set_nodelay(true)
             .map_err(|e| MssqlError::Unavailable(e.to_string()))?;
-        Ok(Client::connect(self.0.clone(), tcp.compat_write()).await?)
+        Ok(Conn {
+            client: Client::connect(self.0.clone(), tcp.compat_write()).await?,
+            open: false,
+        })
     }
 
     async fn is_valid(&self, conn: &mut Conn) -> Result<(), MssqlError> {
-        conn.simple_query("SELECT 1").await?.into_results().await?;
+        conn.client
+            .simple_query("SELECT 1")
+            .await?
+            .into_results()
+            .await?;
         Ok(())
     }
 
-    fn has_broken(&self, _: &mut Conn) -> bool {
-        false
+    /// Whether a task left it mid-transaction: bb8 then drops it (closing
+    /// the socket) rather than hand it to the next task.
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.open
     }
 }
 
@@ -176,12 +198,14 @@ pub fn pool(
 
 /// Runs one statement and reads at most `max` rows; whether there were
 /// more. Without `allow_write` it runs in a transaction that is rolled back.
+/// Lock waits on the server end by the task's `deadline` (and a grace).
 pub async fn query(
     pool: &MssqlPool,
     sql: &str,
     params: &[Value],
     allow_write: bool,
     max: usize,
+    deadline: Option<std::time::Instant>,
 ) -> Result<super::Rows, MssqlError> {
     let mut conn = pool.pool.get().await.map_err(|e| match e {
         bb8::RunError::User(e) => e,
@@ -191,22 +215,40 @@ pub async fn query(
             MssqlError::Unavailable(format!("no connection within the acquire timeout ({why})"))
         }
     })?;
-    conn.simple_query("SET XACT_ABORT ON; BEGIN TRANSACTION")
+    // Set on every run: the session keeps it from the previous task
+    // (-1, the default, waits for ever).
+    let lock_timeout = super::server_limit(deadline)
+        .map_or(-1, |l| l.as_millis().clamp(1, i32::MAX as u128) as i64);
+    conn.open = true;
+    conn.client
+        .simple_query(format!(
+            "SET XACT_ABORT ON; SET LOCK_TIMEOUT {lock_timeout}; BEGIN TRANSACTION"
+        ))
         .await?
         .into_results()
         .await?;
-    let result = rows(&mut conn, sql, params, max).await;
+    let result = rows(&mut conn.client, sql, params, max).await;
     let end = if allow_write && result.is_ok() {
         "COMMIT TRANSACTION"
     } else {
         "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION"
     };
-    conn.simple_query(end).await?.into_results().await?;
-    result
+    let ended = match conn.client.simple_query(end).await {
+        Ok(stream) => stream.into_results().await.map(drop),
+        Err(e) => Err(e),
+    };
+    // Only an answered end makes the connection reusable; the statement's
+    // own error wins over a failed rollback.
+    if ended.is_ok() {
+        conn.open = false;
+    }
+    let rows = result?;
+    ended?;
+    Ok(rows)
 }
 
 async fn rows(
-    conn: &mut Conn,
+    conn: &mut Client<Compat<TcpStream>>,
     sql: &str,
     params: &[Value],
     max: usize,
