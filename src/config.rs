@@ -45,6 +45,9 @@ pub struct Config {
     pub shell_workdir_root: PathBuf,
     /// Largest task output kept, in bytes of JSON (`MAX_OUTPUT_BYTES`).
     pub max_output_bytes: usize,
+    /// Rows an `sql` task returns at most; its `max_rows` may lower it
+    /// (`SQL_MAX_ROWS`).
+    pub sql_max_rows: usize,
     /// Largest workflow definition accepted, in bytes (`MAX_SPEC_BYTES`).
     pub max_spec_bytes: usize,
     /// Most tasks in one workflow (`MAX_TASKS`).
@@ -115,6 +118,7 @@ impl Default for Config {
             shell_env_allowlist: ["PATH", "LANG", "LC_ALL", "TZ"].map(String::from).to_vec(),
             shell_workdir_root: std::env::temp_dir(),
             max_output_bytes: 1 << 20,
+            sql_max_rows: 1000,
             max_spec_bytes: 4 << 20,
             max_tasks: 100_000,
             max_active_executions: 10_000,
@@ -157,6 +161,7 @@ impl Config {
         number(&lookup, "RESULT_CACHE_BYTES", &mut c.result_cache_bytes)?;
         number(&lookup, "WORKFLOW_CACHE_SIZE", &mut c.workflow_cache_size)?;
         number(&lookup, "MAX_OUTPUT_BYTES", &mut c.max_output_bytes)?;
+        number(&lookup, "SQL_MAX_ROWS", &mut c.sql_max_rows)?;
         number(&lookup, "MAX_SPEC_BYTES", &mut c.max_spec_bytes)?;
         number(&lookup, "MAX_TASKS", &mut c.max_tasks)?;
         number(

@@ -541,3 +541,17 @@ async fn sqlite_a_timed_out_write_is_rolled_back_so_a_retry_writes_once() {
     .await;
     assert_eq!(output(&e, "q")["rows"][0]["n"], 1);
 }
+
+#[tokio::test]
+async fn a_tasks_max_rows_may_lower_the_servers_never_raise_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path());
+    let rows = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000) SELECT x FROM c";
+    // SQL_MAX_ROWS is 1,000 by default: asking for 5,000 gets 1,000.
+    let e = sql(&engine, "LITE", rows, json!([]), "    max_rows: 5000\n").await;
+    let out = output(&e, "q");
+    assert_eq!(out["row_count"], 1000, "{out}");
+    assert_eq!(out["truncated"], true);
+    let e = sql(&engine, "LITE", rows, json!([]), "    max_rows: 10\n").await;
+    assert_eq!(output(&e, "q")["row_count"], 10);
+}

@@ -66,8 +66,8 @@ pub struct TaskContext {
     pub max_output_bytes: u64,
 }
 
-/// The cap a task reads its output under: its own (`0`: none given),
-/// never above the server's.
+/// The cap a task works under: its own (`0`: none given), never above the
+/// server's (output bytes, SQL rows).
 pub fn output_cap(task: u64, server: u64) -> u64 {
     match task {
         0 => server,
@@ -213,7 +213,10 @@ impl Registry {
         let model = ModelPlugin::new(ModelOptions::from(config));
         r.models = model.stats();
         r.register(Arc::new(model));
-        r.register(Arc::new(SqlPlugin::new(r.secrets.clone())));
+        r.register(Arc::new(SqlPlugin::new(
+            r.secrets.clone(),
+            config.sql_max_rows,
+        )));
         r
     }
 

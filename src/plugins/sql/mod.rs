@@ -44,9 +44,6 @@ use super::secrets::Secrets;
 use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin};
 use crate::proto::SqlConfig;
 
-/// Rows returned at most unless the task says otherwise.
-const MAX_ROWS: usize = 1000;
-
 /// How much longer than the task's own timeout the server is told to
 /// allow: the engine's timeout comes first, so the task ends as timed out
 /// (and the statement is stopped as it is dropped); the server's limit
@@ -71,6 +68,8 @@ enum Pool {
 pub struct SqlPlugin {
     secrets: Secrets,
     pools: Mutex<HashMap<String, Pool>>,
+    /// Rows a task gets at most (`SQL_MAX_ROWS`); its `max_rows` may lower it.
+    max_rows: usize,
 }
 
 impl std::fmt::Debug for SqlPlugin {
@@ -80,11 +79,13 @@ impl std::fmt::Debug for SqlPlugin {
 }
 
 impl SqlPlugin {
-    /// A plugin that finds connection URLs among `secrets`.
-    pub fn new(secrets: Secrets) -> Self {
+    /// A plugin that finds connection URLs among `secrets` and returns at
+    /// most `max_rows` rows a query.
+    pub fn new(secrets: Secrets, max_rows: usize) -> Self {
         Self {
             secrets,
             pools: Mutex::default(),
+            max_rows,
         }
     }
 
@@ -184,10 +185,7 @@ impl TaskPlugin for SqlPlugin {
             .get(&cfg.connection)
             .map_err(TaskError::permanent)?;
         let pool = self.pool(&url)?;
-        let max = match cfg.max_rows {
-            0 => MAX_ROWS,
-            n => n as usize,
-        };
+        let max = super::output_cap(cfg.max_rows.into(), self.max_rows as u64) as usize;
         let params: Vec<Value> = cfg.params.iter().map(crate::proto::pb_to_json).collect();
         if cfg.allow_write {
             // The opt-in is explicit in the definition; each use is on record.
