@@ -11,7 +11,9 @@ use std::time::Duration;
 use common::faulty::FaultyStore;
 use common::{Probe, memory_engine};
 use orchestrator::engine::{EngineConfig, EngineError, RunRequest};
-use orchestrator::proto::{Execution, ExecutionState, TaskState, execution_event::Kind};
+use orchestrator::proto::{
+    Execution, ExecutionState, TaskSpec, TaskState, WorkflowSpec, execution_event::Kind,
+};
 use orchestrator::spec::{self, Format, Limits};
 use orchestrator::store::{self, MemoryStore, Store, Write};
 
@@ -66,27 +68,48 @@ async fn a_run_whose_own_work_panics_is_unlisted_and_recorded_failed() {
 }
 
 #[tokio::test]
-async fn a_stored_timeout_beyond_the_clock_does_not_crash_a_resumed_run() {
-    // Written before definitions were bounded: u64::MAX milliseconds
-    // overflowed `Instant + Duration` at every start.
+async fn a_stored_timeout_beyond_the_clock_fails_the_resumed_run_cleanly() {
+    // A definition stored before durations were bounded: its timeout of
+    // 300000000000y overflowed `Instant + Duration` in the executor, a
+    // panic at every start that left the run listed and unfinished.
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let probe = Arc::new(Probe::default());
     let engine = common::engine(store.clone(), &probe, &EngineConfig::default());
-    let plan = plan(&engine, "name: far\ntasks:\n  - {id: a, type: probe}\n").await;
+    let wf = store
+        .save_workflow(WorkflowSpec {
+            name: "far".into(),
+            timeout: "300000000000y".into(),
+            tasks: vec![TaskSpec {
+                id: "a".into(),
+                r#type: "probe".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     store.append(Write::Execution(Arc::new(Execution {
         id: "far-1".into(),
         workflow: "far".into(),
-        version: plan.version,
+        version: wf.version,
         status: ExecutionState::Running as i32,
         started_at: Some(orchestrator::proto::now()),
         timeout_ms: u64::MAX,
         ..Default::default()
     })));
     let handles = engine.resume_unfinished().await.unwrap();
-    assert_eq!(handles.len(), 1);
-    let done = handles.into_iter().next().unwrap().wait().await.unwrap();
-    assert_eq!(status(&done), ExecutionState::Completed);
-    assert_eq!(probe.calls("a"), 1);
+    assert!(handles.is_empty());
+    assert!(engine.active().is_empty());
+    let e = store.get_execution("far-1").await.unwrap();
+    assert_eq!(status(&e), ExecutionState::Failed);
+    assert!(
+        e.error
+            .contains("timeout: duration \"300000000000y\" is longer than the maximum of 366d"),
+        "{}",
+        e.error
+    );
+    assert_eq!(probe.calls("a"), 0);
+    assert!(store.unfinished_executions().await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
