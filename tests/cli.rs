@@ -346,7 +346,13 @@ fn bench_over_rest_defines_and_runs_without_any_grpc_listener() {
     assert_eq!(report["errors"], 0, "{text}");
     // Defining it again updates the stored workflow over REST as well.
     let o = bin()
-        .args(["bench", "--rest", &s.url("/"), "--grpc", &closed.to_string()])
+        .args([
+            "bench",
+            "--rest",
+            &s.url("/"),
+            "--grpc",
+            &closed.to_string(),
+        ])
         .args(["--workflow", "diamond", "--define", "examples/diamond.yaml"])
         .args(["--concurrency", "1", "--duration", "50ms"])
         .output()

@@ -282,23 +282,73 @@ async fn webhook_timestamps_must_be_signed_and_recent_and_can_be_required() {
     // The timestamp is part of what is signed: a body-only signature with
     // a timestamp, or a timestamp changed after signing, does not pass.
     let at = unix_time(0);
-    let (status, e) = send(webhook(&s, &c, "siem", body, &sign(secret, body), Some(&at))).await;
+    let (status, e) = send(webhook(
+        &s,
+        &c,
+        "siem",
+        body,
+        &sign(secret, body),
+        Some(&at),
+    ))
+    .await;
     refused(status, &e, "body-only signature with a timestamp");
     let later = unix_time(1);
-    let (status, e) = send(webhook(&s, &c, "siem", body, &sign_at(secret, &at, body), Some(&later))).await;
+    let (status, e) = send(webhook(
+        &s,
+        &c,
+        "siem",
+        body,
+        &sign_at(secret, &at, body),
+        Some(&later),
+    ))
+    .await;
     refused(status, &e, "timestamp changed after signing");
-    let (status, e) = send(webhook(&s, &c, "siem", body, &sign_at(secret, "x", body), Some("x"))).await;
+    let (status, e) = send(webhook(
+        &s,
+        &c,
+        "siem",
+        body,
+        &sign_at(secret, "x", body),
+        Some("x"),
+    ))
+    .await;
     refused(status, &e, "not a number");
     // A wrong signature with a fresh timestamp is still a wrong signature.
-    let (status, e) = send(webhook(&s, &c, "siem", body, &sign_at("not-the-right-secret", &at, body), Some(&at))).await;
+    let (status, e) = send(webhook(
+        &s,
+        &c,
+        "siem",
+        body,
+        &sign_at("not-the-right-secret", &at, body),
+        Some(&at),
+    ))
+    .await;
     refused(status, &e, "wrong secret");
 
     // A trigger requiring timestamps refuses the older scheme.
     let (status, e) = send(webhook(&s, &c, "strict", body, &sign(secret, body), None)).await;
     refused(status, &e, "untimestamped");
-    assert!(e["message"].as_str().unwrap().contains("X-Signature-Timestamp"), "{e}");
-    assert_eq!(executions(&s, &c).await, 0, "a refused webhook starts nothing");
-    let (status, o) = send(webhook(&s, &c, "strict", body, &sign_at(secret, &at, body), Some(&at))).await;
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("X-Signature-Timestamp"),
+        "{e}"
+    );
+    assert_eq!(
+        executions(&s, &c).await,
+        0,
+        "a refused webhook starts nothing"
+    );
+    let (status, o) = send(webhook(
+        &s,
+        &c,
+        "strict",
+        body,
+        &sign_at(secret, &at, body),
+        Some(&at),
+    ))
+    .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{o}");
     assert_eq!(executions(&s, &c).await, 1);
 }

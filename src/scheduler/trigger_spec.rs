@@ -143,5 +143,4 @@ mod tests {
             "webhook_require_timestamp"
         );
     }
-
 }

@@ -121,8 +121,8 @@ pub fn verify(
         .and_then(|h| h.trim().strip_prefix("sha256="))
         .and_then(|h| hex::decode(h).ok())
         .ok_or(WebhookError::BadSignature)?;
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| WebhookError::BadSignature)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .map_err(|_| WebhookError::BadSignature)?;
     if let Some((text, _)) = timestamp {
         mac.update(text.as_bytes());
         mac.update(b".");
@@ -258,7 +258,9 @@ mod tests {
     fn timestamped_signatures_cover_the_timestamp_and_keep_to_the_window() {
         let at = NOW.to_string();
         let good = sign(format!("{at}.{{}}").as_bytes());
-        let check = |sig: &str, ts: &str, now| verify(SECRET, true, request(b"{}", Some(sig), Some(ts)), now);
+        let check = |sig: &str, ts: &str, now| {
+            verify(SECRET, true, request(b"{}", Some(sig), Some(ts)), now)
+        };
         let v = check(&good, &at, NOW).unwrap();
         assert_eq!(v.until, NOW + TOLERANCE_SECS);
         assert!(check(&good, &at, NOW + TOLERANCE_SECS).is_ok());
@@ -280,7 +282,10 @@ mod tests {
         // Another timestamp, or the body-only signature, does not pass.
         let next = (NOW + 1).to_string();
         assert_eq!(check(&good, &next, NOW), Err(WebhookError::BadSignature));
-        assert_eq!(check(&sign(b"{}"), &at, NOW), Err(WebhookError::BadSignature));
+        assert_eq!(
+            check(&sign(b"{}"), &at, NOW),
+            Err(WebhookError::BadSignature)
+        );
         for bad in ["", "-5", "17e8", " 1700000000", "99999999999999"] {
             assert_eq!(
                 check(&good, bad, NOW),
@@ -298,7 +303,10 @@ mod tests {
             until,
         };
         m.admit(&v(1, NOW + 300), NOW).unwrap();
-        assert_eq!(m.admit(&v(1, NOW + 300), NOW + 300), Err(WebhookError::Replayed));
+        assert_eq!(
+            m.admit(&v(1, NOW + 300), NOW + 300),
+            Err(WebhookError::Replayed)
+        );
         m.admit(&v(2, NOW + 10), NOW).unwrap();
         // Expired ones are forgotten as time passes.
         m.admit(&v(3, NOW + 400), NOW + 301).unwrap();
@@ -312,7 +320,14 @@ mod tests {
         for i in 0..MAX_REMEMBERED {
             let mut tag = [0; TAG_LEN];
             tag[..8].copy_from_slice(&(i as u64).to_le_bytes());
-            m.admit(&Verified { tag, until: NOW + 300 }, NOW).unwrap();
+            m.admit(
+                &Verified {
+                    tag,
+                    until: NOW + 300,
+                },
+                NOW,
+            )
+            .unwrap();
         }
         let one_more = Verified {
             tag: [0xff; TAG_LEN],
