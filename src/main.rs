@@ -96,10 +96,10 @@ enum Command {
     },
     /// Load a running server: N clients run a workflow, figures as text and JSON.
     Bench {
-        /// The server's gRPC address.
+        /// The server's gRPC address (not used with --rest).
         #[arg(long, default_value = "127.0.0.1:50051")]
         grpc: String,
-        /// Run through the REST gateway at this base URL instead of gRPC.
+        /// Define and run through the REST gateway at this base URL; no gRPC.
         #[arg(long, value_name = "URL")]
         rest: Option<String>,
         /// Workflow to run.

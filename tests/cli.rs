@@ -323,3 +323,39 @@ fn graph_prints_mermaid_and_dot() {
     assert!(text.contains("\"score\" -> \"block\";"), "{text}");
     assert!(text.contains("label=\"score\\n(model)\""), "{text}");
 }
+
+#[test]
+fn bench_over_rest_defines_and_runs_without_any_grpc_listener() {
+    let s = common::server::Server::start();
+    // A port nothing listens on: with --rest, bench must not dial gRPC at
+    // all (it used to connect there first, even to define the workflow).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let o = bin()
+        .args(["bench", "--rest", &s.url(""), "--grpc", &closed.to_string()])
+        .args(["--workflow", "diamond", "--define", "examples/diamond.yaml"])
+        .args(["--concurrency", "2", "--duration", "200ms"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let report: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert!(report["runs"].as_u64().unwrap() > 0, "{text}");
+    assert_eq!(report["errors"], 0, "{text}");
+    // Defining it again updates the stored workflow over REST as well.
+    let o = bin()
+        .args([
+            "bench",
+            "--rest",
+            &s.url("/"),
+            "--grpc",
+            &closed.to_string(),
+        ])
+        .args(["--workflow", "diamond", "--define", "examples/diamond.yaml"])
+        .args(["--concurrency", "1", "--duration", "50ms"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

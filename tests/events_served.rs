@@ -1,5 +1,6 @@
 //! Events, triggers and webhooks through the real server: the brief's event
-//! body, filters, signed webhooks, bad definitions, and gRPC Publish.
+//! body, filters, signed webhooks (timestamps, replays), bad definitions,
+//! and gRPC Publish.
 
 mod common;
 
@@ -43,6 +44,39 @@ fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// The timestamped scheme: the HMAC of `<timestamp>.<body>`.
+fn sign_at(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    sign(secret, &[timestamp.as_bytes(), b".", body].concat())
+}
+
+/// Unix seconds `offset` away from now, as the header carries them.
+fn unix_time(offset: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    (now + offset).to_string()
+}
+
+/// A webhook request to `name` with the given headers.
+fn webhook(
+    s: &Server,
+    c: &reqwest::Client,
+    name: &str,
+    body: &[u8],
+    signature: &str,
+    timestamp: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let mut r = c
+        .post(s.url(&format!("/v1/webhooks/{name}")))
+        .header("X-Signature-256", signature)
+        .body(body.to_vec());
+    if let Some(t) = timestamp {
+        r = r.header("X-Signature-Timestamp", t);
+    }
+    r
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -177,6 +211,149 @@ async fn webhooks_need_the_hmac_of_the_body() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_signed_webhook_is_accepted_once_and_its_replay_starts_nothing() {
+    let s = Server::start();
+    let c = client();
+    define(&s, &c).await;
+    let secret = "a-long-shared-secret";
+    let (status, t) = send(c.post(s.url("/v1/triggers")).json(&json!({
+        "id": "siem", "workflow_name": "respond", "event_type": "webhook.siem", "webhook_secret": secret
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+
+    // The older scheme (no timestamp) still works, once per signature.
+    let body = br#"{"severity": "low", "source": "splunk"}"#;
+    let (status, o) = send(webhook(&s, &c, "siem", body, &sign(secret, body), None)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{o}");
+    let e = ended(&s, &c, o["execution_id"].as_str().unwrap()).await;
+    assert_eq!(e["status"], "completed", "{e}");
+    let (status, e) = send(webhook(&s, &c, "siem", body, &sign(secret, body), None)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["code"], "ALREADY_EXISTS");
+    assert!(e["message"].as_str().unwrap().contains("replay"), "{e}");
+
+    // Timestamped (Stripe/Slack style): accepted once, the same bytes refused.
+    let body = br#"{"severity": "high", "source": "splunk"}"#;
+    let at = unix_time(0);
+    let signed = sign_at(secret, &at, body);
+    let (status, o) = send(webhook(&s, &c, "siem", body, &signed, Some(&at))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{o}");
+    let (status, e) = send(webhook(&s, &c, "siem", body, &signed, Some(&at))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    // The same signature written in upper case is the same signature.
+    let upper = format!("sha256={}", signed[7..].to_uppercase());
+    let (status, e) = send(webhook(&s, &c, "siem", body, &upper, Some(&at))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    assert_eq!(executions(&s, &c).await, 2, "a replay starts nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_timestamps_must_be_signed_and_recent_and_can_be_required() {
+    let s = Server::start();
+    let c = client();
+    define(&s, &c).await;
+    let secret = "a-long-shared-secret";
+    for (id, require) in [("siem", false), ("strict", true)] {
+        let (status, t) = send(c.post(s.url("/v1/triggers")).json(&json!({
+            "id": id, "workflow_name": "respond", "event_type": "webhook.siem",
+            "webhook_secret": secret, "webhook_require_timestamp": require
+        })))
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+        assert_eq!(t["webhook_require_timestamp"], require);
+    }
+    let body = br#"{"severity": "high", "source": "splunk"}"#;
+    let refused = |status: StatusCode, e: &Value, what: &str| {
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: {e}");
+        assert_eq!(e["code"], "UNAUTHENTICATED", "{what}: {e}");
+    };
+
+    // Signed correctly, but 10 minutes old (or ahead): refused, naming it.
+    for offset in [-600, 600] {
+        let at = unix_time(offset);
+        let signed = sign_at(secret, &at, body);
+        let (status, e) = send(webhook(&s, &c, "siem", body, &signed, Some(&at))).await;
+        refused(status, &e, "stale");
+        let message = e["message"].as_str().unwrap();
+        assert!(message.starts_with("X-Signature-Timestamp: "), "{e}");
+        assert!(message.contains(&at), "{e}");
+    }
+    // The timestamp is part of what is signed: a body-only signature with
+    // a timestamp, or a timestamp changed after signing, does not pass.
+    let at = unix_time(0);
+    let (status, e) = send(webhook(
+        &s,
+        &c,
+        "siem",
+        body,
+        &sign(secret, body),
+        Some(&at),
+    ))
+    .await;
+    refused(status, &e, "body-only signature with a timestamp");
+    let later = unix_time(1);
+    let (status, e) = send(webhook(
+        &s,
+        &c,
+        "siem",
+        body,
+        &sign_at(secret, &at, body),
+        Some(&later),
+    ))
+    .await;
+    refused(status, &e, "timestamp changed after signing");
+    let (status, e) = send(webhook(
+        &s,
+        &c,
+        "siem",
+        body,
+        &sign_at(secret, "x", body),
+        Some("x"),
+    ))
+    .await;
+    refused(status, &e, "not a number");
+    // A wrong signature with a fresh timestamp is still a wrong signature.
+    let (status, e) = send(webhook(
+        &s,
+        &c,
+        "siem",
+        body,
+        &sign_at("not-the-right-secret", &at, body),
+        Some(&at),
+    ))
+    .await;
+    refused(status, &e, "wrong secret");
+
+    // A trigger requiring timestamps refuses the older scheme.
+    let (status, e) = send(webhook(&s, &c, "strict", body, &sign(secret, body), None)).await;
+    refused(status, &e, "untimestamped");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("X-Signature-Timestamp"),
+        "{e}"
+    );
+    assert_eq!(
+        executions(&s, &c).await,
+        0,
+        "a refused webhook starts nothing"
+    );
+    let (status, o) = send(webhook(
+        &s,
+        &c,
+        "strict",
+        body,
+        &sign_at(secret, &at, body),
+        Some(&at),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{o}");
+    assert_eq!(executions(&s, &c).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_triggers_are_refused_naming_the_field_and_nothing_is_stored() {
     let s = Server::start();
     let c = client();
@@ -199,6 +376,14 @@ async fn bad_triggers_are_refused_naming_the_field_and_nothing_is_stored() {
         ),
         (with("event_type", json!("")), "event_type: required"),
         (with("webhook_secret", json!("short")), "webhook_secret: "),
+        (
+            with("webhook_require_timestamp", json!(true)),
+            "webhook_require_timestamp: needs a webhook_secret",
+        ),
+        (
+            with("webhook_require_timestamp", json!("yes")),
+            "webhook_require_timestamp: ",
+        ),
         (
             with("concurrency_policy", json!("later")),
             "concurrency_policy: ",

@@ -1,7 +1,8 @@
 //! `orchestrator bench`: a load generator for a running server. N clients
 //! run a workflow over gRPC (or REST with `--rest`) for a while, closed-loop
 //! or at a fixed rate, and the figures come out as text and one JSON line:
-//! runs/s, tasks/s, latency p50/p95/p99/max.
+//! runs/s, tasks/s, latency p50/p95/p99/max. With `--rest` nothing goes
+//! over gRPC: the workflow is defined and run through the REST gateway.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,9 +23,10 @@ use crate::spec::{self, Format, Limits};
 /// What to run, how hard, for how long.
 #[derive(Debug, Clone)]
 pub struct BenchArgs {
-    /// gRPC address of the server (host:port).
+    /// gRPC address of the server (host:port); not dialled with `rest`.
     pub grpc: String,
-    /// Base URL of the REST gateway; when set, runs go through REST.
+    /// Base URL of the REST gateway; when set, the definition and the runs
+    /// go through REST only.
     pub rest: Option<String>,
     /// Workflow to run.
     pub workflow: String,
@@ -116,24 +118,33 @@ pub async fn bench(
     config: &Config,
     out: &mut dyn Write,
 ) -> Result<BenchReport, String> {
-    let channel = connect(&args.grpc).await?;
-    if let Some(path) = &args.define {
-        define(channel.clone(), path, config).await?;
-    }
+    crate::plugins::install_crypto_provider();
+    let target = match &args.rest {
+        Some(base) => {
+            let http = reqwest::Client::new();
+            if let Some(path) = &args.define {
+                define_rest(&http, base, path, config).await?;
+            }
+            Target::Rest(http, base.trim_end_matches('/').to_owned())
+        }
+        None => {
+            let channel = connect(&args.grpc).await?;
+            if let Some(path) = &args.define {
+                define(channel.clone(), path, config).await?;
+            }
+            Target::Grpc(ExecutionServiceClient::new(channel))
+        }
+    };
     let report = Arc::new(Mutex::new(BenchReport::default()));
     let started = Instant::now();
     let deadline = started + args.duration;
-    crate::plugins::install_crypto_provider();
-    let http = reqwest::Client::new();
     let interval = args
         .rate
         .map(|r| Duration::from_secs_f64(args.concurrency as f64 / r.max(0.001)));
     let mut clients = tokio::task::JoinSet::new();
     for c in 0..args.concurrency {
-        let (args, report, channel, http) =
-            (args.clone(), report.clone(), channel.clone(), http.clone());
+        let (args, report, mut target) = (args.clone(), report.clone(), target.clone());
         clients.spawn(async move {
-            let mut grpc = ExecutionServiceClient::new(channel);
             // Open loop: each client keeps its share of the rate, offset so
             // that starts spread evenly.
             let mut next = Instant::now()
@@ -146,9 +157,9 @@ pub async fn bench(
                     next += i;
                 }
                 let t = Instant::now();
-                let outcome = match &args.rest {
-                    Some(url) => run_rest(&http, url, &args.workflow).await,
-                    None => run_grpc(&mut grpc, &args.workflow).await,
+                let outcome = match &mut target {
+                    Target::Rest(http, base) => run_rest(http, base, &args.workflow).await,
+                    Target::Grpc(grpc) => run_grpc(grpc, &args.workflow).await,
                 };
                 let us = t.elapsed().as_micros() as u64;
                 report.lock().await.note(outcome.ok(), us);
@@ -172,6 +183,61 @@ pub async fn bench(
     );
     let _ = writeln!(out, "{j}");
     Ok(report)
+}
+
+/// Where the clients send their runs.
+#[derive(Clone)]
+enum Target {
+    /// The gRPC ExecutionService.
+    Grpc(ExecutionServiceClient<Channel>),
+    /// The REST gateway at this base URL (no trailing `/`).
+    Rest(reqwest::Client, String),
+}
+
+/// Creates (or updates) the workflow of `path` through the REST gateway.
+async fn define_rest(
+    http: &reqwest::Client,
+    base: &str,
+    path: &PathBuf,
+    config: &Config,
+) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let format = Format::from_path(path);
+    // Checked here as over gRPC, so a bad file fails before any request;
+    // its name says where an update goes.
+    let registry = Registry::builtin(config);
+    let (spec, _) = spec::load(&text, format, &registry, &Limits::from(config))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let content_type = match format {
+        Format::Yaml => "application/yaml",
+        Format::Json => "application/json",
+    };
+    let base = base.trim_end_matches('/');
+    let send = |request: reqwest::RequestBuilder| {
+        request
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(text.clone())
+            .send()
+    };
+    let unreachable = |e: reqwest::Error| format!("cannot reach {base}: {e}");
+    let mut answer = send(http.post(format!("{base}/v1/workflows")))
+        .await
+        .map_err(unreachable)?;
+    if answer.status() == reqwest::StatusCode::CONFLICT {
+        answer = send(http.put(format!("{base}/v1/workflows/{}", spec.name)))
+            .await
+            .map_err(unreachable)?;
+    }
+    let status = answer.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let text = answer.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_owned))
+        .unwrap_or(text);
+    Err(format!("{}: {status}: {message}", path.display()))
 }
 
 async fn define(channel: Channel, path: &PathBuf, config: &Config) -> Result<(), String> {
@@ -239,7 +305,7 @@ async fn run_grpc(
 
 async fn run_rest(http: &reqwest::Client, base: &str, workflow: &str) -> Result<u64, String> {
     let r = http
-        .post(format!("{}/v1/run", base.trim_end_matches('/')))
+        .post(format!("{base}/v1/run"))
         .json(&json!({"workflow": workflow}))
         .send()
         .await

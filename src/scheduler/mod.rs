@@ -14,6 +14,7 @@ mod ticks;
 mod timers;
 pub mod trigger_spec;
 mod triggers;
+pub mod webhook;
 
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use cron::{CronError, CronExpr, zone};

@@ -1,7 +1,8 @@
 //! Event triggers: every trigger in memory with its compiled pattern and
 //! filter. Publishing an event starts the workflow of each enabled trigger
 //! whose pattern matches and whose filter is true, within the trigger's
-//! concurrency bound; a signed webhook does the same for one trigger.
+//! concurrency bound; a signed webhook does the same for one trigger, once
+//! per signature (see `webhook.rs` for the scheme).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,7 +12,8 @@ use serde_json::{Map, Value};
 use super::changes::diff_json;
 use super::slots::{Decision, Slots};
 use super::spec::{SpecProblem, workflow_exists};
-use super::trigger_spec::{CompiledTrigger, compile_trigger, signature_ok};
+use super::trigger_spec::{CompiledTrigger, compile_trigger};
+use super::webhook::{self, ReplayMemory, SignedRequest, WebhookError};
 use crate::engine::{Engine, RunRequest};
 use crate::proto::{self, Event, Trigger, TriggerOutcome, TriggerSpec};
 use crate::spec::template::{Scope, json_value};
@@ -33,9 +35,10 @@ pub enum TriggerError {
     /// The id is taken.
     #[error("trigger '{0}' already exists")]
     Exists(String),
-    /// A webhook request without a valid signature.
-    #[error("{0}")]
-    Unauthenticated(String),
+    /// A webhook request refused: bad or missing signature or timestamp,
+    /// or a replay.
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -57,6 +60,8 @@ struct Entry {
     record: Trigger,
     compiled: CompiledTrigger,
     slots: Slots<Arc<Value>>,
+    /// Webhook signatures accepted recently, to refuse their replays.
+    replay: ReplayMemory,
 }
 
 impl Entry {
@@ -107,6 +112,7 @@ impl Triggers {
                             record,
                             compiled,
                             slots: Slots::default(),
+                            replay: ReplayMemory::default(),
                         },
                     );
                 }
@@ -139,6 +145,7 @@ impl Triggers {
             },
             compiled,
             slots: Slots::default(),
+            replay: ReplayMemory::default(),
         };
         let view = {
             let mut all = self.lock();
@@ -248,15 +255,15 @@ impl Triggers {
         Ok(outcomes)
     }
 
-    /// A webhook request for trigger `id`: checks the signature, then
-    /// fires that trigger with the body (a JSON object) as the event data.
+    /// A webhook request for trigger `id`: checks the signature (and
+    /// timestamp), then fires that trigger with the body (a JSON object) as
+    /// the event data, unless the same signature was accepted already.
     pub async fn webhook(
         &self,
         id: &str,
-        body: &[u8],
-        signature: Option<&str>,
+        request: SignedRequest<'_>,
     ) -> Result<TriggerOutcome, TriggerError> {
-        let (fire, secret) = {
+        let (secret, require_timestamp) = {
             let all = self.lock();
             let e = all.get(id).filter(|e| !e.spec().webhook_secret.is_empty());
             let Some(e) = e else {
@@ -264,21 +271,30 @@ impl Triggers {
                     "no webhook '{id}' (a trigger with a webhook_secret)"
                 )));
             };
-            (fire_of(id, e), e.spec().webhook_secret.clone())
+            let spec = e.spec();
+            (spec.webhook_secret.clone(), spec.webhook_require_timestamp)
         };
-        if !signature_ok(&secret, body, signature) {
-            tracing::warn!(
-                webhook = id,
-                "webhook request with a missing or wrong signature"
-            );
-            return Err(TriggerError::Unauthenticated(
-                "X-Signature-256: missing or not the HMAC-SHA256 of the body under the webhook's secret".into(),
-            ));
-        }
-        let data: Map<String, Value> = serde_json::from_slice(body).map_err(|e| SpecProblem {
-            field: "body",
-            message: format!("expected a JSON object: {e}"),
-        })?;
+        let now = webhook::unix_now();
+        // The HMAC of a large body is computed outside the triggers' lock.
+        let verified = webhook::verify(&secret, require_timestamp, request, now)
+            .inspect_err(|e| tracing::warn!(webhook = id, error = %e, "webhook request refused"))?;
+        let data: Map<String, Value> =
+            serde_json::from_slice(request.body).map_err(|e| SpecProblem {
+                field: "body",
+                message: format!("expected a JSON object: {e}"),
+            })?;
+        let fire = {
+            let mut all = self.lock();
+            let Some(e) = all.get_mut(id) else {
+                return Err(TriggerError::NotFound(format!("trigger '{id}' not found")));
+            };
+            // Checked and remembered in one step under the lock: of two
+            // copies arriving together, one fires.
+            e.replay.admit(&verified, now).inspect_err(|w| {
+                tracing::warn!(webhook = id, error = %w, "webhook request refused");
+            })?;
+            fire_of(id, e)
+        };
         let outcome = self
             .fire(
                 fire,

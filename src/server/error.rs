@@ -4,6 +4,7 @@
 use tonic::{Code, Status};
 
 use crate::engine::EngineError;
+use crate::scheduler::webhook::WebhookError;
 use crate::scheduler::{ScheduleError, TriggerError};
 use crate::spec::SpecError;
 use crate::store::StoreError;
@@ -132,7 +133,12 @@ impl From<TriggerError> for ApiError {
             },
             TriggerError::NotFound(m) => Self::NotFound(m),
             TriggerError::Exists(_) => Self::AlreadyExists(e.to_string()),
-            TriggerError::Unauthenticated(m) => Self::Unauthenticated(m),
+            // A replay is refused as a conflict with the delivery already
+            // accepted, so a sender retrying after a lost answer can tell it
+            // from a bad signature.
+            TriggerError::Webhook(WebhookError::Replayed) => Self::AlreadyExists(e.to_string()),
+            TriggerError::Webhook(WebhookError::Busy) => Self::ResourceExhausted(e.to_string()),
+            TriggerError::Webhook(w) => Self::Unauthenticated(w.to_string()),
             TriggerError::Store(s) => s.into(),
         }
     }

@@ -11,6 +11,7 @@ use crate::proto::{
     UpdateTriggerRequest,
 };
 use crate::scheduler::Triggers;
+use crate::scheduler::webhook::SignedRequest;
 
 /// Events and triggers over the trigger table.
 #[derive(Clone)]
@@ -34,10 +35,9 @@ impl EventApi {
     pub async fn webhook(
         &self,
         id: &str,
-        body: &[u8],
-        signature: Option<&str>,
+        request: SignedRequest<'_>,
     ) -> Result<TriggerOutcome, ApiError> {
-        Ok(self.triggers.webhook(id, body, signature).await?)
+        Ok(self.triggers.webhook(id, request).await?)
     }
 
     /// Creates a trigger.

@@ -14,9 +14,12 @@ use serde_json::{Map, Value, json};
 use super::schedules::{POLICIES, name_of, one_of, rfc3339};
 use super::{Gateway, HttpError, Reply, body, ok};
 use crate::proto::{self, ConcurrencyPolicy, Event, Trigger, TriggerOutcome, TriggerSpec};
+use crate::scheduler::webhook::SignedRequest;
 
 /// The header a webhook request is signed in.
 const SIGNATURE_HEADER: &str = "x-signature-256";
+/// The header of the signed timestamp (unix seconds), when there is one.
+const TIMESTAMP_HEADER: &str = "x-signature-timestamp";
 
 /// The event and trigger routes.
 pub(super) fn routes() -> Router<Gateway> {
@@ -54,6 +57,8 @@ struct TriggerBody {
     enabled: Option<bool>,
     #[serde(default)]
     webhook_secret: String,
+    #[serde(default)]
+    webhook_require_timestamp: bool,
 }
 
 impl TriggerBody {
@@ -71,6 +76,7 @@ impl TriggerBody {
             concurrency_policy: policy as i32,
             enabled: self.enabled,
             webhook_secret: self.webhook_secret,
+            webhook_require_timestamp: self.webhook_require_timestamp,
         })
     }
 }
@@ -89,6 +95,7 @@ fn trigger_json(t: &Trigger) -> Value {
         "concurrency_policy": name_of(policy, &POLICIES),
         "enabled": spec.enabled.unwrap_or(true),
         "webhook_secret": spec.webhook_secret,
+        "webhook_require_timestamp": spec.webhook_require_timestamp,
         "created_at": t.created_at.as_ref().map_or(Value::Null, rfc3339),
         "updated_at": t.updated_at.as_ref().map_or(Value::Null, rfc3339),
     })
@@ -131,7 +138,17 @@ async fn webhook(
 ) -> Reply {
     let bytes = b?;
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    let o = g.events.webhook(&name, &bytes, signature).await?;
+    // A timestamp that is not text still counts as sent, so it is refused
+    // rather than taken for the body-only scheme.
+    let timestamp = headers
+        .get(TIMESTAMP_HEADER)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let request = SignedRequest {
+        body: &bytes,
+        signature,
+        timestamp: timestamp.as_deref(),
+    };
+    let o = g.events.webhook(&name, request).await?;
     let status = if o.execution_id.is_empty() {
         StatusCode::OK
     } else {
