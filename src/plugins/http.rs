@@ -6,6 +6,11 @@
 //! retryable; other 4xx are not (sending the same request again will not
 //! help). Connection errors, timeouts and 5xx also count against the
 //! host's circuit breaker (`breaker`), which fails calls fast while open.
+//!
+//! An attempt builds its whole request first (a bad header, CA file or
+//! secret fails it without touching the host), then asks the breaker,
+//! then sends: the breaker's permit is taken only for a request that
+//! really goes out.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -166,8 +171,6 @@ impl TaskPlugin for HttpPlugin {
             url.host_str().unwrap_or_default(),
             url.port_or_known_default().unwrap_or(0)
         );
-        // Retryable: the circuit may close by the next attempt.
-        self.breakers.admit(&host).map_err(TaskError::retryable)?;
         let method = match cfg.method.to_ascii_uppercase().as_str() {
             "" => Method::GET,
             m if METHODS.contains(&m) => Method::from_bytes(m.as_bytes()).expect("known method"),
@@ -177,8 +180,8 @@ impl TaskPlugin for HttpPlugin {
                 )));
             }
         };
-        let mut req = self
-            .client(&cfg)?
+        let client = self.client(&cfg)?;
+        let mut req = client
             .request(method, url)
             .headers(header_map(&cfg.headers)?);
         if let Some(auth) = &cfg.auth {
@@ -207,15 +210,24 @@ impl TaskPlugin for HttpPlugin {
             Some(Value::String(text)) => req = req.body(text),
             Some(v) => req = req.json(&v),
         }
-        let resp = match req.send().await {
+        // The builder keeps its errors (a secret that is no header value,
+        // say) until the request is built: built here, they fail the task
+        // before it touches the host's circuit.
+        let req = req.build().map_err(|e| {
+            TaskError::permanent(format!("config: cannot build the request{}", sources(&e)))
+        })?;
+        // Retryable: the circuit may close by the next attempt. Asked only
+        // now, so that a probe is a request that goes out; if the attempt
+        // ends before the answer, the permit's drop fails the probe.
+        let permit = self.breakers.admit(&host).map_err(TaskError::retryable)?;
+        let resp = match client.execute(req).await {
             Ok(r) => r,
             Err(e) => {
-                self.breakers.record(&host, false);
+                permit.record(false);
                 return Err(TaskError::retryable(describe(&e)));
             }
         };
-        self.breakers
-            .record(&host, !resp.status().is_server_error());
+        permit.record(!resp.status().is_server_error());
         let max = match cfg.max_response_bytes {
             0 => MAX_BODY_BYTES,
             n => n,
@@ -309,7 +321,6 @@ fn parse_url(url: &str) -> Result<Url, String> {
 }
 
 fn describe(e: &reqwest::Error) -> String {
-    use std::error::Error;
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -317,7 +328,13 @@ fn describe(e: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    let mut msg = kind.to_owned();
+    format!("{kind}{}", sources(e))
+}
+
+/// The causes of `e`, each after ": ".
+fn sources(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut msg = String::new();
     let mut source = e.source();
     while let Some(s) = source {
         msg.push_str(": ");
