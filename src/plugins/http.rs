@@ -8,9 +8,10 @@
 //! host's circuit breaker (`breaker`), which fails calls fast while open.
 //!
 //! An attempt builds its whole request first (a bad header, CA file or
-//! secret fails it without touching the host), then asks the breaker,
-//! then sends: the breaker's permit is taken only for a request that
-//! really goes out.
+//! secret fails it without touching the host), then waits for a slot
+//! under the host's limit of requests in flight (`host_limit`), then asks
+//! the breaker, then sends: the breaker's permit is taken only for a
+//! request that really goes out.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -22,8 +23,10 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 use super::breaker::Breakers;
+use super::host_limit::HostLimits;
 use super::secrets::Secrets;
 use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin, is_templated};
+use crate::config::Config;
 use crate::proto::HttpConfig;
 
 /// Default largest response body read; a longer body fails the task, so a
@@ -34,6 +37,28 @@ const MAX_REDIRECTS: usize = 10;
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
+/// The `http` plugin's server-wide settings.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpOptions {
+    /// Requests in flight at once to one `host:port`
+    /// (`HTTP_MAX_CONNS_PER_HOST`); a task may only ask for fewer.
+    pub max_conns_per_host: usize,
+}
+
+impl From<&Config> for HttpOptions {
+    fn from(c: &Config) -> Self {
+        Self {
+            max_conns_per_host: c.http_max_conns_per_host,
+        }
+    }
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self::from(&Config::default())
+    }
+}
+
 /// The `http` plugin.
 #[derive(Debug)]
 pub struct HttpPlugin {
@@ -41,6 +66,7 @@ pub struct HttpPlugin {
     /// default one.
     clients: Mutex<HashMap<ClientKey, Client>>,
     breakers: Arc<Breakers>,
+    limits: HostLimits,
     secrets: Secrets,
 }
 
@@ -55,11 +81,12 @@ struct ClientKey {
 impl HttpPlugin {
     /// A plugin with its own connection pools, guarded by `breakers`, with
     /// credentials from `secrets`.
-    pub fn new(breakers: Arc<Breakers>, secrets: Secrets) -> Self {
+    pub fn new(breakers: Arc<Breakers>, secrets: Secrets, options: HttpOptions) -> Self {
         install_crypto_provider();
         Self {
             clients: Mutex::default(),
             breakers,
+            limits: HostLimits::new(options.max_conns_per_host),
             secrets,
         }
     }
@@ -77,6 +104,8 @@ impl HttpPlugin {
         }
         let mut b = Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
+            // No more idle connections than may ever be busy at once.
+            .pool_max_idle_per_host(self.limits.effective(0))
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("orchestrator/", env!("CARGO_PKG_VERSION")))
             .redirect(if key.follow_redirects {
@@ -212,10 +241,13 @@ impl TaskPlugin for HttpPlugin {
         }
         // The builder keeps its errors (a secret that is no header value,
         // say) until the request is built: built here, they fail the task
-        // before it touches the host's circuit.
+        // before it touches the host's limit or circuit.
         let req = req.build().map_err(|e| {
             TaskError::permanent(format!("config: cannot build the request{}", sources(&e)))
         })?;
+        // Held until the response body is read: the connection is busy
+        // until then.
+        let _slot = self.limits.acquire(&host, cfg.max_conns_per_host).await;
         // Retryable: the circuit may close by the next attempt. Asked only
         // now, so that a probe is a request that goes out; if the attempt
         // ends before the answer, the permit's drop fails the probe.

@@ -9,6 +9,7 @@
 pub mod breaker;
 mod echo;
 mod grpc;
+mod host_limit;
 mod http;
 mod kafka;
 mod model;
@@ -28,7 +29,7 @@ use serde_json::{Map, Value};
 pub use breaker::{BreakerOptions, Breakers, CircuitState};
 pub use echo::EchoPlugin;
 pub use grpc::GrpcPlugin;
-pub use http::{HttpPlugin, install_crypto_provider};
+pub use http::{HttpOptions, HttpPlugin, install_crypto_provider};
 pub use kafka::KafkaPlugin;
 pub use model::{ModelError, ModelOptions, ModelPlugin, ModelStats};
 pub use python::{PythonOptions, PythonPlugin};
@@ -189,6 +190,7 @@ impl Registry {
         r.register(Arc::new(HttpPlugin::new(
             r.breakers.clone(),
             Secrets::new(config.secrets_file.clone()),
+            HttpOptions::from(config),
         )));
         r.register(Arc::new(PythonPlugin::new(PythonOptions::from(config))));
         r.register(Arc::new(GrpcPlugin::new()));
