@@ -474,7 +474,9 @@ fn probing_engine() -> (
     (engine, breakers, dir)
 }
 
-fn circuit(breakers: &orchestrator::plugins::Breakers) -> Option<orchestrator::plugins::CircuitState> {
+fn circuit(
+    breakers: &orchestrator::plugins::Breakers,
+) -> Option<orchestrator::plugins::CircuitState> {
     breakers.states().first().map(|(_, s)| *s)
 }
 
@@ -491,9 +493,18 @@ async fn http_probe_that_times_out_or_is_cancelled_does_not_leave_the_circuit_ha
     assert_eq!(circuit(&breakers), Some(CircuitState::Open));
     // The probe goes out and the attempt times out waiting for the answer.
     let e = http_task(&engine, server.url("/hold/p"), "    timeout: 1s\n").await;
-    assert_eq!(state(&e, "call"), TaskState::TimedOut, "{}", task(&e, "call").error);
+    assert_eq!(
+        state(&e, "call"),
+        TaskState::TimedOut,
+        "{}",
+        task(&e, "call").error
+    );
     assert_eq!(server.count("hold/p"), 1, "the probe was sent");
-    assert_eq!(circuit(&breakers), Some(CircuitState::Open), "the lost probe failed");
+    assert_eq!(
+        circuit(&breakers),
+        Some(CircuitState::Open),
+        "the lost probe failed"
+    );
     let e = http_task(&engine, server.url("/status/200"), "").await;
     assert_eq!(
         state(&e, "call"),
@@ -521,12 +532,19 @@ async fn http_probe_that_times_out_or_is_cancelled_does_not_leave_the_circuit_ha
         .await
         .unwrap();
     let run = engine.start(engine.plan(&wf).unwrap(), Default::default());
-    common::eventually("the probe reaches the server", || server.count("hold/q") == 1).await;
+    common::eventually("the probe reaches the server", || {
+        server.count("hold/q") == 1
+    })
+    .await;
     assert_eq!(circuit(&breakers), Some(CircuitState::HalfOpen));
     run.cancel("enough", "test");
     let e = run.wait().await.unwrap();
     assert_eq!(state(&e, "call"), TaskState::Cancelled);
-    assert_eq!(circuit(&breakers), Some(CircuitState::Open), "the lost probe failed");
+    assert_eq!(
+        circuit(&breakers),
+        Some(CircuitState::Open),
+        "the lost probe failed"
+    );
     let e = http_task(&engine, server.url("/status/200"), "").await;
     assert_eq!(
         state(&e, "call"),
@@ -567,8 +585,10 @@ async fn http_request_failing_before_it_is_sent_leaves_the_probe_to_the_next_req
         ),
     ];
     for (extra, error) in cases {
-        let yaml =
-            format!("name: h\ntasks:\n  - id: call\n    type: http\n    url: \"{}\"\n{extra}", server.url("/echo/x"));
+        let yaml = format!(
+            "name: h\ntasks:\n  - id: call\n    type: http\n    url: \"{}\"\n{extra}",
+            server.url("/echo/x")
+        );
         let e = run_yaml(&engine, &yaml, json!({"bad": "a\nb"})).await;
         assert_eq!(state(&e, "call"), TaskState::Failed);
         assert!(

@@ -218,7 +218,10 @@ mod tests {
     }
 
     fn state(b: &Breakers, host: &str) -> Option<CircuitState> {
-        b.states().into_iter().find(|(h, _)| h == host).map(|(_, s)| s)
+        b.states()
+            .into_iter()
+            .find(|(h, _)| h == host)
+            .map(|(_, s)| s)
     }
 
     #[tokio::test(start_paused = true)]

@@ -158,7 +158,10 @@ mod tests {
         assert!(poll_once(third.as_mut()).is_none(), "a third waits");
         let _other = limits.acquire("other:80", 0).await;
         drop(a);
-        assert!(poll_once(third.as_mut()).is_some(), "a freed slot goes to it");
+        assert!(
+            poll_once(third.as_mut()).is_some(),
+            "a freed slot goes to it"
+        );
     }
 
     #[tokio::test]
@@ -197,7 +200,11 @@ mod tests {
         for i in 0..1000 {
             drop(limits.acquire(&format!("h{i}:80"), 1).await);
         }
-        assert_eq!(limits.pools_in_use(), 0, "templated hosts leave nothing behind");
+        assert_eq!(
+            limits.pools_in_use(),
+            0,
+            "templated hosts leave nothing behind"
+        );
         // The slot of the cancelled waiter was not lost.
         let _a = limits.acquire("h:80", 0).await;
     }
