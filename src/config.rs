@@ -79,6 +79,10 @@ pub struct Config {
     /// How long an open circuit fails calls fast before one probe
     /// (`HTTP_BREAKER_COOLDOWN`).
     pub http_breaker_cooldown: Duration,
+    /// Requests of `http` tasks in flight at once to one `host:port`; the
+    /// others wait their turn, and a task may only ask for fewer
+    /// (`HTTP_MAX_CONNS_PER_HOST`).
+    pub http_max_conns_per_host: usize,
     /// The interpreter of `python` tasks (`PYTHON_PATH`).
     pub python_path: PathBuf,
     /// A file of `NAME=value` secrets plugins may name (`SECRETS_FILE`).
@@ -130,6 +134,7 @@ impl Default for Config {
             prune_interval: Duration::from_secs(3600),
             http_breaker_failures: 5,
             http_breaker_cooldown: Duration::from_secs(30),
+            http_max_conns_per_host: 64,
             python_path: PathBuf::from("python3"),
             secrets_file: None,
             kafka_brokers: "localhost:9092".to_owned(),
@@ -180,6 +185,11 @@ impl Config {
             &lookup,
             "HTTP_BREAKER_COOLDOWN",
             &mut c.http_breaker_cooldown,
+        )?;
+        number(
+            &lookup,
+            "HTTP_MAX_CONNS_PER_HOST",
+            &mut c.http_max_conns_per_host,
         )?;
         let mut failures = c.http_breaker_failures as usize;
         number(&lookup, "HTTP_BREAKER_FAILURES", &mut failures)?;
@@ -247,6 +257,12 @@ impl Config {
         if self.model_batch_max == 0 {
             return Err(ConfigError::Invalid {
                 name: "MODEL_BATCH_MAX",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.http_max_conns_per_host == 0 {
+            return Err(ConfigError::Invalid {
+                name: "HTTP_MAX_CONNS_PER_HOST",
                 message: "must be at least 1".into(),
             });
         }
@@ -320,6 +336,9 @@ mod tests {
         assert_eq!(c.shell_allowlist, vec!["echo", "/bin/true"]);
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(from(&[]).unwrap().workers, 8);
+        assert_eq!(from(&[]).unwrap().http_max_conns_per_host, 64);
+        let c = from(&[("HTTP_MAX_CONNS_PER_HOST", "4")]).unwrap();
+        assert_eq!(c.http_max_conns_per_host, 4);
     }
 
     #[test]
@@ -328,5 +347,9 @@ mod tests {
         assert!(e.starts_with("WORKERS:"), "{e}");
         let e = from(&[("WORKERS", "0")]).unwrap_err().to_string();
         assert!(e.contains("at least 1"), "{e}");
+        let e = from(&[("HTTP_MAX_CONNS_PER_HOST", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("HTTP_MAX_CONNS_PER_HOST:"), "{e}");
     }
 }

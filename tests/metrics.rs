@@ -75,7 +75,7 @@ fn http_circuit_states_are_exported_per_host() {
             .render()
             .contains("swarm_workflow_http_circuit_state{")
     );
-    breakers.record("intel.example:443", false);
+    breakers.admit("intel.example:443").unwrap().record(false);
     let text = metrics.render();
     assert!(
         text.contains("swarm_workflow_http_circuit_state{host=\"intel.example:443\"} 2"),

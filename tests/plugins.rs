@@ -504,3 +504,166 @@ async fn http_connection_reset_by_the_peer_is_retryable() {
     assert_eq!(task(&e, "call").attempts, 2, "{}", task(&e, "call").error);
     assert!(accepted.load(std::sync::atomic::Ordering::SeqCst) >= 2);
 }
+
+/// An engine whose http breaker opens at the first failure and whose
+/// cool-down is over at once, so each call after a failure is a probe;
+/// its secrets file (kept by the directory) holds `BAD`, which no header
+/// may carry.
+fn probing_engine() -> (
+    orchestrator::engine::Engine,
+    Arc<orchestrator::plugins::Breakers>,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secrets");
+    std::fs::write(&file, "BAD=tok\u{1}en\n").unwrap();
+    let config = orchestrator::config::Config {
+        http_breaker_failures: 1,
+        http_breaker_cooldown: std::time::Duration::ZERO,
+        secrets_file: Some(file),
+        ..Default::default()
+    };
+    let registry = orchestrator::plugins::Registry::builtin(&config);
+    let breakers = registry.http_breakers();
+    let engine = orchestrator::engine::Engine::new(
+        Arc::new(orchestrator::store::MemoryStore::new()),
+        Arc::new(registry),
+        &Default::default(),
+    );
+    (engine, breakers, dir)
+}
+
+fn circuit(
+    breakers: &orchestrator::plugins::Breakers,
+) -> Option<orchestrator::plugins::CircuitState> {
+    breakers.states().first().map(|(_, s)| *s)
+}
+
+#[tokio::test]
+async fn http_probe_that_times_out_or_is_cancelled_does_not_leave_the_circuit_half_open() {
+    use orchestrator::plugins::CircuitState;
+    let server = CountingServer::start().await;
+    let (engine, breakers, _secrets) = probing_engine();
+    server.hold("p");
+    server.hold("q");
+
+    let e = http_task(&engine, server.url("/status/503"), "").await;
+    assert_eq!(state(&e, "call"), TaskState::Failed);
+    assert_eq!(circuit(&breakers), Some(CircuitState::Open));
+    // The probe goes out and the attempt times out waiting for the answer.
+    let e = http_task(&engine, server.url("/hold/p"), "    timeout: 1s\n").await;
+    assert_eq!(
+        state(&e, "call"),
+        TaskState::TimedOut,
+        "{}",
+        task(&e, "call").error
+    );
+    assert_eq!(server.count("hold/p"), 1, "the probe was sent");
+    assert_eq!(
+        circuit(&breakers),
+        Some(CircuitState::Open),
+        "the lost probe failed"
+    );
+    let e = http_task(&engine, server.url("/status/200"), "").await;
+    assert_eq!(
+        state(&e, "call"),
+        TaskState::Succeeded,
+        "a later call is the next probe: {}",
+        task(&e, "call").error
+    );
+    assert_eq!(circuit(&breakers), None, "closed");
+
+    // Again, with the run cancelled while its probe waits for the answer.
+    let e = http_task(&engine, server.url("/status/503"), "").await;
+    assert_eq!(state(&e, "call"), TaskState::Failed);
+    let yaml = format!(
+        "name: q\ntasks:\n  - {{id: call, type: http, url: \"{}\"}}\n",
+        server.url("/hold/q")
+    );
+    let (spec, _) = orchestrator::spec::load(
+        &yaml,
+        orchestrator::spec::Format::Yaml,
+        engine.registry(),
+        &Default::default(),
+    )
+    .unwrap();
+    let wf = orchestrator::store::save_if_changed(engine.store().as_ref(), spec)
+        .await
+        .unwrap();
+    let run = engine.start(engine.plan(&wf).unwrap(), Default::default());
+    common::eventually("the probe reaches the server", || {
+        server.count("hold/q") == 1
+    })
+    .await;
+    assert_eq!(circuit(&breakers), Some(CircuitState::HalfOpen));
+    run.cancel("enough", "test");
+    let e = run.wait().await.unwrap();
+    assert_eq!(state(&e, "call"), TaskState::Cancelled);
+    assert_eq!(
+        circuit(&breakers),
+        Some(CircuitState::Open),
+        "the lost probe failed"
+    );
+    let e = http_task(&engine, server.url("/status/200"), "").await;
+    assert_eq!(
+        state(&e, "call"),
+        TaskState::Succeeded,
+        "{}",
+        task(&e, "call").error
+    );
+    server.release("p");
+    server.release("q");
+}
+
+#[tokio::test]
+async fn http_request_failing_before_it_is_sent_leaves_the_probe_to_the_next_request() {
+    use orchestrator::plugins::CircuitState;
+    let server = CountingServer::start().await;
+    let (engine, breakers, _secrets) = probing_engine();
+    let e = http_task(&engine, server.url("/status/503"), "").await;
+    assert_eq!(state(&e, "call"), TaskState::Failed);
+    assert_eq!(circuit(&breakers), Some(CircuitState::Open));
+
+    // Each fails for its own reason, without touching the host or the circuit.
+    let cases = [
+        (
+            "    headers: {X-Bad: \"{{ input.bad }}\"}\n",
+            "config: headers.X-Bad: bad header value",
+        ),
+        (
+            "    auth: {type: bearer, secret: NOPE}\n",
+            "secret 'NOPE' not found",
+        ),
+        (
+            "    ca_file: /nonexistent/ca.pem\n",
+            "config: ca_file /nonexistent/ca.pem",
+        ),
+        (
+            "    auth: {type: bearer, secret: BAD}\n",
+            "config: cannot build the request",
+        ),
+    ];
+    for (extra, error) in cases {
+        let yaml = format!(
+            "name: h\ntasks:\n  - id: call\n    type: http\n    url: \"{}\"\n{extra}",
+            server.url("/echo/x")
+        );
+        let e = run_yaml(&engine, &yaml, json!({"bad": "a\nb"})).await;
+        assert_eq!(state(&e, "call"), TaskState::Failed);
+        assert!(
+            task(&e, "call").error.starts_with(error),
+            "{extra}: {}",
+            task(&e, "call").error
+        );
+        assert_eq!(circuit(&breakers), Some(CircuitState::Open), "{extra}");
+    }
+    assert_eq!(server.count("echo/x"), 0);
+    let e = http_task(&engine, server.url("/status/200"), "").await;
+    assert_eq!(
+        state(&e, "call"),
+        TaskState::Succeeded,
+        "the next request is the probe: {}",
+        task(&e, "call").error
+    );
+    assert_eq!(circuit(&breakers), None);
+}

@@ -6,6 +6,12 @@
 //! retryable; other 4xx are not (sending the same request again will not
 //! help). Connection errors, timeouts and 5xx also count against the
 //! host's circuit breaker (`breaker`), which fails calls fast while open.
+//!
+//! An attempt builds its whole request first (a bad header, CA file or
+//! secret fails it without touching the host), then waits for a slot
+//! under the host's limit of requests in flight (`host_limit`), then asks
+//! the breaker, then sends: the breaker's permit is taken only for a
+//! request that really goes out.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -17,8 +23,10 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 use super::breaker::Breakers;
+use super::host_limit::HostLimits;
 use super::secrets::Secrets;
 use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin, is_templated};
+use crate::config::Config;
 use crate::proto::HttpConfig;
 
 /// Default largest response body read; a longer body fails the task, so a
@@ -29,6 +37,28 @@ const MAX_REDIRECTS: usize = 10;
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
+/// The `http` plugin's server-wide settings.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpOptions {
+    /// Requests in flight at once to one `host:port`
+    /// (`HTTP_MAX_CONNS_PER_HOST`); a task may only ask for fewer.
+    pub max_conns_per_host: usize,
+}
+
+impl From<&Config> for HttpOptions {
+    fn from(c: &Config) -> Self {
+        Self {
+            max_conns_per_host: c.http_max_conns_per_host,
+        }
+    }
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self::from(&Config::default())
+    }
+}
+
 /// The `http` plugin.
 #[derive(Debug)]
 pub struct HttpPlugin {
@@ -36,6 +66,7 @@ pub struct HttpPlugin {
     /// default one.
     clients: Mutex<HashMap<ClientKey, Client>>,
     breakers: Arc<Breakers>,
+    limits: HostLimits,
     secrets: Secrets,
 }
 
@@ -50,11 +81,12 @@ struct ClientKey {
 impl HttpPlugin {
     /// A plugin with its own connection pools, guarded by `breakers`, with
     /// credentials from `secrets`.
-    pub fn new(breakers: Arc<Breakers>, secrets: Secrets) -> Self {
+    pub fn new(breakers: Arc<Breakers>, secrets: Secrets, options: HttpOptions) -> Self {
         install_crypto_provider();
         Self {
             clients: Mutex::default(),
             breakers,
+            limits: HostLimits::new(options.max_conns_per_host),
             secrets,
         }
     }
@@ -72,6 +104,8 @@ impl HttpPlugin {
         }
         let mut b = Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
+            // No more idle connections than may ever be busy at once.
+            .pool_max_idle_per_host(self.limits.effective(0))
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("orchestrator/", env!("CARGO_PKG_VERSION")))
             .redirect(if key.follow_redirects {
@@ -166,8 +200,6 @@ impl TaskPlugin for HttpPlugin {
             url.host_str().unwrap_or_default(),
             url.port_or_known_default().unwrap_or(0)
         );
-        // Retryable: the circuit may close by the next attempt.
-        self.breakers.admit(&host).map_err(TaskError::retryable)?;
         let method = match cfg.method.to_ascii_uppercase().as_str() {
             "" => Method::GET,
             m if METHODS.contains(&m) => Method::from_bytes(m.as_bytes()).expect("known method"),
@@ -177,15 +209,20 @@ impl TaskPlugin for HttpPlugin {
                 )));
             }
         };
-        let mut req = self
-            .client(&cfg)?
+        let client = self.client(&cfg)?;
+        let mut req = client
             .request(method, url)
             .headers(header_map(&cfg.headers)?);
         if let Some(auth) = &cfg.auth {
             let secret = self
                 .secrets
-                .get(&auth.secret)
+                .secret(&auth.secret)
                 .map_err(TaskError::permanent)?;
+            // Sent only where its definition allows (`hosts`).
+            secret
+                .allow(&auth.secret, &host)
+                .map_err(TaskError::permanent)?;
+            let secret = secret.value;
             req = match auth.r#type.as_str() {
                 "bearer" => req.bearer_auth(secret),
                 "basic" => match secret.split_once(':') {
@@ -207,15 +244,27 @@ impl TaskPlugin for HttpPlugin {
             Some(Value::String(text)) => req = req.body(text),
             Some(v) => req = req.json(&v),
         }
-        let resp = match req.send().await {
+        // The builder keeps its errors (a secret that is no header value,
+        // say) until the request is built: built here, they fail the task
+        // before it touches the host's limit or circuit.
+        let req = req.build().map_err(|e| {
+            TaskError::permanent(format!("config: cannot build the request{}", sources(&e)))
+        })?;
+        // Held until the response body is read: the connection is busy
+        // until then.
+        let _slot = self.limits.acquire(&host, cfg.max_conns_per_host).await;
+        // Retryable: the circuit may close by the next attempt. Asked only
+        // now, so that a probe is a request that goes out; if the attempt
+        // ends before the answer, the permit's drop fails the probe.
+        let permit = self.breakers.admit(&host).map_err(TaskError::retryable)?;
+        let resp = match client.execute(req).await {
             Ok(r) => r,
             Err(e) => {
-                self.breakers.record(&host, false);
+                permit.record(false);
                 return Err(TaskError::retryable(describe(&e)));
             }
         };
-        self.breakers
-            .record(&host, !resp.status().is_server_error());
+        permit.record(!resp.status().is_server_error());
         let max = match cfg.max_response_bytes {
             0 => MAX_BODY_BYTES,
             n => n,
@@ -309,7 +358,6 @@ fn parse_url(url: &str) -> Result<Url, String> {
 }
 
 fn describe(e: &reqwest::Error) -> String {
-    use std::error::Error;
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -317,7 +365,13 @@ fn describe(e: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    let mut msg = kind.to_owned();
+    format!("{kind}{}", sources(e))
+}
+
+/// The causes of `e`, each after ": ".
+fn sources(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut msg = String::new();
     let mut source = e.source();
     while let Some(s) = source {
         msg.push_str(": ");

@@ -9,6 +9,7 @@
 pub mod breaker;
 mod echo;
 mod grpc;
+mod host_limit;
 mod http;
 mod kafka;
 mod model;
@@ -29,7 +30,7 @@ use serde_json::{Map, Value};
 pub use breaker::{BreakerOptions, Breakers, CircuitState};
 pub use echo::EchoPlugin;
 pub use grpc::{GrpcPlugin, MAX_CACHED_TARGETS};
-pub use http::{HttpPlugin, install_crypto_provider};
+pub use http::{HttpOptions, HttpPlugin, install_crypto_provider};
 pub use kafka::KafkaPlugin;
 pub use model::{ModelError, ModelOptions, ModelPlugin, ModelStats};
 pub use process::{become_subreaper, kill_all_groups, wait_for_reaping};
@@ -206,6 +207,7 @@ impl Registry {
         r.register(Arc::new(HttpPlugin::new(
             r.breakers.clone(),
             r.secrets.clone(),
+            HttpOptions::from(config),
         )));
         r.register(Arc::new(PythonPlugin::new(PythonOptions::from(config))));
         r.register(Arc::new(GrpcPlugin::new()));

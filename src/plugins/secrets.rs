@@ -29,14 +29,22 @@ pub struct Secret {
 }
 
 impl Secret {
-    /// Whether the secret may be sent to `host`; the error names the
-    /// secret, the host and the hosts allowed.
+    /// Whether the secret may be sent to `host` (`name:port`); an entry of
+    /// `hosts` names a host (any port) or a `host:port`. The error names
+    /// the secret, the host and the hosts allowed.
     pub fn allow(&self, name: &str, host: &str) -> Result<(), String> {
+        let bare = host.rsplit_once(':').map_or(host, |(h, _)| h);
         match &self.hosts {
-            Some(hosts) if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) => Err(format!(
-                "secret '{name}' may not be sent to host '{host}' (its hosts: {})",
-                hosts.join(", ")
-            )),
+            Some(hosts)
+                if !hosts
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(bare) || h.eq_ignore_ascii_case(host)) =>
+            {
+                Err(format!(
+                    "secret '{name}' may not be sent to host '{bare}' (its hosts: {})",
+                    hosts.join(", ")
+                ))
+            }
             _ => Ok(()),
         }
     }
@@ -167,9 +175,10 @@ mod tests {
         let s = Secrets::new(Some(path.clone()));
         let intel = s.secret("INTEL_TOKEN").unwrap();
         assert_eq!(intel.value, "t0k3n");
-        intel.allow("INTEL_TOKEN", "INTEL.example").unwrap();
+        intel.allow("INTEL_TOKEN", "INTEL.example:443").unwrap();
+        intel.allow("INTEL_TOKEN", "127.0.0.1:8080").unwrap();
         assert_eq!(
-            intel.allow("INTEL_TOKEN", "evil.example").unwrap_err(),
+            intel.allow("INTEL_TOKEN", "evil.example:443").unwrap_err(),
             "secret 'INTEL_TOKEN' may not be sent to host 'evil.example' (its hosts: intel.example, 127.0.0.1)"
         );
         s.secret("PLAIN")

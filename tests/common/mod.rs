@@ -33,9 +33,11 @@ use orchestrator::store::{self, MemoryStore, Store};
 /// A real HTTP server on 127.0.0.1 that counts requests per path.
 ///
 /// Paths: `/status/{code}` answers with that status; `/slow/{ms}` waits;
-/// `/hold/{name}` waits while `name` is held; `/redirect/{path}` sends a
-/// 302 to `/{path}`; `/endless` streams a body that never ends; anything
-/// else echoes the request as `{"path", "body", "n", "authorization"}`.
+/// `/hold/{name}` waits while `name` is held; `/gate/{name}` is counted
+/// in flight and waits until the test lets it through ([`Self::let_through`]);
+/// `/redirect/{path}` sends a 302 to `/{path}`; `/endless` streams a body
+/// that never ends; anything else echoes the request as `{"path", "body",
+/// "n", "authorization"}`.
 pub struct CountingServer {
     pub addr: SocketAddr,
     state: Arc<ServerState>,
@@ -46,6 +48,48 @@ struct ServerState {
     counts: Mutex<HashMap<String, usize>>,
     held: Mutex<std::collections::HashSet<String>>,
     released: tokio::sync::Notify,
+    gate: Gate,
+}
+
+/// `/gate` requests: in flight now, most at once, ended so far, and the
+/// passes the test handed out.
+struct Gate {
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    ended: AtomicUsize,
+    passes: tokio::sync::Semaphore,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self {
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+            ended: AtomicUsize::new(0),
+            passes: tokio::sync::Semaphore::new(0),
+        }
+    }
+}
+
+/// One `/gate` request in flight; leaves the count when the request ends,
+/// answered or abandoned by the client.
+struct InFlight<'a>(&'a Gate);
+
+impl<'a> InFlight<'a> {
+    fn enter(gate: &'a Gate) -> Self {
+        let now = gate.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        gate.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        Self(gate)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        // In this order, so that a test that sees one more ended sees it
+        // out of flight too.
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.0.ended.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 impl CountingServer {
@@ -87,6 +131,39 @@ impl CountingServer {
         self.state.held.lock().unwrap().remove(name);
         self.state.released.notify_waiters();
     }
+
+    /// `/gate` requests that arrived and are not answered yet.
+    pub fn in_flight(&self) -> usize {
+        self.state.gate.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The most `/gate` requests ever in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.gate.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// `/gate` requests that ended so far, answered or abandoned.
+    pub fn ended(&self) -> usize {
+        self.state.gate.ended.load(Ordering::SeqCst)
+    }
+
+    /// Lets `n` more `/gate` requests through, waiting or future.
+    pub fn let_through(&self, n: usize) {
+        self.state.gate.passes.add_permits(n);
+    }
+}
+
+/// Polls `cond` every few milliseconds until it holds; panics naming
+/// `what` after 30 seconds.
+pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 async fn handle(
@@ -122,6 +199,11 @@ async fn handle(
                 released.await;
             }
             axum::Json(json!({"task": arg, "n": n})).into_response()
+        }
+        "gate" => {
+            let _in_flight = InFlight::enter(&state.gate);
+            state.gate.passes.acquire().await.unwrap().forget();
+            axum::Json(json!({"gate": arg, "n": n})).into_response()
         }
         "redirect" => (
             StatusCode::FOUND,
