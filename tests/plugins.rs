@@ -418,13 +418,18 @@ async fn http_redirects_size_caps_and_endless_bodies() {
         task(&e, "call").error,
         "response body exceeds 1000000 bytes (max_response_bytes)"
     );
-    // The default cap (10 MiB) cuts it too.
-    let e = http_task(&engine, server.url("/endless"), "").await;
-    assert!(
-        task(&e, "call")
-            .error
-            .starts_with("response body exceeds 10485760 bytes")
-    );
+    // The default cap is the server's MAX_OUTPUT_BYTES (1 MiB), and a
+    // task cannot raise it.
+    for extra in ["", "    max_response_bytes: 20000000\n"] {
+        let e = http_task(&engine, server.url("/endless"), extra).await;
+        assert!(
+            task(&e, "call")
+                .error
+                .starts_with("response body exceeds 1048576 bytes"),
+            "{}",
+            task(&e, "call").error
+        );
+    }
 }
 
 #[tokio::test]

@@ -31,7 +31,6 @@ use crate::proto::HttpConfig;
 
 /// Default largest response body read; a longer body fails the task, so a
 /// hostile peer cannot exhaust memory.
-const MAX_BODY_BYTES: u64 = 10 << 20;
 /// Redirects followed at most.
 const MAX_REDIRECTS: usize = 10;
 
@@ -187,6 +186,7 @@ impl TaskPlugin for HttpPlugin {
     }
 
     async fn execute(&self, ctx: TaskContext) -> Result<TaskOutput, TaskError> {
+        let server_cap = ctx.max_output_bytes;
         let mut config = ctx.config;
         for field in ["headers", "query", "url", "method"] {
             if let Some(v) = config.get_mut(field) {
@@ -265,10 +265,8 @@ impl TaskPlugin for HttpPlugin {
             }
         };
         permit.record(!resp.status().is_server_error());
-        let max = match cfg.max_response_bytes {
-            0 => MAX_BODY_BYTES,
-            n => n,
-        };
+        // The body becomes the output: the server's output cap bounds it.
+        let max = super::output_cap(cfg.max_response_bytes, server_cap);
         respond(resp, max).await
     }
 }
