@@ -269,7 +269,7 @@ fn compile_at(
                     if !path.is_empty() {
                         path.push('.');
                     }
-                    path.push_str(&k);
+                    path.push_str(super::key_name(&k));
                     let t = compile_at(v, path, depth + 1, problems);
                     path.truncate(len);
                     (k, t)
