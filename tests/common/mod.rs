@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod broker;
+pub mod fuzz;
 pub mod ort;
 pub mod server;
 pub mod tls;
