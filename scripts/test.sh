@@ -17,6 +17,9 @@ cargo clippy --all-targets --locked -- -D warnings
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# The property tests (tests/fuzz_*.rs, tests/cron.rs) run a fixed number of
+# cases each, chosen to add well under two minutes; PROPTEST_CASES=N, when
+# set, runs N cases of every one of them instead.
 # A hung test fails the run instead of eating CI's whole budget.
 timeout 3000 cargo test --all-targets --locked 2>&1 | tee "$log"
 # One closing line for the whole run (the benchmarks, run once each in test

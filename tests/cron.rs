@@ -2,7 +2,10 @@
 //! `spec_test.go`, whose 5-field specs are second-first with day-of-week
 //! omitted, so they get a trailing `*` here), day-of-week/day-of-month
 //! rules as Vixie cron has them, daylight-saving changes in a real zone,
-//! property tests, and the `orchestrator schedule next` command.
+//! property tests (also of arbitrary text and instants: nothing panics),
+//! and the `orchestrator schedule next` command.
+
+mod common;
 
 use std::process::Command;
 
@@ -346,7 +349,7 @@ fn expression() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(common::fuzz::config(200))]
 
     /// In UTC: the next fire time is after `from`, matches, and no
     /// matching second before it is skipped (checked over six hours).
@@ -384,6 +387,120 @@ proptest! {
         let mut last = Utc.timestamp_opt(from_s, 0).unwrap();
         for t in times {
             prop_assert!(t > last, "{} after {}", t, last);
+            last = t;
+        }
+    }
+}
+
+/// One field of anything cron-like: values in and far out of range,
+/// steps of zero, backwards ranges, `L`, `W`, `#`, names, and odd text.
+fn wild_field() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => field(0, 59),
+        3 => prop::sample::select(vec![
+            "*", "?", "0", "60", "24", "32", "13", "8", "-1", "4294967296",
+            "99999999999999999999", "0-0", "5-1", "59-0", "*/0", "0/0", "1-5/0", "*/4294967295",
+            "1-5/-1", "/", "-", ",", ",,", "1,", "L", "5L", "LW", "15W", "0W", "W", "5#6",
+            "MON#9", "1#0", "L-3", "JAN-DEC", "DEC-JAN", "MON-SUN", "SUN-MON", "FOO", "@hourly",
+            "é", "🦀", "1‐5",
+        ])
+        .prop_map(str::to_owned),
+        1 => "[0-9*/,?LW#A-Za-z-]{0,8}",
+    ]
+}
+
+/// Text that looks like a cron expression (4 to 7 fields) or a macro.
+fn wild_expression() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => prop::collection::vec(wild_field(), 4..8).prop_map(|f| f.join(" ")),
+        1 => prop::sample::select(vec![
+            "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly",
+            "@reboot", "@", "@every 5s", "@HOURLY", " @daily ",
+        ])
+        .prop_map(str::to_owned),
+        1 => "[0-9*/,?LW# -]{0,30}",
+        1 => any::<String>(),
+    ]
+}
+
+/// Any instant chrono can hold, weighted towards the years people use and
+/// the edges of croner's range (years 1 to 5000).
+fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+    let (min, max) = (
+        DateTime::<Utc>::MIN_UTC.timestamp(),
+        DateTime::<Utc>::MAX_UTC.timestamp(),
+    );
+    let year = |y: i32| Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0).unwrap().timestamp();
+    prop_oneof![
+        4 => year(1970)..year(2200),
+        2 => year(-10)..year(12_000),
+        1 => prop::sample::select(vec![year(1), year(5000) - 1, year(5000), year(10_000), min, max]),
+        1 => min..=max,
+    ]
+    .prop_flat_map(|s| (Just(s), 0u32..1_000_000_000))
+    .prop_map(|(s, ns)| DateTime::from_timestamp(s, ns).unwrap())
+}
+
+fn any_zone() -> impl Strategy<Value = Tz> {
+    prop_oneof![
+        3 => prop::sample::select(vec![
+            Tz::UTC,
+            Tz::America__New_York,
+            Tz::Europe__Berlin,
+            Tz::Australia__Lord_Howe,
+            Tz::Pacific__Kiritimati,
+            Tz::Pacific__Apia,
+            Tz::Asia__Kathmandu,
+            Tz::America__Santiago,
+        ]),
+        1 => prop::sample::select(chrono_tz::TZ_VARIANTS.to_vec()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(common::fuzz::config(512))]
+
+    /// Any text parses or is refused with an error that quotes it.
+    #[test]
+    fn arbitrary_text_parses_or_is_refused_naming_it(text in wild_expression()) {
+        match CronExpr::parse(&text) {
+            Ok(cron) => {
+                let from = Utc.with_ymd_and_hms(2030, 6, 1, 0, 0, 0).unwrap();
+                prop_assert!(cron.next_after(from, &Tz::UTC).is_some_and(|n| n > from));
+            }
+            Err(e @ (CronError::Invalid { .. } | CronError::Never(_))) => {
+                prop_assert!(e.to_string().contains(&format!("{text:?}")), "{}", e);
+            }
+            Err(e) => prop_assert!(false, "unexpected error {}", e),
+        }
+    }
+
+    /// Any zone name is a zone or a refusal.
+    #[test]
+    fn arbitrary_zone_names_are_zones_or_refused(name in prop_oneof![
+        "[A-Za-z_/+-]{0,20}",
+        any::<String>(),
+        prop::sample::select(chrono_tz::TZ_VARIANTS.to_vec()).prop_map(|z| z.name().to_owned()),
+    ]) {
+        match zone(&name) {
+            Ok(z) => prop_assert!(name.is_empty() || z.name() == name),
+            Err(e) => prop_assert_eq!(e, CronError::Zone(name)),
+        }
+    }
+
+    /// For expressions that parse, the next fire times after any instant in
+    /// any zone come (when they exist) strictly after it, in order.
+    #[test]
+    fn fire_times_after_any_instant_in_any_zone_move_forward(
+        text in prop_oneof![3 => expression(), 1 => wild_expression()],
+        from in instant(),
+        tz in any_zone(),
+    ) {
+        let Ok(cron) = CronExpr::parse(&text) else { return Ok(()) };
+        let _ = cron.matches(from, &tz);
+        let mut last = from;
+        for t in cron.upcoming(from, &tz, 3) {
+            prop_assert!(t > last, "{} after {} for {} in {}", t, last, text, tz);
             last = t;
         }
     }

@@ -382,6 +382,51 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
     assert_eq!((st, code.as_str()), (StatusCode::NOT_FOUND, "NOT_FOUND"));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_axum_gives_by_itself_are_json_errors_too() {
+    let s = Server::start();
+    let c = client();
+    for (method, path, status, code) in [
+        ("PUT", "/v1/workflows/", StatusCode::NOT_FOUND, "NOT_FOUND"),
+        ("GET", "/v1/nope", StatusCode::NOT_FOUND, "NOT_FOUND"),
+        (
+            "PATCH",
+            "/v1/run",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "UNIMPLEMENTED",
+        ),
+        (
+            "GET",
+            "/v1/workflows/%ff",
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+        ),
+        (
+            "POST",
+            "/v1/cancel/%c3%28",
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+        ),
+    ] {
+        let request = c.request(method.parse().unwrap(), s.url(path)).body("{}");
+        let answer = request.send().await.unwrap();
+        let allow = answer.headers().get("allow").cloned();
+        let (st, body) = json_of(answer).await;
+        assert_eq!(
+            (st, body["code"].as_str()),
+            (status, Some(code)),
+            "{method} {path}: {body}"
+        );
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            assert_eq!(allow.unwrap(), "POST");
+        }
+    }
+}
+
 /// Reads a whole SSE response (it ends after the execution's end).
 async fn sse(
     c: &reqwest::Client,

@@ -317,3 +317,25 @@ fn lower_camel_case_field_names_are_accepted() {
     assert_eq!(spec.tasks[0].retry.as_ref().unwrap().max_attempts, 3);
     assert_eq!(spec.tasks[1].depends_on, ["a"]);
 }
+
+#[test]
+fn a_task_without_an_id_is_named_by_position_in_every_problem() {
+    let p = problems(
+        "name: w\ntasks:\n  - {type: echo, depends_on: [ghost], retry: {max_attempts: 1000, multiplier: 0.5}}\n",
+    );
+    has(&p, "tasks[0].id: required");
+    has(&p, "task '#0': depends_on: unknown task 'ghost'");
+    has(&p, "task '#0': retry.max_attempts: at most 100");
+    has(&p, "task '#0': retry.multiplier:");
+    assert!(!p.iter().any(|l| l.contains("task ''")), "{p:?}");
+}
+
+#[test]
+fn an_empty_field_name_is_shown_quoted() {
+    let p = problems(
+        "name: w\n'': 1\ntasks:\n  - {id: a, type: echo, '': 2}\n  - {id: b, type: sleep, duration: 1s, retry: {'': 3}}\n",
+    );
+    has(&p, "\"\": unknown field; expected one of: name,");
+    has(&p, "task 'a': \"\": unknown field");
+    has(&p, "task 'b': retry.\"\": unknown field");
+}

@@ -13,7 +13,7 @@
 //! occurrences for a job with a wildcard or step in its seconds, minutes or
 //! hours field (it runs "every N" and the hour really happens twice).
 
-use chrono::{DateTime, LocalResult, TimeDelta, TimeZone, Timelike, Utc};
+use chrono::{DateTime, LocalResult, Offset, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds, Year};
 use croner::{Cron, JobType};
@@ -100,6 +100,9 @@ impl CronExpr {
         // Fire times are whole seconds: the first one after `from` is the
         // first one after the start of its second.
         let from = from.with_nanosecond(0).unwrap_or(from);
+        // Near the ends of chrono's range a wall time may not exist (and
+        // chrono panics on it); croner searches no such time anyway.
+        wall_time(from, tz)?;
         if repeated(from, tz) {
             return self.through_overlap(from, tz);
         }
@@ -121,7 +124,8 @@ impl CronExpr {
     /// second through both passes (an hour or two at most), firing a fixed
     /// job only on the first pass, then an ordinary search after it.
     fn through_overlap(&self, from: DateTime<Utc>, tz: &Tz) -> Option<DateTime<Utc>> {
-        let mut t = from + TimeDelta::seconds(1);
+        let second = TimeDelta::seconds(1);
+        let mut t = from.checked_add_signed(second)?;
         while repeated(t, tz) && t - from <= MAX_OVERLAP {
             let local = t.with_timezone(tz);
             let first_pass = tz
@@ -131,11 +135,11 @@ impl CronExpr {
             if (first_pass || !self.fixed) && self.cron.is_time_matching(&local).ok()? {
                 return Some(t);
             }
-            t += TimeDelta::seconds(1);
+            t = t.checked_add_signed(second)?;
         }
         // The last second of the overlap: croner steps from there to the
         // first wall time after it, which is unambiguous.
-        self.croner_next(t - TimeDelta::seconds(1), tz)
+        self.croner_next(t - second, tz)
     }
 
     /// The next `count` fire times after `from`.
@@ -154,9 +158,7 @@ impl CronExpr {
 
     /// Whether the expression matches `t` (whole second) in `tz`.
     pub fn matches(&self, t: DateTime<Utc>, tz: &Tz) -> bool {
-        self.cron
-            .is_time_matching(&t.with_timezone(tz))
-            .unwrap_or(false)
+        wall_time(t, tz).is_some_and(|local| self.cron.is_time_matching(&local).unwrap_or(false))
     }
 }
 
@@ -208,10 +210,21 @@ fn star_day_field(pattern: &str) -> bool {
 
 /// Whether the wall time of `t` in `tz` occurs twice (a fall-back overlap).
 fn repeated(t: DateTime<Utc>, tz: &Tz) -> bool {
-    matches!(
-        tz.from_local_datetime(&t.with_timezone(tz).naive_local()),
-        LocalResult::Ambiguous(..)
-    )
+    wall_time(t, tz).is_some_and(|local| {
+        matches!(
+            tz.from_local_datetime(&local.naive_local()),
+            LocalResult::Ambiguous(..)
+        )
+    })
+}
+
+/// `t` in `tz`, when its wall time is one chrono can hold: at the ends of
+/// its range (year ±262143) an offset pushes it out, and chrono's
+/// `naive_local` (which croner calls) panics.
+fn wall_time(t: DateTime<Utc>, tz: &Tz) -> Option<DateTime<Tz>> {
+    let offset = tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+    t.naive_utc().checked_add_offset(offset)?;
+    Some(t.with_timezone(tz))
 }
 
 /// An IANA time zone by name (empty: UTC).
@@ -248,6 +261,19 @@ mod tests {
                 "{} after {from} in {tz}",
                 expr.as_str()
             );
+        }
+    }
+
+    #[test]
+    fn instants_at_the_ends_of_time_have_no_fire_time_and_match_nothing() {
+        let every = CronExpr::parse("* * * * * *").unwrap();
+        for (t, tz) in [
+            (DateTime::<Utc>::MAX_UTC, Tz::Africa__Addis_Ababa),
+            (DateTime::<Utc>::MIN_UTC, Tz::America__New_York),
+        ] {
+            assert_eq!(every.next_after(t, &tz), None, "{t} in {tz}");
+            assert!(!every.matches(t, &tz), "{t} in {tz}");
+            assert!(every.upcoming(t, &tz, 3).is_empty(), "{t} in {tz}");
         }
     }
 

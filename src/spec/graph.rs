@@ -4,7 +4,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::Problem;
+use super::{Problem, task_label};
 use crate::proto::TaskSpec;
 
 /// A checked graph in dense-index form.
@@ -40,20 +40,21 @@ pub fn build<'a>(tasks: &'a [TaskSpec], p: &mut Vec<Problem>) -> Graph<'a> {
     g.dependencies = vec![Vec::new(); tasks.len()];
     g.dependents = vec![Vec::new(); tasks.len()];
     for (i, t) in tasks.iter().enumerate() {
+        let label = task_label(i, &t.id);
         for dep in &t.depends_on {
             match g.index.get(dep.as_str()) {
                 None => p.push(Problem::task(
-                    &t.id,
+                    &label,
                     "depends_on",
                     format!("unknown task '{dep}'"),
                 )),
                 Some(&d) if d as usize == i => p.push(Problem::task(
-                    &t.id,
+                    &label,
                     "depends_on",
                     "a task cannot depend on itself",
                 )),
                 Some(&d) if g.dependencies[i].contains(&d) => p.push(Problem::task(
-                    &t.id,
+                    &label,
                     "depends_on",
                     format!("'{dep}' is listed twice"),
                 )),

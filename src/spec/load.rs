@@ -5,7 +5,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::{Problem, SpecError};
+use super::{Problem, SpecError, key_name};
 use crate::proto::{
     self, EchoConfig, GrpcConfig, HttpConfig, KafkaConfig, ModelConfig, PythonConfig, RetryPolicy,
     RunIf, ShellConfig, SleepConfig, SqlConfig, TaskSpec, WorkflowSpec, task_spec::Config,
@@ -268,7 +268,7 @@ fn task_from_value(index: usize, value: Value, p: &mut Vec<Problem>) -> TaskSpec
     let config = match (typed, flat.is_empty()) {
         (Some(Value::Object(m)), true) => Some(m),
         (Some(Value::Object(_)), false) => {
-            let names: Vec<_> = flat.keys().map(String::as_str).collect();
+            let names: Vec<_> = flat.keys().map(|k| key_name(k)).collect();
             p.push(Problem::task(
                 &label,
                 names.join(", "),
@@ -386,7 +386,7 @@ fn decode_config<T: DeserializeOwned>(cfg: Map<String, Value>) -> Result<T, Vec<
     for (k, v) in cfg {
         let one = Value::Object(Map::from_iter([(k.clone(), v)]));
         if let Err(e) = serde_json::from_value::<T>(one) {
-            errs.push((k, clean_serde(&e.to_string())));
+            errs.push((key_name(&k).to_owned(), clean_serde(&e.to_string())));
         }
     }
     if errs.is_empty() {
@@ -435,8 +435,10 @@ fn unknown_fields(
     for k in obj.keys().filter(|k| !known.contains(&k.as_str())) {
         let msg = format!("unknown field; expected one of: {}", known.join(", "));
         match task_and_prefix {
-            Some((task, prefix)) => p.push(Problem::task(task, format!("{prefix}{k}"), msg)),
-            None => p.push(Problem::workflow(k.clone(), msg)),
+            Some((task, prefix)) => {
+                p.push(Problem::task(task, format!("{prefix}{}", key_name(k)), msg))
+            }
+            None => p.push(Problem::workflow(key_name(k), msg)),
         }
     }
 }

@@ -61,6 +61,22 @@ impl fmt::Display for Problem {
     }
 }
 
+/// How problems name a task: by id, or by position (`#2`) when it has none,
+/// so that no problem reads `task ''`.
+pub(crate) fn task_label(index: usize, id: &str) -> std::borrow::Cow<'_, str> {
+    if id.is_empty() {
+        format!("#{index}").into()
+    } else {
+        id.into()
+    }
+}
+
+/// How problems name a field from a mapping key: an empty key (`"": 1`)
+/// is shown quoted, so that the problem still names it.
+pub(crate) fn key_name(key: &str) -> &str {
+    if key.is_empty() { "\"\"" } else { key }
+}
+
 /// A definition that cannot be used, with every problem found.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}", render(.problems))]

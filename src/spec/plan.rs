@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::graph::{self, Graph};
 use super::template::{Expr, NameRef, Template};
-use super::{Problem, SpecError, parse_duration, typed_config_json};
+use super::{Problem, SpecError, parse_duration, task_label, typed_config_json};
 use crate::plugins::{Registry, TaskPlugin};
 use crate::proto::{RunIf, TaskSpec, WorkflowSpec};
 
@@ -207,16 +207,12 @@ fn compile_task(
     stamp: &mut u32,
 ) -> Option<PlanTask> {
     // Tasks without an id were reported when parsed; name them by position.
-    let label = format!("#{index}");
-    let id = if t.id.is_empty() {
-        label.as_str()
-    } else {
-        t.id.as_str()
-    };
+    let label = task_label(index as usize, &t.id);
+    let id = &*label;
     let before = p.len();
     let timeout = duration(&t.timeout, Some(id), "timeout", p);
     let cache_ttl = duration(&t.cache_ttl, Some(id), "cache_ttl", p);
-    let retry = retry(t, p);
+    let retry = retry(id, t, p);
 
     let plugin = match registry.get(&t.r#type) {
         Some(plugin) => Some(plugin.clone()),
@@ -358,15 +354,15 @@ fn resolve(
     }
 }
 
-fn retry(t: &TaskSpec, p: &mut Vec<Problem>) -> Retry {
+fn retry(label: &str, t: &TaskSpec, p: &mut Vec<Problem>) -> Retry {
     let mut r = Retry::default();
     let Some(spec) = &t.retry else {
         return r;
     };
-    let id = Some(t.id.as_str());
+    let id = Some(label);
     r.max_attempts = spec.max_attempts.max(1);
     if r.max_attempts > 100 {
-        p.push(Problem::task(&t.id, "retry.max_attempts", "at most 100"));
+        p.push(Problem::task(label, "retry.max_attempts", "at most 100"));
     }
     if let Some(d) = duration(&spec.initial_backoff, id, "retry.initial_backoff", p) {
         r.initial_backoff = d;
@@ -379,7 +375,7 @@ fn retry(t: &TaskSpec, p: &mut Vec<Problem>) -> Retry {
             r.multiplier = spec.multiplier;
         } else {
             p.push(Problem::task(
-                &t.id,
+                label,
                 "retry.multiplier",
                 "expected a number from 1 to 100",
             ));

@@ -10,13 +10,20 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-use minijinja::value::{Enumerator, Object, ObjectRepr, Value as MjValue};
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value as MjValue, ValueKind};
 use minijinja::{Environment, Expression, UndefinedBehavior};
 use serde_json::Value;
 
 /// Fuel per evaluation: bounds the work one expression may do (a loop over
 /// `range(10**9)` runs out of fuel instead of hanging a worker).
 const FUEL: u64 = 100_000;
+
+/// Largest JSON or text one expression may render to. Fuel bounds the
+/// work inside an evaluation, but a lazy value (`range(100000) * 1000`, a
+/// hundred million items) costs nothing there and grows only when turned
+/// into JSON or text; legitimate results are far smaller (task outputs
+/// are capped at `MAX_OUTPUT_BYTES`, 1 MiB by default).
+pub const MAX_RESULT_BYTES: usize = 16 << 20;
 
 /// Deepest nesting of a rendered config value accepted by `compile`.
 const MAX_DEPTH: usize = 64;
@@ -97,7 +104,72 @@ impl Expr {
         if let Some(node) = v.downcast_object_ref::<JsonNode>() {
             return Ok(node.get().cloned().unwrap_or(Value::Null));
         }
-        serde_json::to_value(&v).map_err(|e| format!("result is not JSON: {e}"))
+        let not_json = |e: serde_json::Error| format!("result is not JSON: {e}");
+        match v.kind() {
+            // Strings were paid for with fuel; only containers can be lazy.
+            ValueKind::Seq | ValueKind::Map | ValueKind::Iterable | ValueKind::Plain => {
+                let mut out = Capped::new();
+                if let Err(e) = serde_json::to_writer(&mut out, &v) {
+                    return Err(if out.over { too_large() } else { not_json(e) });
+                }
+                serde_json::from_slice(&out.buf).map_err(not_json)
+            }
+            _ => serde_json::to_value(&v).map_err(not_json),
+        }
+    }
+}
+
+fn too_large() -> String {
+    format!("result is larger than {} MiB", MAX_RESULT_BYTES >> 20)
+}
+
+/// A buffer that takes at most [`MAX_RESULT_BYTES`] bytes, then fails
+/// the write: turning a value into JSON or text stops as soon as the
+/// result is too large instead of after it has been built.
+struct Capped {
+    buf: Vec<u8>,
+    over: bool,
+}
+
+impl Capped {
+    fn new() -> Self {
+        Self {
+            buf: Vec::new(),
+            over: false,
+        }
+    }
+
+    fn take(&mut self, bytes: &[u8]) -> bool {
+        if self.buf.len() + bytes.len() > MAX_RESULT_BYTES {
+            self.over = true;
+            return false;
+        }
+        self.buf.extend_from_slice(bytes);
+        true
+    }
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.take(bytes) {
+            Ok(bytes.len())
+        } else {
+            Err(std::io::Error::other("result too large"))
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl fmt::Write for Capped {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.take(s.as_bytes()) {
+            Ok(())
+        } else {
+            Err(fmt::Error)
+        }
     }
 }
 
@@ -194,7 +266,17 @@ impl Template {
                                 .eval(scope)
                                 .map_err(|m| format!("{{{{ {} }}}}: {m}", e.source()))?;
                             if !v.is_undefined() {
-                                s.push_str(&v.to_string());
+                                let mut out = Capped::new();
+                                if fmt::Write::write_fmt(&mut out, format_args!("{v}")).is_err() {
+                                    let m = if out.over {
+                                        too_large()
+                                    } else {
+                                        "cannot be shown as text".into()
+                                    };
+                                    return Err(format!("{{{{ {} }}}}: {m}", e.source()));
+                                }
+                                // Only whole `str`s were written.
+                                s.push_str(&String::from_utf8_lossy(&out.buf));
                             }
                         }
                     }
@@ -269,7 +351,7 @@ fn compile_at(
                     if !path.is_empty() {
                         path.push('.');
                     }
-                    path.push_str(&k);
+                    path.push_str(super::key_name(&k));
                     let t = compile_at(v, path, depth + 1, problems);
                     path.truncate(len);
                     (k, t)
@@ -534,6 +616,32 @@ mod tests {
         assert!(names.contains(&("score".into(), Some("risk".into()))));
         assert!(names.contains(&("tasks".into(), Some("enrich".into()))));
         assert!(names.contains(&("input".into(), None)));
+    }
+
+    /// Work that fuel does not see: a lazily repeated list is cheap to
+    /// make inside the evaluation and large once turned into JSON or text.
+    #[test]
+    fn a_result_too_large_to_render_is_refused() {
+        // About 20 MB of JSON from a value that costs nothing to make.
+        let e = Expr::compile("range(100000) * 30").unwrap();
+        let shown = |r: Result<Value, String>| r.map(|v| v.to_string().len());
+        let r = shown(e.eval_json(&scope(&[])));
+        assert!(
+            matches!(&r, Err(m) if m.contains("larger than 16 MiB")),
+            "{r:?}"
+        );
+        let t = Template::compile(json!({"x": "items: {{ range(100000) * 30 }}"})).unwrap();
+        let r = shown(t.render(&scope(&[])));
+        assert!(
+            matches!(&r, Err(m) if m.contains("larger than 16 MiB")),
+            "{r:?}"
+        );
+        // Below the bound, the same kind of value renders.
+        let e = Expr::compile("range(10) * 3").unwrap();
+        assert_eq!(
+            e.eval_json(&scope(&[])).unwrap().as_array().unwrap().len(),
+            30
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod broker;
 pub mod faulty;
+pub mod fuzz;
 pub mod ort;
 pub mod server;
 pub mod tls;
