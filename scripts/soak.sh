@@ -8,15 +8,20 @@
 # folder's size, RocksDB's cumulative write-stall time and whether writes
 # are stopped now. Figures go in issue notes; CI does not run this.
 # Usage: scripts/soak.sh [minutes] [rate] [fill]
+# ORCH_BIN=path runs that binary instead of building one (before/after
+# comparisons of two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes="${1:-10}"
 rate="${2:-1000}"
 fill="${3:-1000000}"
-bash scripts/setup.sh
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orchestrator/target}"
-cargo build --release --quiet --bin orchestrator
-bin="$CARGO_TARGET_DIR/release/orchestrator"
+bin="${ORCH_BIN:-}"
+if [ -z "$bin" ]; then
+  bash scripts/setup.sh
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orchestrator/target}"
+  cargo build --release --quiet --bin orchestrator
+  bin="$CARGO_TARGET_DIR/release/orchestrator"
+fi
 
 work=$(mktemp -d)
 "$bin" serve --grpc-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --data-dir "$work/data" >"$work/serve.out" 2>"$work/serve.err" &

@@ -56,6 +56,10 @@ const FAMILIES: &[&str] = &[
     CF_CACHE,
 ];
 
+/// Background writes (flushes, compactions) per second at most: far above
+/// what 1,000 runs a second need, low enough to leave the disk to the WAL.
+const COMPACTION_BYTES_PER_SEC: i64 = 64 << 20;
+
 /// Hand-overs queued for the writer at most (a run's start is one).
 const WRITER_QUEUE: usize = 65_536;
 
@@ -125,6 +129,25 @@ impl RocksStore {
         let mut env = Env::new().map_err(backend)?;
         env.lower_thread_pool_cpu_priority();
         opts.set_env(&env);
+        // What kept p99 low over a store of a million runs on 2 cores
+        // (scripts/soak.sh; figures in the README): compaction's writes
+        // are synced a megabyte at a time and paced, so they never queue
+        // a burst of dirty pages in front of the WAL's fsync that every
+        // run waits for; fresh levels (L0, L1), compacted most often, are
+        // not compressed, which spares the cores the engine needs.
+        opts.set_bytes_per_sync(1 << 20);
+        opts.set_wal_bytes_per_sync(1 << 20);
+        opts.set_ratelimiter(COMPACTION_BYTES_PER_SEC, 100_000, 10);
+        opts.set_compression_per_level(&[
+            DBCompressionType::None,
+            DBCompressionType::None,
+            DBCompressionType::Lz4,
+            DBCompressionType::Lz4,
+            DBCompressionType::Lz4,
+            DBCompressionType::Lz4,
+            DBCompressionType::Lz4,
+        ]);
+        opts.set_max_subcompactions(1);
         let mut table = BlockBasedOptions::default();
         table.set_bloom_filter(10.0, false);
         table.set_block_cache(&Cache::new_lru_cache(options.block_cache_bytes));
