@@ -18,23 +18,11 @@ case "${1:-}" in
   --scheduler) scheduler=1; shift ;;
 esac
 secs="${1:-10}"
-bash scripts/setup.sh
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orchestrator/target}"
-cargo build --release --quiet --bin orchestrator
-bin="$CARGO_TARGET_DIR/release/orchestrator"
-
-work=$(mktemp -d)
-"$bin" serve --grpc-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --data-dir "$work/data" >"$work/serve.out" 2>"$work/serve.err" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-grpc=$(grep -o 'grpc=[^ ]*' "$work/serve.out" | cut -d= -f2)
-http=$(grep -o 'http=[^ ]*' "$work/serve.out" | cut -d= -f2)
-echo "server pid $server, grpc $grpc, http $http, data $work/data"
+# shellcheck source=scripts/load/server.sh
+source scripts/load/server.sh
 
 # cpu: the server's user+system CPU seconds so far.
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$server/stat"; }
-rss_mib() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$server/status"; }
 
 if [ "$scheduler" = 1 ]; then
   before=$(cpu)

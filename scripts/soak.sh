@@ -15,24 +15,9 @@ cd "$(dirname "$0")/.."
 minutes="${1:-10}"
 rate="${2:-1000}"
 fill="${3:-1000000}"
-bin="${ORCH_BIN:-}"
-if [ -z "$bin" ]; then
-  bash scripts/setup.sh
-  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orchestrator/target}"
-  cargo build --release --quiet --bin orchestrator
-  bin="$CARGO_TARGET_DIR/release/orchestrator"
-fi
+# shellcheck source=scripts/load/server.sh
+source scripts/load/server.sh
 
-work=$(mktemp -d)
-"$bin" serve --grpc-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --data-dir "$work/data" >"$work/serve.out" 2>"$work/serve.err" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-grpc=$(grep -o 'grpc=[^ ]*' "$work/serve.out" | cut -d= -f2)
-http=$(grep -o 'http=[^ ]*' "$work/serve.out" | cut -d= -f2)
-echo "server pid $server, grpc $grpc, http $http, data $work/data"
-
-rss_mib() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$server/status"; }
 disk_mib() { du -sm "$work/data" | cut -f1; }
 stat_of() { curl -s "http://$http/v1/stats/db" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1', '?'))"; }
 # field JSON PATH: a value of bench's JSON line (PATH like latency_ms.p99).

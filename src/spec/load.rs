@@ -65,7 +65,7 @@ const WORKFLOW_FIELDS: &[&str] = &[
 ];
 
 /// Task fields that belong to the engine; everything else configures the plugin.
-const TASK_FIELDS: &[&str] = &[
+pub const TASK_FIELDS: &[&str] = &[
     "id",
     "type",
     "description",

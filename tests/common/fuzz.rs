@@ -6,6 +6,7 @@
 //! Random bytes alone only ever reach the first parse error; most of the
 //! weight here goes to documents that parse and reach the checks behind.
 
+use orchestrator::spec::TASK_FIELDS;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Map, Value};
@@ -32,21 +33,6 @@ pub const WORKFLOW_FIELDS: &[&str] = &[
     "timeout",
     "max_parallel",
     "labels",
-];
-
-/// Task fields the engine reads.
-pub const TASK_FIELDS: &[&str] = &[
-    "id",
-    "type",
-    "description",
-    "depends_on",
-    "condition",
-    "timeout",
-    "retry",
-    "cacheable",
-    "cache_ttl",
-    "allow_failure",
-    "run_if",
 ];
 
 /// Fields of the plugins' configs (all types together).
