@@ -129,12 +129,12 @@ impl RocksStore {
         let mut env = Env::new().map_err(backend)?;
         env.lower_thread_pool_cpu_priority();
         opts.set_env(&env);
-        // What kept p99 low over a store of a million runs on 2 cores
-        // (scripts/soak.sh; figures in the README): compaction's writes
-        // are synced a megabyte at a time and paced, so they never queue
-        // a burst of dirty pages in front of the WAL's fsync that every
-        // run waits for; fresh levels (L0, L1), compacted most often, are
-        // not compressed, which spares the cores the engine needs.
+        // Background work kept out of the runs' way (scripts/soak.sh;
+        // figures in the README): compaction's writes are synced a
+        // megabyte at a time and paced, so they never queue a burst of
+        // dirty pages in front of the WAL's fsync that every run waits
+        // for; fresh levels (L0, L1), compacted most often, are not
+        // compressed, which spares the cores the engine needs.
         opts.set_bytes_per_sync(1 << 20);
         opts.set_wal_bytes_per_sync(1 << 20);
         opts.set_ratelimiter(COMPACTION_BYTES_PER_SEC, 100_000, 10);
