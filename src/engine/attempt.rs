@@ -220,7 +220,7 @@ impl Attempt {
 }
 
 fn panicked(kind: &str, panic: &(dyn Any + Send)) -> TaskError {
-    let what = super::panic_message(panic);
+    let what = super::ending::panic_message(panic);
     TaskError::permanent(format!("plugin '{kind}' panicked: {what}"))
 }
 

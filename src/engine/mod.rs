@@ -6,6 +6,7 @@
 
 mod attempt;
 mod cache;
+mod ending;
 mod executor;
 mod handle;
 mod recorder;
@@ -25,6 +26,7 @@ use serde_json::Value;
 use tokio::sync::{Semaphore, broadcast};
 
 pub use cache::{CachedResult, ResultCache};
+use ending::{Listing, end_failed, panic_message, record_crash, resume_delay};
 use handle::{Active, Ready, Records, lock_active};
 pub use handle::{Canceller, ExecutionHandle, Prepared};
 pub use recorder::WATCH_BUFFER;
@@ -33,8 +35,8 @@ use recorder::{Watch, Watchers};
 use crate::config::Config;
 use crate::plugins::Registry;
 use crate::proto::{
-    self, ActiveExecution, AuditRecord, Execution, ExecutionEnded, ExecutionEvent,
-    ExecutionResumed, ExecutionStarted, ExecutionState, TaskState, Workflow, execution_event::Kind,
+    self, ActiveExecution, AuditRecord, Execution, ExecutionEvent, ExecutionResumed,
+    ExecutionStarted, ExecutionState, TaskState, Workflow, execution_event::Kind,
 };
 use crate::spec::{self, Plan, SpecError};
 use crate::store::{Store, StoreError, Write};
@@ -576,47 +578,6 @@ impl Engine {
         found
     }
 
-    /// Lets running executions finish for `grace`, then cancels the rest
-    /// with reason "shutdown" and waits up to `cancel_wait` for them to
-    /// record it. Returns how many were still running then: a run that
-    /// does not stop (a plugin blocking its thread) must not hold shutdown
-    /// forever; left unfinished in the store, it resumes at the next start.
-    pub async fn drain(&self, grace: Duration, cancel_wait: Duration) -> usize {
-        if self.idle_within(grace).await {
-            return 0;
-        }
-        let left = self.active();
-        tracing::warn!(
-            count = left.len(),
-            "cancelling executions still running at shutdown"
-        );
-        for a in &left {
-            self.cancel(&a.execution_id, "shutdown", "server");
-        }
-        if self.idle_within(cancel_wait).await {
-            return 0;
-        }
-        let stuck = self.active_count();
-        tracing::error!(
-            count = stuck,
-            "executions did not stop after cancellation; leaving them to resume at the next start"
-        );
-        stuck
-    }
-
-    /// Waits until no execution runs here, for at most `limit`; whether
-    /// none does.
-    async fn idle_within(&self, limit: Duration) -> bool {
-        let deadline = tokio::time::Instant::now().checked_add(limit);
-        while self.active_count() > 0 {
-            if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        true
-    }
-
     /// Adds a record to the audit trail.
     pub fn audit(&self, actor: &str, action: &str, target: &str, reason: &str) {
         self.shared.store.append(Write::Audit(AuditRecord {
@@ -633,95 +594,6 @@ impl Engine {
     pub fn subscribe(&self, id: &str) -> Option<broadcast::Receiver<Arc<ExecutionEvent>>> {
         self.lock_active().get(id).map(|l| l.watchers.subscribe())
     }
-}
-
-/// Keeps an execution in the active table while its work lives. However
-/// the work ends — finished, panicked, or dropped with its runtime — the
-/// execution is unlisted, so neither the table nor a drain waiting for it
-/// to empty is held by a run that is gone; one that finished stays in the
-/// ended part for the retention.
-struct Listing {
-    active: Arc<Active>,
-    ended: Arc<Mutex<Ended>>,
-    id: String,
-    /// The final status and end time, once finished.
-    end: Option<(i32, Option<pbjson_types::Timestamp>)>,
-}
-
-impl Drop for Listing {
-    fn drop(&mut self) {
-        let live = lock_active(&self.active).remove(&self.id);
-        if let (Some(live), Some((status, finished_at))) = (live, self.end.take()) {
-            let mut row = live_entry(&self.id, &live);
-            row.status = status;
-            row.finished_at = finished_at;
-            row.running_tasks.clear();
-            self.ended
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(row);
-        }
-    }
-}
-
-/// Records an execution whose work panicked (a bug) as failed, so that it
-/// is not left unfinished to panic again at every restart.
-async fn record_crash(
-    store: &Arc<dyn Store>,
-    rec: &Recorder,
-    id: &str,
-    why: String,
-) -> Result<Arc<Execution>, EngineError> {
-    tracing::error!(execution = id, panic = %why, "execution panicked; recording it as failed");
-    store.flush().await?;
-    let exec = store.get_execution(id).await?;
-    end_failed(
-        store,
-        rec,
-        exec,
-        format!("execution stopped unexpectedly: {why}"),
-    )
-    .await?;
-    Err(EngineError::Crashed(id.to_owned(), why))
-}
-
-/// Ends an execution as failed, durably: its last event, then its header.
-async fn end_failed(
-    store: &Arc<dyn Store>,
-    rec: &Recorder,
-    mut exec: Execution,
-    error: String,
-) -> Result<Execution, EngineError> {
-    rec.emit(Kind::ExecutionEnded(ExecutionEnded {
-        status: ExecutionState::Failed as i32,
-        error: error.clone(),
-        ..Default::default()
-    }));
-    exec.status = ExecutionState::Failed as i32;
-    exec.error = error;
-    exec.finished_at = Some(proto::now());
-    exec.duration_ms = proto::elapsed_ms(exec.started_at.as_ref(), exec.finished_at.as_ref());
-    store.append(Write::Execution(Arc::new(exec.clone())));
-    store.flush().await?;
-    Ok(exec)
-}
-
-/// The message a panic carried.
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".to_owned())
-}
-
-/// When the `n`th resumed run (from 0) starts: evenly spaced at `rate` a
-/// second, a bounded ramp rather than a herd.
-fn resume_delay(n: usize, rate: usize) -> Duration {
-    if rate == 0 {
-        return Duration::ZERO;
-    }
-    Duration::from_secs(1).mul_f64(n as f64 / rate as f64)
 }
 
 /// A run's work on the heap. Boxed in a plain function, so that the
