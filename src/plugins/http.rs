@@ -14,13 +14,13 @@
 //! request that really goes out.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use lru::LruCache;
 use reqwest::{Certificate, Client, Method, Url, redirect};
 use serde_json::{Map, Value, json};
-
-use std::sync::Arc;
 
 use super::breaker::Breakers;
 use super::host_limit::HostLimits;
@@ -29,8 +29,6 @@ use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin, is_te
 use crate::config::Config;
 use crate::proto::HttpConfig;
 
-/// Default largest response body read; a longer body fails the task, so a
-/// hostile peer cannot exhaust memory.
 /// Redirects followed at most.
 const MAX_REDIRECTS: usize = 10;
 
@@ -58,12 +56,15 @@ impl Default for HttpOptions {
     }
 }
 
+/// Clients kept at most (one per redirect, CA and verification setting).
+const MAX_CLIENTS: usize = 64;
+
 /// The `http` plugin.
 #[derive(Debug)]
 pub struct HttpPlugin {
     /// Pooled clients by TLS and redirect settings; most tasks share the
-    /// default one.
-    clients: Mutex<HashMap<ClientKey, Client>>,
+    /// default one. Bounded: `ca_file` may be templated.
+    clients: Mutex<LruCache<ClientKey, Client>>,
     breakers: Arc<Breakers>,
     limits: HostLimits,
     secrets: Secrets,
@@ -83,7 +84,9 @@ impl HttpPlugin {
     pub fn new(breakers: Arc<Breakers>, secrets: Secrets, options: HttpOptions) -> Self {
         install_crypto_provider();
         Self {
-            clients: Mutex::default(),
+            clients: Mutex::new(LruCache::new(
+                NonZeroUsize::new(MAX_CLIENTS).expect("not zero"),
+            )),
             breakers,
             limits: HostLimits::new(options.max_conns_per_host),
             secrets,
@@ -91,14 +94,18 @@ impl HttpPlugin {
     }
 
     /// The pooled client for a task's settings.
-    fn client(&self, cfg: &HttpConfig) -> Result<Client, TaskError> {
+    async fn client(&self, cfg: &HttpConfig) -> Result<Client, TaskError> {
         let key = ClientKey {
             follow_redirects: cfg.follow_redirects.unwrap_or(true),
             ca_file: cfg.ca_file.clone(),
             tls_verify: cfg.tls_verify.unwrap_or(true),
         };
-        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = clients.get(&key) {
+        if let Some(c) = self
+            .clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             return Ok(c.clone());
         }
         let mut b = Client::builder()
@@ -114,7 +121,7 @@ impl HttpPlugin {
             })
             .tls_danger_accept_invalid_certs(!key.tls_verify);
         if !key.ca_file.is_empty() {
-            let pem = std::fs::read(&key.ca_file).map_err(|e| {
+            let pem = tokio::fs::read(&key.ca_file).await.map_err(|e| {
                 TaskError::permanent(format!("config: ca_file {}: {e}", key.ca_file))
             })?;
             let certs = Certificate::from_pem_bundle(&pem).map_err(|e| {
@@ -128,7 +135,10 @@ impl HttpPlugin {
         let client = b.build().map_err(|e| {
             TaskError::permanent(format!("config: cannot build the HTTP client: {e}"))
         })?;
-        clients.insert(key, client.clone());
+        self.clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(key, client.clone());
         Ok(client)
     }
 }
@@ -209,7 +219,7 @@ impl TaskPlugin for HttpPlugin {
                 )));
             }
         };
-        let client = self.client(&cfg)?;
+        let client = self.client(&cfg).await?;
         let mut req = client
             .request(method, url)
             .headers(header_map(&cfg.headers)?);
