@@ -23,8 +23,12 @@ pub enum ConfigError {
 pub struct Config {
     /// RocksDB directory (`ROCKSDB_PATH`).
     pub data_dir: PathBuf,
-    /// Global worker pool: tasks running at once across all executions (`WORKERS`).
+    /// Tasks that burn this machine's CPU (python, shell, model) running at
+    /// once across all executions (`WORKERS`; default the number of cores).
     pub workers: usize,
+    /// Tasks that wait on a service (http, grpc, sql, kafka, sleep, echo)
+    /// running at once across all executions (`MAX_INFLIGHT_TASKS`).
+    pub max_inflight_tasks: usize,
     /// Entries of the in-memory result cache (`RESULT_CACHE_SIZE`).
     pub result_cache_size: usize,
     /// Bytes the in-memory result cache may take (`RESULT_CACHE_BYTES`).
@@ -113,7 +117,8 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("./data"),
-            workers: 8,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_inflight_tasks: 10_000,
             result_cache_size: 10_000,
             result_cache_bytes: 64 << 20,
             workflow_cache_size: 1_000,
@@ -162,6 +167,7 @@ impl Config {
             c.data_dir = PathBuf::from(v);
         }
         number(&lookup, "WORKERS", &mut c.workers)?;
+        number(&lookup, "MAX_INFLIGHT_TASKS", &mut c.max_inflight_tasks)?;
         number(&lookup, "RESULT_CACHE_SIZE", &mut c.result_cache_size)?;
         number(&lookup, "RESULT_CACHE_BYTES", &mut c.result_cache_bytes)?;
         number(&lookup, "WORKFLOW_CACHE_SIZE", &mut c.workflow_cache_size)?;
@@ -254,6 +260,12 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        if self.max_inflight_tasks == 0 {
+            return Err(ConfigError::Invalid {
+                name: "MAX_INFLIGHT_TASKS",
+                message: "must be at least 1".into(),
+            });
+        }
         if self.model_batch_max == 0 {
             return Err(ConfigError::Invalid {
                 name: "MODEL_BATCH_MAX",
@@ -335,7 +347,9 @@ mod tests {
         assert_eq!(c.workers, 3);
         assert_eq!(c.shell_allowlist, vec!["echo", "/bin/true"]);
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
-        assert_eq!(from(&[]).unwrap().workers, 8);
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(from(&[]).unwrap().workers, cores);
+        assert_eq!(from(&[]).unwrap().max_inflight_tasks, 10_000);
         assert_eq!(from(&[]).unwrap().http_max_conns_per_host, 64);
         let c = from(&[("HTTP_MAX_CONNS_PER_HOST", "4")]).unwrap();
         assert_eq!(c.http_max_conns_per_host, 4);

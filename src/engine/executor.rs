@@ -39,7 +39,10 @@ use crate::spec::{Plan, PlanTask};
 /// What every execution of one engine shares.
 pub(crate) struct Shared {
     pub store: Arc<dyn crate::store::Store>,
+    /// Slots of tasks that burn CPU (`WORKERS`).
     pub workers: Arc<Semaphore>,
+    /// Slots of tasks that wait on a service (`MAX_INFLIGHT_TASKS`).
+    pub waits: Arc<Semaphore>,
     pub cache: ResultCache,
     pub max_output_bytes: usize,
     /// Hides secrets in what tasks hand back.

@@ -73,8 +73,10 @@ pub enum EngineError {
 /// Engine settings.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
-    /// Worker pool size.
+    /// Slots for tasks that burn CPU.
     pub workers: usize,
+    /// Slots for tasks that wait on a service.
+    pub max_inflight_tasks: usize,
     /// In-memory result cache entries.
     pub result_cache_size: usize,
     /// Bytes the in-memory result cache may take.
@@ -97,6 +99,7 @@ impl From<&Config> for EngineConfig {
     fn from(c: &Config) -> Self {
         Self {
             workers: c.workers,
+            max_inflight_tasks: c.max_inflight_tasks,
             result_cache_size: c.result_cache_size,
             result_cache_bytes: c.result_cache_bytes,
             result_cache_ttl: c.result_cache_ttl,
@@ -201,6 +204,7 @@ impl Engine {
             shared: Arc::new(Shared {
                 store,
                 workers: Arc::new(Semaphore::new(config.workers.max(1))),
+                waits: Arc::new(Semaphore::new(config.max_inflight_tasks.max(1))),
                 cache,
                 max_output_bytes: config.max_output_bytes,
                 redactor: redact::Redactor::new(registry.secrets().clone()),
@@ -222,9 +226,15 @@ impl Engine {
 
     /// Counts every execution's events in `metrics`.
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
-        let workers = self.shared.workers.clone();
-        let pool = workers.available_permits();
-        metrics.watch_parallelism(move || pool.saturating_sub(workers.available_permits()) as u64);
+        let pools = [self.shared.workers.clone(), self.shared.waits.clone()];
+        let sizes = pools.clone().map(|p| p.available_permits());
+        metrics.watch_parallelism(move || {
+            pools
+                .iter()
+                .zip(sizes)
+                .map(|(p, size)| size.saturating_sub(p.available_permits()) as u64)
+                .sum()
+        });
         self.metrics = Some(metrics);
         self
     }

@@ -15,6 +15,10 @@ impl TaskPlugin for EchoPlugin {
         "echo"
     }
 
+    fn load(&self) -> super::Load {
+        super::Load::Wait
+    }
+
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
         // `body` may be any JSON value: only unknown fields can be wrong.
         let unknown = config

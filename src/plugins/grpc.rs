@@ -176,6 +176,10 @@ impl TaskPlugin for GrpcPlugin {
         "grpc"
     }
 
+    fn load(&self) -> super::Load {
+        super::Load::Wait
+    }
+
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
         let cfg = match super::decode::<GrpcConfig>(config) {
             Ok(c) => c,

@@ -149,6 +149,10 @@ impl TaskPlugin for HttpPlugin {
         "http"
     }
 
+    fn load(&self) -> super::Load {
+        super::Load::Wait
+    }
+
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
         let cfg = match super::decode::<HttpConfig>(config) {
             Ok(c) => c,

@@ -94,6 +94,10 @@ impl TaskPlugin for KafkaPlugin {
         "kafka"
     }
 
+    fn load(&self) -> super::Load {
+        super::Load::Wait
+    }
+
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
         let cfg = match super::decode::<KafkaConfig>(config) {
             Ok(c) => c,

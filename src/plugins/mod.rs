@@ -155,6 +155,18 @@ impl TaskError {
     }
 }
 
+/// What bounds how many attempts of a plugin run at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    /// Local CPU or processes (python, shell, model inference): a slot of
+    /// the worker pool, sized to the machine.
+    Cpu,
+    /// Waiting on a service (http, grpc, sql, kafka, sleep) or nothing
+    /// (echo): a slot of the much larger in-flight pool, besides the
+    /// plugin's own per-host or per-connection limits.
+    Wait,
+}
+
 /// A config problem: the field (dotted path inside the config) and message.
 pub type ConfigProblem = (String, String);
 
@@ -163,6 +175,11 @@ pub type ConfigProblem = (String, String);
 pub trait TaskPlugin: Send + Sync + 'static {
     /// The `type:` name that selects it.
     fn kind(&self) -> &'static str;
+
+    /// What an attempt mostly does: burn this machine's CPU (a slot of
+    /// `WORKERS`), or wait on something elsewhere (a slot of
+    /// `MAX_INFLIGHT_TASKS`).
+    fn load(&self) -> Load;
 
     /// Checks a task's config at definition time. Strings may still hold
     /// `{{ templates }}`; check those fields only where they are literal.

@@ -146,6 +146,10 @@ impl TaskPlugin for PythonPlugin {
         "python"
     }
 
+    fn load(&self) -> super::Load {
+        super::Load::Cpu
+    }
+
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
         let cfg = match super::decode::<PythonConfig>(config) {
             Ok(c) => c,

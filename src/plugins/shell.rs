@@ -208,6 +208,10 @@ impl TaskPlugin for ShellPlugin {
         "shell"
     }
 
+    fn load(&self) -> super::Load {
+        super::Load::Cpu
+    }
+
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
         let cfg = match super::decode::<ShellConfig>(config) {
             Ok(c) => c,

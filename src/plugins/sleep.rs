@@ -17,6 +17,10 @@ impl TaskPlugin for SleepPlugin {
         "sleep"
     }
 
+    fn load(&self) -> super::Load {
+        super::Load::Wait
+    }
+
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
         let cfg = match super::decode::<SleepConfig>(config) {
             Ok(c) => c,

@@ -262,6 +262,11 @@ impl TaskPlugin for ProbePlugin {
         "probe"
     }
 
+    /// Counted against the worker pool, as the pool tests expect.
+    fn load(&self) -> orchestrator::plugins::Load {
+        orchestrator::plugins::Load::Cpu
+    }
+
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
         match config.get("fail_times") {
             Some(v) if !v.is_u64() => vec![("fail_times".into(), "expected a whole number".into())],

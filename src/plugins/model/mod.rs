@@ -201,6 +201,10 @@ impl TaskPlugin for ModelPlugin {
         "model"
     }
 
+    fn load(&self) -> crate::plugins::Load {
+        crate::plugins::Load::Cpu
+    }
+
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
         let cfg = match super::decode::<ModelConfig>(config) {
             Ok(c) => c,

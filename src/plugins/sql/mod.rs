@@ -141,6 +141,10 @@ impl TaskPlugin for SqlPlugin {
         "sql"
     }
 
+    fn load(&self) -> crate::plugins::Load {
+        crate::plugins::Load::Wait
+    }
+
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
         let cfg = match super::decode::<SqlConfig>(config) {
             Ok(c) => c,
