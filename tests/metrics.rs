@@ -61,6 +61,62 @@ async fn parallelism_counts_attempts_running_now_even_when_a_retry_is_cancelled(
     assert_eq!(value(&metrics, "swarm_workflow_parallelism"), 0.0);
 }
 
+/// The value of a metric with one `pool` label.
+fn pool_value(metrics: &Metrics, name: &str, pool: &str) -> f64 {
+    value(metrics, &format!("{name}{{pool=\"{pool}\"}}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_queue_behind_the_cpu_slots_shows_per_pool() {
+    let probe = Arc::new(Probe::default());
+    let metrics = Arc::new(Metrics::new().unwrap());
+    let config = orchestrator::engine::EngineConfig {
+        workers: 1,
+        ..Default::default()
+    };
+    let engine = common::engine(
+        Arc::new(orchestrator::store::MemoryStore::new()),
+        &probe,
+        &config,
+    )
+    .with_metrics(metrics.clone());
+    // Two CPU-bound tasks for one slot, and a sleep that takes a wait slot.
+    let (spec, _) = spec::load(
+        "name: q\ntasks:\n  - {id: a, type: probe, sleep_ms: 3600000}\n  - {id: b, type: probe, sleep_ms: 3600000}\n  - {id: nap, type: sleep, duration: 1h}\n",
+        Format::Yaml,
+        engine.registry(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let wf = store::save_if_changed(engine.store().as_ref(), spec)
+        .await
+        .unwrap();
+    let handle = engine.start(engine.plan(&wf).unwrap(), RunRequest::default());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while pool_value(&metrics, "swarm_workflow_slots_queued", "cpu") < 1.0
+        || pool_value(&metrics, "swarm_workflow_slots_busy", "wait") < 1.0
+    {
+        assert!(std::time::Instant::now() < deadline, "{}", metrics.render());
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        pool_value(&metrics, "swarm_workflow_slots_busy", "cpu"),
+        1.0
+    );
+    assert_eq!(
+        pool_value(&metrics, "swarm_workflow_slots_queued", "wait"),
+        0.0
+    );
+    assert_eq!(value(&metrics, "swarm_workflow_parallelism"), 2.0);
+    handle.cancel("enough", "test");
+    handle.wait().await.unwrap();
+    assert_eq!(
+        pool_value(&metrics, "swarm_workflow_slots_queued", "cpu"),
+        0.0
+    );
+    assert_eq!(value(&metrics, "swarm_workflow_parallelism"), 0.0);
+}
+
 #[test]
 fn http_circuit_states_are_exported_per_host() {
     use orchestrator::plugins::{BreakerOptions, Breakers};

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use super::executor::Shared;
 use super::recorder::Recorder;
 use super::retry;
-use crate::plugins::{Audit, Load, TaskContext, TaskError, TaskOutput, TaskPlugin};
+use crate::plugins::{Audit, TaskContext, TaskError, TaskOutput, TaskPlugin};
 use crate::proto::{
     self, AuditRecord, TaskAttemptFailed, TaskStarted, TaskState, execution_event::Kind,
 };
@@ -80,15 +80,7 @@ impl Attempt {
         let mut attempt = self.first_attempt;
         loop {
             // A task waiting on a service holds no CPU slot.
-            let pool = match self.plugin.load() {
-                Load::Cpu => &self.shared.workers,
-                Load::Wait => &self.shared.waits,
-            };
-            let permit = pool
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("the worker pools are never closed");
+            let permit = self.shared.pools.of(self.plugin.load()).acquire().await;
             self.started[self.index as usize].store(attempt, Ordering::Relaxed);
             self.rec.emit(Kind::TaskStarted(TaskStarted {
                 task_id: self.task_id.to_string(),

@@ -22,7 +22,6 @@ use futures::stream::FuturesUnordered;
 use minijinja::Value as MjValue;
 use pbjson_types::Timestamp;
 use serde_json::{Map, Value, json};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::EngineError;
@@ -39,10 +38,9 @@ use crate::spec::{Plan, PlanTask};
 /// What every execution of one engine shares.
 pub(crate) struct Shared {
     pub store: Arc<dyn crate::store::Store>,
-    /// Slots of tasks that burn CPU (`WORKERS`).
-    pub workers: Arc<Semaphore>,
-    /// Slots of tasks that wait on a service (`MAX_INFLIGHT_TASKS`).
-    pub waits: Arc<Semaphore>,
+    /// Slots of tasks: CPU work (`WORKERS`) and waiting work
+    /// (`MAX_INFLIGHT_TASKS`).
+    pub pools: Arc<super::pools::Pools>,
     pub cache: ResultCache,
     pub max_output_bytes: usize,
     /// Hides secrets in what tasks hand back.

@@ -9,6 +9,7 @@ mod cache;
 mod ending;
 mod executor;
 mod handle;
+mod pools;
 mod recorder;
 mod redact;
 pub mod retry;
@@ -23,7 +24,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use lru::LruCache;
 use serde_json::Value;
-use tokio::sync::{Semaphore, broadcast};
+use tokio::sync::broadcast;
 
 pub use cache::{CachedResult, ResultCache};
 use ending::{Listing, end_failed, panic_message, record_crash, resume_delay};
@@ -203,8 +204,10 @@ impl Engine {
         Self {
             shared: Arc::new(Shared {
                 store,
-                workers: Arc::new(Semaphore::new(config.workers.max(1))),
-                waits: Arc::new(Semaphore::new(config.max_inflight_tasks.max(1))),
+                pools: Arc::new(pools::Pools {
+                    cpu: pools::Pool::new(config.workers),
+                    wait: pools::Pool::new(config.max_inflight_tasks),
+                }),
                 cache,
                 max_output_bytes: config.max_output_bytes,
                 redactor: redact::Redactor::new(registry.secrets().clone()),
@@ -226,15 +229,8 @@ impl Engine {
 
     /// Counts every execution's events in `metrics`.
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
-        let pools = [self.shared.workers.clone(), self.shared.waits.clone()];
-        let sizes = pools.clone().map(|p| p.available_permits());
-        metrics.watch_parallelism(move || {
-            pools
-                .iter()
-                .zip(sizes)
-                .map(|(p, size)| size.saturating_sub(p.available_permits()) as u64)
-                .sum()
-        });
+        let pools = self.shared.pools.clone();
+        metrics.watch_pools(move || pools.figures());
         self.metrics = Some(metrics);
         self
     }

@@ -112,14 +112,41 @@ impl Metrics {
         })
     }
 
-    /// Reports `running()` as `swarm_workflow_parallelism` at each scrape.
-    /// Read from the worker pool rather than summed from events, so a task
-    /// cancelled between attempts can never leave it off by one.
-    pub fn watch_parallelism(&self, running: impl Fn() -> u64 + Send + Sync + 'static) {
+    /// Reports the task pools at each scrape: `swarm_workflow_parallelism`
+    /// (attempts running now, both pools), and per pool (`cpu`, `wait`)
+    /// `swarm_workflow_slots_busy` and `swarm_workflow_slots_queued`
+    /// (attempts waiting for a slot). Read from the pools rather than
+    /// summed from events, so a task cancelled between attempts can never
+    /// leave them off by one.
+    pub fn watch_pools(
+        &self,
+        figures: impl Fn() -> [(&'static str, u64, u64); 2] + Send + Sync + 'static,
+    ) {
+        let figures = std::sync::Arc::new(figures);
+        let total = figures.clone();
         self.meter
             .i64_observable_gauge("swarm_workflow_parallelism")
             .with_description("Task attempts running now")
-            .with_callback(move |o| o.observe(running() as i64, &[]))
+            .with_callback(move |o| o.observe(total().iter().map(|f| f.1 as i64).sum(), &[]))
+            .build();
+        let busy = figures.clone();
+        self.meter
+            .i64_observable_gauge("swarm_workflow_slots_busy")
+            .with_description("Task slots in use, by pool (cpu: WORKERS, wait: MAX_INFLIGHT_TASKS)")
+            .with_callback(move |o| {
+                for (pool, n, _) in busy() {
+                    o.observe(n as i64, &[KeyValue::new("pool", pool)]);
+                }
+            })
+            .build();
+        self.meter
+            .i64_observable_gauge("swarm_workflow_slots_queued")
+            .with_description("Task attempts waiting for a slot, by pool")
+            .with_callback(move |o| {
+                for (pool, _, n) in figures() {
+                    o.observe(n as i64, &[KeyValue::new("pool", pool)]);
+                }
+            })
             .build();
     }
 
