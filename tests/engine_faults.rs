@@ -9,24 +9,15 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::faulty::FaultyStore;
-use common::{Probe, memory_engine};
+use common::{Probe, memory_engine, plan};
 use orchestrator::engine::{EngineConfig, EngineError, RunRequest};
 use orchestrator::proto::{
     Execution, ExecutionState, TaskSpec, TaskState, WorkflowSpec, execution_event::Kind,
 };
-use orchestrator::spec::{self, Format, Limits};
-use orchestrator::store::{self, MemoryStore, Store, Write};
+use orchestrator::store::{MemoryStore, Store, Write};
 
 fn status(e: &Execution) -> ExecutionState {
     ExecutionState::try_from(e.status).unwrap()
-}
-
-async fn plan(engine: &orchestrator::engine::Engine, yaml: &str) -> Arc<orchestrator::spec::Plan> {
-    let (spec, _) = spec::load(yaml, Format::Yaml, engine.registry(), &Limits::default()).unwrap();
-    let wf = store::save_if_changed(engine.store().as_ref(), spec)
-        .await
-        .unwrap();
-    engine.plan(&wf).unwrap()
 }
 
 #[tokio::test]

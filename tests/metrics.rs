@@ -81,17 +81,12 @@ async fn a_queue_behind_the_cpu_slots_shows_per_pool() {
     )
     .with_metrics(metrics.clone());
     // Two CPU-bound tasks for one slot, and a sleep that takes a wait slot.
-    let (spec, _) = spec::load(
+    let plan = common::plan(
+        &engine,
         "name: q\ntasks:\n  - {id: a, type: probe, sleep_ms: 3600000}\n  - {id: b, type: probe, sleep_ms: 3600000}\n  - {id: nap, type: sleep, duration: 1h}\n",
-        Format::Yaml,
-        engine.registry(),
-        &Limits::default(),
     )
-    .unwrap();
-    let wf = store::save_if_changed(engine.store().as_ref(), spec)
-        .await
-        .unwrap();
-    let handle = engine.start(engine.plan(&wf).unwrap(), RunRequest::default());
+    .await;
+    let handle = engine.start(plan, RunRequest::default());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while pool_value(&metrics, "swarm_workflow_slots_queued", "cpu") < 1.0
         || pool_value(&metrics, "swarm_workflow_slots_busy", "wait") < 1.0

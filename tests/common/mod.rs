@@ -342,6 +342,16 @@ pub fn memory_engine(probe: &Arc<Probe>) -> Engine {
     )
 }
 
+/// Loads and stores a YAML workflow; its plan.
+pub async fn plan(engine: &Engine, yaml: &str) -> Arc<orchestrator::spec::Plan> {
+    let (spec, _) = spec::load(yaml, Format::Yaml, engine.registry(), &Limits::default())
+        .unwrap_or_else(|e| panic!("workflow does not load:\n{e}"));
+    let wf = store::save_if_changed(engine.store().as_ref(), spec)
+        .await
+        .unwrap();
+    engine.plan(&wf).unwrap()
+}
+
 /// Loads, stores and runs a YAML workflow to its end.
 pub async fn run_yaml(engine: &Engine, yaml: &str, input: Value) -> Arc<Execution> {
     let (spec, _) = spec::load(yaml, Format::Yaml, engine.registry(), &Limits::default())
