@@ -55,7 +55,8 @@ impl From<&crate::config::Config> for Limits {
     }
 }
 
-const WORKFLOW_FIELDS: &[&str] = &[
+/// Workflow-level fields; anything else at the top level is refused.
+pub const WORKFLOW_FIELDS: &[&str] = &[
     "name",
     "description",
     "tasks",

@@ -12,7 +12,9 @@ pub mod template;
 use std::fmt;
 use std::time::Duration;
 
-pub use load::{Format, Limits, TASK_FIELDS, from_value, parse, typed_config_json};
+pub use load::{
+    Format, Limits, TASK_FIELDS, WORKFLOW_FIELDS, from_value, parse, typed_config_json,
+};
 pub use plan::{Plan, PlanTask, Retry, compile};
 
 use crate::plugins::Registry;

@@ -6,7 +6,7 @@
 //! Random bytes alone only ever reach the first parse error; most of the
 //! weight here goes to documents that parse and reach the checks behind.
 
-use orchestrator::spec::TASK_FIELDS;
+use orchestrator::spec::{TASK_FIELDS, WORKFLOW_FIELDS};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Map, Value};
@@ -24,16 +24,6 @@ pub fn config(cases: u32) -> Config {
     }
     c
 }
-
-/// Workflow-level fields, as the loader knows them.
-pub const WORKFLOW_FIELDS: &[&str] = &[
-    "name",
-    "description",
-    "tasks",
-    "timeout",
-    "max_parallel",
-    "labels",
-];
 
 /// Fields of the plugins' configs (all types together).
 pub const PLUGIN_FIELDS: &[&str] = &[
