@@ -117,6 +117,10 @@ enum Command {
         /// Runs per second in all (open loop); default: as fast as answers come.
         #[arg(long)]
         rate: Option<f64>,
+        /// A parameter of every run (repeatable); `{n}` in VALUE becomes the
+        /// run's number, e.g. `indicator=198.51.100.{n}`.
+        #[arg(long = "input", value_name = "KEY=VALUE")]
+        inputs: Vec<String>,
     },
     /// Cron expressions: check one and see when it fires.
     Schedule {
@@ -356,7 +360,15 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             concurrency,
             duration,
             rate,
+            inputs,
         } => {
+            let inputs = match cli::parse_inputs(&inputs, None) {
+                Ok(i) => i,
+                Err(m) => {
+                    writeln!(err, "error: {m}")?;
+                    return Ok(cli::EXIT_USAGE);
+                }
+            };
             let args = cli::BenchArgs {
                 grpc,
                 rest,
@@ -365,6 +377,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 concurrency: concurrency.max(1),
                 duration,
                 rate,
+                inputs,
             };
             bench_exit(
                 runtime()?.block_on(cli::bench(args, &config, &mut out)),

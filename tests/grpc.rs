@@ -543,53 +543,6 @@ async fn sigterm_cancels_what_outlives_the_grace_period_and_a_restart_sees_it() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_load_generator_reports_runs_and_latencies_over_grpc_and_rest() {
-    let s = start();
-    let (grpc, rest) = (s.grpc.clone(), s.url(""));
-    let o = tokio::task::spawn_blocking(move || {
-        let bench = |extra: &[&str]| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_orchestrator"))
-                .args([
-                    "bench",
-                    "--grpc",
-                    &grpc,
-                    "--workflow",
-                    "diamond",
-                    "--define",
-                    "examples/diamond.yaml",
-                ])
-                .args(["--concurrency", "4", "--duration", "300ms"])
-                .args(extra)
-                .output()
-                .unwrap()
-        };
-        (bench(&[]), bench(&["--rest", &rest]))
-    })
-    .await
-    .unwrap();
-    for out in [o.0, o.1] {
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8(out.stdout).unwrap();
-        let report: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
-        assert!(report["runs"].as_u64().unwrap() > 0, "{text}");
-        assert_eq!(report["errors"], 0);
-        assert_eq!(
-            report["tasks"].as_u64().unwrap(),
-            4 * report["runs"].as_u64().unwrap()
-        );
-        assert!(
-            report["latency_ms"]["p99"].as_f64().unwrap()
-                >= report["latency_ms"]["p50"].as_f64().unwrap()
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn a_thousand_simultaneous_runs_all_complete() {
     let s = start();
     let ch = s.channel().await;

@@ -103,6 +103,24 @@ async fn a_queue_behind_the_cpu_slots_shows_per_pool() {
         0.0
     );
     assert_eq!(value(&metrics, "swarm_workflow_parallelism"), 2.0);
+    assert_eq!(pool_value(&metrics, "swarm_workflow_slots", "cpu"), 1.0);
+    assert_eq!(
+        pool_value(&metrics, "swarm_workflow_slots", "wait"),
+        10_000.0
+    );
+    // The active table shows the same figures.
+    let pools: Vec<_> = engine
+        .pools()
+        .into_iter()
+        .map(|p| (p.name, p.size, p.busy, p.queued))
+        .collect();
+    assert_eq!(
+        pools,
+        [
+            ("cpu".to_owned(), 1, 1, 1),
+            ("wait".to_owned(), 10_000, 1, 0)
+        ]
+    );
     handle.cancel("enough", "test");
     handle.wait().await.unwrap();
     assert_eq!(

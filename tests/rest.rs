@@ -113,6 +113,15 @@ async fn yaml_definitions_no_wait_runs_active_list_and_cancel_with_a_reason() {
             .iter()
             .any(|a| a["workflow_id"] == id.as_str() && a["running_tasks"] == json!(["wait"]))
         {
+            // Both bounds, and what holds them: the sleep a wait slot.
+            let cores = std::thread::available_parallelism().unwrap().get();
+            assert_eq!(active["pools"]["cpu"]["size"], cores, "{active}");
+            assert_eq!(active["pools"]["wait"]["size"], 10_000, "{active}");
+            assert!(
+                active["pools"]["wait"]["busy"].as_u64().unwrap() >= 1,
+                "{active}"
+            );
+            assert_eq!(active["pools"]["wait"]["queued"], 0, "{active}");
             break;
         }
         assert!(tokio::time::Instant::now() < deadline, "{active}");

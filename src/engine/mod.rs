@@ -37,7 +37,7 @@ use crate::config::Config;
 use crate::plugins::Registry;
 use crate::proto::{
     self, ActiveExecution, AuditRecord, Execution, ExecutionEvent, ExecutionResumed,
-    ExecutionStarted, ExecutionState, TaskState, Workflow, execution_event::Kind,
+    ExecutionStarted, ExecutionState, TaskPool, TaskState, Workflow, execution_event::Kind,
 };
 use crate::spec::{self, Plan, SpecError};
 use crate::store::{Store, StoreError, Write};
@@ -566,6 +566,11 @@ impl Engine {
         drop(ended);
         v.extend(self.active());
         v
+    }
+
+    /// The task pools' bounds, and what holds and waits for their slots.
+    pub fn pools(&self) -> Vec<TaskPool> {
+        self.shared.pools.figures().into()
     }
 
     /// How many executions run in this engine now.

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::plugins::Load;
+use crate::proto::TaskPool;
 
 /// One pool of slots.
 pub(crate) struct Pool {
@@ -46,14 +47,14 @@ impl Pool {
             .expect("the task pools are never closed")
     }
 
-    /// Slots in use now.
-    pub fn busy(&self) -> u64 {
-        self.size.saturating_sub(self.slots.available_permits()) as u64
-    }
-
-    /// Attempts waiting for a slot now.
-    pub fn queued(&self) -> u64 {
-        self.queued.load(Ordering::Relaxed)
+    /// Its bound, what is held and what waits, now.
+    fn figures(&self, name: &str) -> TaskPool {
+        TaskPool {
+            name: name.to_owned(),
+            size: self.size as u64,
+            busy: self.size.saturating_sub(self.slots.available_permits()) as u64,
+            queued: self.queued.load(Ordering::Relaxed),
+        }
     }
 }
 
@@ -74,11 +75,8 @@ impl Pools {
         }
     }
 
-    /// (label, busy, queued) of each pool, for the metrics.
-    pub fn figures(&self) -> [(&'static str, u64, u64); 2] {
-        [
-            ("cpu", self.cpu.busy(), self.cpu.queued()),
-            ("wait", self.wait.busy(), self.wait.queued()),
-        ]
+    /// Each pool's figures, for the metrics and the active table.
+    pub fn figures(&self) -> [TaskPool; 2] {
+        [self.cpu.figures("cpu"), self.wait.figures("wait")]
     }
 }

@@ -228,6 +228,7 @@ impl ExecutionService for ExecutionApi {
     ) -> Result<Response<ListActiveResponse>, Status> {
         Ok(Response::new(ListActiveResponse {
             executions: self.engine.active_table(),
+            pools: self.engine.pools(),
         }))
     }
 

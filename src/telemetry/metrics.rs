@@ -6,7 +6,7 @@ use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Histogram, Meter, MeterProvider};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 
-use crate::proto::{ExecutionEvent, ExecutionState, TaskState, execution_event::Kind};
+use crate::proto::{ExecutionEvent, ExecutionState, TaskPool, TaskState, execution_event::Kind};
 use crate::spec::Plan;
 
 /// The exporter could not be set up.
@@ -114,40 +114,45 @@ impl Metrics {
 
     /// Reports the task pools at each scrape: `swarm_workflow_parallelism`
     /// (attempts running now, both pools), and per pool (`cpu`, `wait`)
-    /// `swarm_workflow_slots_busy` and `swarm_workflow_slots_queued`
-    /// (attempts waiting for a slot). Read from the pools rather than
+    /// `swarm_workflow_slots` (its bound), `swarm_workflow_slots_busy` and
+    /// `swarm_workflow_slots_queued` (attempts waiting for a slot). Read from the pools rather than
     /// summed from events, so a task cancelled between attempts can never
     /// leave them off by one.
-    pub fn watch_pools(
-        &self,
-        figures: impl Fn() -> [(&'static str, u64, u64); 2] + Send + Sync + 'static,
-    ) {
+    pub fn watch_pools(&self, figures: impl Fn() -> [TaskPool; 2] + Send + Sync + 'static) {
         let figures = std::sync::Arc::new(figures);
         let total = figures.clone();
         self.meter
             .i64_observable_gauge("swarm_workflow_parallelism")
             .with_description("Task attempts running now")
-            .with_callback(move |o| o.observe(total().iter().map(|f| f.1 as i64).sum(), &[]))
+            .with_callback(move |o| o.observe(total().iter().map(|p| p.busy as i64).sum(), &[]))
             .build();
-        let busy = figures.clone();
-        self.meter
-            .i64_observable_gauge("swarm_workflow_slots_busy")
-            .with_description("Task slots in use, by pool (cpu: WORKERS, wait: MAX_INFLIGHT_TASKS)")
-            .with_callback(move |o| {
-                for (pool, n, _) in busy() {
-                    o.observe(n as i64, &[KeyValue::new("pool", pool)]);
-                }
-            })
-            .build();
-        self.meter
-            .i64_observable_gauge("swarm_workflow_slots_queued")
-            .with_description("Task attempts waiting for a slot, by pool")
-            .with_callback(move |o| {
-                for (pool, _, n) in figures() {
-                    o.observe(n as i64, &[KeyValue::new("pool", pool)]);
-                }
-            })
-            .build();
+        let per_pool = |name: &'static str, what: &'static str, of: fn(&TaskPool) -> u64| {
+            let figures = figures.clone();
+            self.meter
+                .i64_observable_gauge(name)
+                .with_description(what)
+                .with_callback(move |o| {
+                    for pool in figures() {
+                        o.observe(of(&pool) as i64, &[KeyValue::new("pool", pool.name)]);
+                    }
+                })
+                .build();
+        };
+        per_pool(
+            "swarm_workflow_slots",
+            "Task slots, by pool (cpu: WORKERS, wait: MAX_INFLIGHT_TASKS)",
+            |p| p.size,
+        );
+        per_pool(
+            "swarm_workflow_slots_busy",
+            "Task slots in use, by pool",
+            |p| p.busy,
+        );
+        per_pool(
+            "swarm_workflow_slots_queued",
+            "Task attempts waiting for a slot, by pool",
+            |p| p.queued,
+        );
     }
 
     /// The Prometheus text exposition of every metric.

@@ -615,9 +615,8 @@ fn event_name(kind: &proto::execution_event::Kind) -> &'static str {
 }
 
 async fn list_active(State(g): State<Gateway>) -> Reply {
-    let active: Vec<Value> = g
-        .executions
-        .engine()
+    let engine = g.executions.engine();
+    let active: Vec<Value> = engine
         .active_table()
         .iter()
         .map(|a| {
@@ -632,7 +631,15 @@ async fn list_active(State(g): State<Gateway>) -> Reply {
             })
         })
         .collect();
-    ok(json!({ "executions": active }))
+    let pools: serde_json::Map<String, Value> = engine
+        .pools()
+        .into_iter()
+        .map(|p| {
+            let figures = json!({ "size": p.size, "busy": p.busy, "queued": p.queued });
+            (p.name, figures)
+        })
+        .collect();
+    ok(json!({ "executions": active, "pools": pools }))
 }
 
 async fn stats(State(g): State<Gateway>) -> Reply {
