@@ -4,8 +4,8 @@
 # the cores), the three services as stand-ins that answer after realistic
 # delays (examples/standins.rs: enrich 150 ms, block 80 ms, audit 20 ms;
 # each its own port, as three hosts would be), the model step real (ONNX
-# Runtime, models/threat_scoring_v2). Every run has its own indicator, so
-# the cacheable enrich step always calls the service.
+# Runtime, models/threat_scoring_v2). Every run of every phase has its own
+# indicator, so the cacheable enrich step always calls the service.
 #
 # Phase 1, the playbook at 200, 500 and 1,000 runs/s: its p99 should be
 # within 20 ms of the delays' sum (250 ms), the rate met in full.
@@ -60,7 +60,9 @@ awk '
 cores=$(nproc)
 # metric NAME POOL: one pool gauge from /metrics.
 metric() {
-  curl -s "http://$http/metrics" | awk -v m="$1" -v p="pool=\"$2\"" '$1 ~ "^"m"{" && index($1, p) {print $2; exit}'
+  local v
+  v=$(curl -s "http://$http/metrics" | grep -F "$1{pool=\"$2\"}" | awk '{print int($2); exit}')
+  echo "${v:-0}"
 }
 # sample PIDFILE: until killed, the highest cpu-pool busy and queued figures
 # and wait-pool busy seen, written to the file as "busy queued wait".
@@ -69,9 +71,9 @@ sample() {
   while :; do
     b=$(metric swarm_workflow_slots_busy cpu) q=$(metric swarm_workflow_slots_queued cpu)
     w=$(metric swarm_workflow_slots_busy wait)
-    [ "${b%.*}" -gt "$busy" ] && busy=${b%.*}
-    [ "${q%.*}" -gt "$queued" ] && queued=${q%.*}
-    [ "${w%.*}" -gt "$wait" ] && wait=${w%.*}
+    [ "$b" -gt "$busy" ] && busy=$b
+    [ "$q" -gt "$queued" ] && queued=$q
+    [ "$w" -gt "$wait" ] && wait=$w
     echo "$busy $queued $wait" >"$1"
     sleep 0.1
   done
@@ -80,14 +82,16 @@ cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$server
 
 # phase LABEL WORKFLOW FILE RATE CONCURRENCY: one open-loop run, with the
 # pools sampled; prints the bench line and what the samples saw.
+phases=0
 phase() {
   local label=$1 workflow=$2 file=$3 rate=$4 concurrency=$5
+  phases=$((phases + 1))
   sample "$work/peaks" &
   local sampler=$! before out
   before=$(cpu)
   out=$("$bin" bench --grpc "$grpc" --workflow "$workflow" --define "$file" \
-    --input 'indicator=198.51.{n}' --rate "$rate" --concurrency "$concurrency" --duration "${secs}s")
-  kill "$sampler"
+    --input "indicator=198.$phases.{n}" --rate "$rate" --concurrency "$concurrency" --duration "${secs}s")
+  kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
   read -r busy queued wait <"$work/peaks"
   echo "$label, $rate runs/s offered: $(echo "$out" | head -1)"

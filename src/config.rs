@@ -91,6 +91,9 @@ pub struct Config {
     pub python_path: PathBuf,
     /// A file of `NAME=value` secrets plugins may name (`SECRETS_FILE`).
     pub secrets_file: Option<PathBuf>,
+    /// Where the audit trail is also appended as JSON lines
+    /// (`AUDIT_LOG_FILE`), for a SIEM.
+    pub audit_log_file: Option<PathBuf>,
     /// Brokers the `kafka` plugin publishes to (`KAFKA_BROKERS`, `host:port,…`).
     pub kafka_brokers: String,
     /// Topics whose messages become `kafka.<topic>` events for the triggers
@@ -139,9 +142,10 @@ impl Default for Config {
             prune_interval: Duration::from_secs(3600),
             http_breaker_failures: 5,
             http_breaker_cooldown: Duration::from_secs(30),
-            http_max_conns_per_host: 64,
+            http_max_conns_per_host: 256,
             python_path: PathBuf::from("python3"),
             secrets_file: None,
+            audit_log_file: None,
             kafka_brokers: "localhost:9092".to_owned(),
             kafka_trigger_topics: Vec::new(),
             kafka_group_id: "orchestrator".to_owned(),
@@ -223,6 +227,9 @@ impl Config {
         number(&lookup, "MODEL_BATCH_MAX", &mut c.model_batch_max)?;
         if let Some(v) = lookup("SECRETS_FILE").filter(|v| !v.is_empty()) {
             c.secrets_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = lookup("AUDIT_LOG_FILE").filter(|v| !v.is_empty()) {
+            c.audit_log_file = Some(PathBuf::from(v));
         }
         if let Some(v) = lookup("PYTHON_PATH").filter(|v| !v.is_empty()) {
             c.python_path = PathBuf::from(v);
@@ -350,7 +357,7 @@ mod tests {
         let cores = std::thread::available_parallelism().unwrap().get();
         assert_eq!(from(&[]).unwrap().workers, cores);
         assert_eq!(from(&[]).unwrap().max_inflight_tasks, 10_000);
-        assert_eq!(from(&[]).unwrap().http_max_conns_per_host, 64);
+        assert_eq!(from(&[]).unwrap().http_max_conns_per_host, 256);
         let c = from(&[("HTTP_MAX_CONNS_PER_HOST", "4")]).unwrap();
         assert_eq!(c.http_max_conns_per_host, 4);
     }

@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+mod panics;
 pub mod plugins;
 pub mod proto;
 pub mod scheduler;

@@ -93,6 +93,11 @@ enum Command {
         /// How long running executions may take to finish at shutdown.
         #[arg(long, env = "SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
         grace: std::time::Duration,
+        #[command(flatten)]
+        auth: AuthArgs,
+        /// Serve on a non-loopback address without authentication.
+        #[arg(long)]
+        insecure_no_auth: bool,
     },
     /// Load a running server: N clients run a workflow, figures as text and JSON.
     Bench {
@@ -121,6 +126,31 @@ enum Command {
         /// run's number, e.g. `indicator=198.51.100.{n}`.
         #[arg(long = "input", value_name = "KEY=VALUE")]
         inputs: Vec<String>,
+        /// Bearer token sent with every call (see `orchestrator token`).
+        #[arg(long, env = "ORCHESTRATOR_TOKEN")]
+        token: Option<String>,
+    },
+    /// Mint an HS256 token for a server with AUTH_JWT_SECRET_FILE (local use, tests).
+    Token {
+        /// The server's HS256 secret.
+        #[arg(long, value_name = "FILE")]
+        secret_file: PathBuf,
+        /// Who the token names (`sub`).
+        #[arg(long)]
+        sub: String,
+        /// Permissions, comma-separated (workflows:read, workflows:write,
+        /// workflows:run, workflows:cancel, schedules:admin, events:publish, admin).
+        #[arg(long, value_delimiter = ',')]
+        permissions: Vec<String>,
+        /// How long it is valid.
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        ttl: std::time::Duration,
+        /// `iss`, for a server with AUTH_ISSUER.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// `aud`, for a server with AUTH_AUDIENCE.
+        #[arg(long)]
+        audience: Option<String>,
     },
     /// Cron expressions: check one and see when it fires.
     Schedule {
@@ -277,6 +307,33 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             )),
             &mut err,
         ),
+        Command::Token {
+            secret_file,
+            sub,
+            permissions,
+            ttl,
+            issuer,
+            audience,
+        } => {
+            let args = cli::TokenArgs {
+                secret_file: &secret_file,
+                subject: &sub,
+                permissions: &permissions,
+                ttl,
+                issuer: issuer.as_deref(),
+                audience: audience.as_deref(),
+            };
+            match cli::mint(&args) {
+                Ok(token) => {
+                    writeln!(out, "{token}")?;
+                    0
+                }
+                Err(m) => {
+                    writeln!(err, "error: {m}")?;
+                    cli::EXIT_USAGE
+                }
+            }
+        }
         Command::Schedule {
             command:
                 ScheduleCommand::Next {
@@ -332,12 +389,16 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             http_addr,
             data_dir,
             grace,
+            auth,
+            insecure_no_auth,
         } => {
             let options = ServeOptions {
                 grpc_addr,
                 http_addr,
                 data_dir: data_dir.unwrap_or_else(|| config.data_dir.clone()),
                 grace,
+                auth: auth.into(),
+                insecure_no_auth,
             };
             config.data_dir = options.data_dir.clone();
             harden(false);
@@ -361,6 +422,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             duration,
             rate,
             inputs,
+            token,
         } => {
             let inputs = match cli::parse_inputs(&inputs, None) {
                 Ok(i) => i,
@@ -378,6 +440,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 duration,
                 rate,
                 inputs,
+                token,
             };
             bench_exit(
                 runtime()?.block_on(cli::bench(args, &config, &mut out)),
@@ -395,6 +458,58 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
     };
     out.flush()?;
     Ok(code)
+}
+
+/// How callers of `serve` prove who they are; see README, "Access control".
+#[derive(clap::Args, Debug)]
+struct AuthArgs {
+    /// HS256 secret (32 bytes or more) tokens are signed with.
+    #[arg(long, env = "AUTH_JWT_SECRET_FILE", value_name = "FILE")]
+    auth_jwt_secret_file: Option<PathBuf>,
+    /// PEM public key (RSA: RS256, EC: ES256/ES384, Ed25519: EdDSA).
+    #[arg(long, env = "AUTH_PUBLIC_KEY_FILE", value_name = "FILE")]
+    auth_public_key_file: Option<PathBuf>,
+    /// JSON Web Key Set file.
+    #[arg(long, env = "AUTH_JWKS_FILE", value_name = "FILE")]
+    auth_jwks_file: Option<PathBuf>,
+    /// JSON Web Key Set URL, fetched again when a token names an unknown kid.
+    #[arg(long, env = "AUTH_JWKS_URL", value_name = "URL")]
+    auth_jwks_url: Option<String>,
+    /// The `iss` tokens must carry.
+    #[arg(long, env = "AUTH_ISSUER")]
+    auth_issuer: Option<String>,
+    /// The `aud` tokens must carry.
+    #[arg(long, env = "AUTH_AUDIENCE")]
+    auth_audience: Option<String>,
+    /// The claim listing permissions (an array, or a space-separated string).
+    #[arg(long, env = "AUTH_PERMISSIONS_CLAIM", default_value = "permissions")]
+    auth_permissions_claim: String,
+    /// The claim naming the caller.
+    #[arg(long, env = "AUTH_SUBJECT_CLAIM", default_value = "sub")]
+    auth_subject_claim: String,
+    /// Clock skew allowed on exp and nbf.
+    #[arg(long, env = "AUTH_LEEWAY", default_value = "30s", value_parser = parse_duration)]
+    auth_leeway: std::time::Duration,
+    /// /metrics needs a token with the admin permission.
+    #[arg(long, env = "METRICS_AUTH")]
+    metrics_auth: bool,
+}
+
+impl From<AuthArgs> for server::auth::AuthOptions {
+    fn from(a: AuthArgs) -> Self {
+        server::auth::AuthOptions {
+            secret_file: a.auth_jwt_secret_file,
+            public_key_file: a.auth_public_key_file,
+            jwks_file: a.auth_jwks_file,
+            jwks_url: a.auth_jwks_url,
+            issuer: a.auth_issuer,
+            audience: a.auth_audience,
+            permissions_claim: Some(a.auth_permissions_claim),
+            subject_claim: Some(a.auth_subject_claim),
+            leeway: Some(a.auth_leeway),
+            guard_metrics: a.metrics_auth,
+        }
+    }
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

@@ -346,7 +346,10 @@ async fn admin_rpcs_cap_what_they_return() {
     .unwrap();
     // A huge limit is capped, not an error; the one record is returned.
     let audit = admin
-        .list_audit(ListAuditRequest { limit: u32::MAX })
+        .list_audit(ListAuditRequest {
+            limit: u32::MAX,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::config::Config;
@@ -46,6 +47,8 @@ pub struct BenchArgs {
     /// Parameters of every run; `{n}` in a string value becomes the run's
     /// number, so that runs can differ (a cacheable task then misses).
     pub inputs: Map<String, Value>,
+    /// Bearer token sent with every call.
+    pub token: Option<String>,
 }
 
 /// The parameters of run `n`: `{n}` in string values replaced by `n`.
@@ -144,7 +147,7 @@ pub async fn bench(
     crate::plugins::install_crypto_provider();
     let target = match &args.rest {
         Some(base) => {
-            let http = reqwest::Client::new();
+            let http = rest_client(args.token.as_deref())?;
             if let Some(path) = &args.define {
                 define_rest(&http, base, path, config).await?;
             }
@@ -152,10 +155,11 @@ pub async fn bench(
         }
         None => {
             let channel = connect(&args.grpc).await?;
+            let bearer = Bearer::new(args.token.as_deref())?;
             if let Some(path) = &args.define {
-                define(channel.clone(), path, config).await?;
+                define(channel.clone(), bearer.clone(), path, config).await?;
             }
-            Target::Grpc(ExecutionServiceClient::new(channel))
+            Target::Grpc(ExecutionServiceClient::with_interceptor(channel, bearer))
         }
     };
     let report = Arc::new(Mutex::new(BenchReport::default()));
@@ -218,7 +222,7 @@ pub async fn bench(
 #[derive(Clone)]
 enum Target {
     /// The gRPC ExecutionService.
-    Grpc(ExecutionServiceClient<Channel>),
+    Grpc(ExecutionServiceClient<InterceptedService<Channel, Bearer>>),
     /// The REST gateway at this base URL (no trailing `/`).
     Rest(reqwest::Client, String),
 }
@@ -269,11 +273,58 @@ async fn define_rest(
     Err(format!("{}: {status}: {message}", path.display()))
 }
 
-async fn define(channel: Channel, path: &PathBuf, config: &Config) -> Result<(), String> {
+async fn define(
+    channel: Channel,
+    bearer: Bearer,
+    path: &PathBuf,
+    config: &Config,
+) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    define_text(channel, &text, Format::from_path(path), config)
+    define_text(channel, bearer, &text, Format::from_path(path), config)
         .await
         .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Puts `authorization: Bearer …` on every gRPC call, when there is a token.
+#[derive(Clone)]
+pub(super) struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+
+impl Bearer {
+    /// The interceptor for `token` (None: calls go without one).
+    pub(super) fn new(token: Option<&str>) -> Result<Self, String> {
+        token
+            .map(|t| {
+                format!("Bearer {t}")
+                    .parse()
+                    .map_err(|_| "--token: not a valid header value".to_owned())
+            })
+            .transpose()
+            .map(Bearer)
+    }
+}
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut r: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(v) = &self.0 {
+            r.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(r)
+    }
+}
+
+/// An HTTP client that sends `Authorization: Bearer …` when there is a token.
+fn rest_client(token: Option<&str>) -> Result<reqwest::Client, String> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(t) = token {
+        let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {t}"))
+            .map_err(|_| "--token: not a valid header value".to_owned())?;
+        v.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, v);
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// A gRPC channel to `addr` (host:port).
@@ -288,6 +339,7 @@ pub(super) async fn connect(addr: &str) -> Result<Channel, String> {
 /// Creates (or updates) a workflow on the server from its definition.
 pub(super) async fn define_text(
     channel: Channel,
+    bearer: Bearer,
     text: &str,
     format: Format,
     config: &Config,
@@ -295,7 +347,7 @@ pub(super) async fn define_text(
     let registry = Registry::builtin(config);
     let (spec, _) =
         spec::load(text, format, &registry, &Limits::from(config)).map_err(|e| e.to_string())?;
-    let mut wf = WorkflowServiceClient::new(channel);
+    let mut wf = WorkflowServiceClient::with_interceptor(channel, bearer);
     match wf
         .create_workflow(CreateWorkflowRequest {
             spec: Some(spec.clone()),
@@ -313,7 +365,7 @@ pub(super) async fn define_text(
 }
 
 async fn run_grpc(
-    client: &mut ExecutionServiceClient<Channel>,
+    client: &mut ExecutionServiceClient<InterceptedService<Channel, Bearer>>,
     workflow: &str,
     inputs: &Map<String, Value>,
 ) -> Result<u64, String> {

@@ -13,7 +13,7 @@ use serde_json::json;
 use tokio::sync::Mutex;
 use tonic::transport::Channel;
 
-use super::bench::{BenchReport, connect, define_text};
+use super::bench::{Bearer, BenchReport, connect, define_text};
 use crate::config::Config;
 use crate::proto::event_service_client::EventServiceClient;
 use crate::proto::execution_service_client::ExecutionServiceClient;
@@ -40,7 +40,14 @@ pub async fn bench_schedules(
     let yaml = format!(
         "name: {workflow}\ntasks:\n  - {{id: tick, type: echo, body: {{at: '{{{{input.scheduled_at}}}}'}}}}\n"
     );
-    define_text(channel.clone(), &yaml, Format::Yaml, config).await?;
+    define_text(
+        channel.clone(),
+        Bearer::new(None)?,
+        &yaml,
+        Format::Yaml,
+        config,
+    )
+    .await?;
     let ids: Vec<String> = (0..count).map(|i| format!("{workflow}-{i}")).collect();
     let created_by = Instant::now();
     for_each(&channel, &ids, |ch, id| {
@@ -200,7 +207,14 @@ pub async fn bench_events(
     let yaml = format!(
         "name: {workflow}\ntasks:\n  - {{id: note, type: echo, body: {{severity: '{{{{event.severity}}}}'}}}}\n"
     );
-    define_text(channel.clone(), &yaml, Format::Yaml, config).await?;
+    define_text(
+        channel.clone(),
+        Bearer::new(None)?,
+        &yaml,
+        Format::Yaml,
+        config,
+    )
+    .await?;
     let ids: Vec<String> = (0..100).map(|i| format!("{workflow}-{i}")).collect();
     create_triggers(&channel, &ids, &workflow).await?;
 

@@ -10,6 +10,7 @@ mod graph;
 mod progress;
 mod run;
 mod schedule;
+mod token;
 mod validate;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ pub use bench_triggers::{bench_events, bench_schedules};
 pub use graph::{GraphFormat, graph};
 pub use run::{OutputFormat, RunArgs, StoreChoice, parse_inputs, resume, run};
 pub use schedule::schedule_next;
+pub use token::{TokenArgs, mint};
 pub use validate::validate;
 
 /// Exit code of a completed run or a valid file.

@@ -100,6 +100,7 @@ impl Attempt {
                 timeout: self.timeout,
                 audit: self.audit(),
                 max_output_bytes: self.shared.max_output_bytes as u64,
+                cpu_slots: self.shared.pools.cpu.clone(),
             };
             // A panicking plugin fails its task; it must not take the whole
             // execution down (and with it, on every restart, the resume).
@@ -215,7 +216,7 @@ impl Attempt {
 }
 
 fn panicked(kind: &str, panic: &(dyn Any + Send)) -> TaskError {
-    let what = super::ending::panic_message(panic);
+    let what = crate::panics::message(panic);
     TaskError::permanent(format!("plugin '{kind}' panicked: {what}"))
 }
 

@@ -126,15 +126,6 @@ pub(super) async fn end_failed(
     Ok(exec)
 }
 
-/// The message a panic carried.
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".to_owned())
-}
-
 /// When the `n`th resumed run (from 0) starts: evenly spaced at `rate` a
 /// second, a bounded ramp rather than a herd.
 pub(super) fn resume_delay(n: usize, rate: usize) -> Duration {

@@ -41,6 +41,8 @@ pub(super) struct Records {
     /// a retried one's.
     pub(super) header: Option<Write>,
     pub(super) first: Arc<ExecutionEvent>,
+    /// A new execution's audit record: who started what.
+    pub(super) audit: Option<Write>,
 }
 
 impl Records {
@@ -48,6 +50,7 @@ impl Records {
         self.header
             .into_iter()
             .chain(std::iter::once(Write::Event(self.first)))
+            .chain(self.audit)
     }
 }
 

@@ -27,14 +27,14 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 
 pub use cache::{CachedResult, ResultCache};
-use ending::{Listing, end_failed, panic_message, record_crash, resume_delay};
+use ending::{Listing, end_failed, record_crash, resume_delay};
 use handle::{Active, Ready, Records, lock_active};
 pub use handle::{Canceller, ExecutionHandle, Prepared};
 pub use recorder::WATCH_BUFFER;
 use recorder::{Watch, Watchers};
 
 use crate::config::Config;
-use crate::plugins::Registry;
+use crate::plugins::{Registry, Slots};
 use crate::proto::{
     self, ActiveExecution, AuditRecord, Execution, ExecutionEvent, ExecutionResumed,
     ExecutionStarted, ExecutionState, TaskPool, TaskState, Workflow, execution_event::Kind,
@@ -205,8 +205,8 @@ impl Engine {
             shared: Arc::new(Shared {
                 store,
                 pools: Arc::new(pools::Pools {
-                    cpu: pools::Pool::new(config.workers),
-                    wait: pools::Pool::new(config.max_inflight_tasks),
+                    cpu: Arc::new(Slots::new(config.workers)),
+                    wait: Slots::new(config.max_inflight_tasks),
                 }),
                 cache,
                 max_output_bytes: config.max_output_bytes,
@@ -489,6 +489,15 @@ impl Engine {
                 Arming::Resumed(_) => None,
             },
             first: rec.emit_unstored(first),
+            audit: matches!(how, Arming::New).then(|| {
+                Write::Audit(AuditRecord {
+                    time: header.started_at,
+                    actor: header.started_by.clone(),
+                    action: "execution.start".to_owned(),
+                    target: header.id.clone(),
+                    reason: format!("workflow {} version {}", header.workflow, header.version),
+                })
+            }),
         };
         let live = Arc::new(Live {
             running: plan.tasks.iter().map(|_| AtomicBool::new(false)).collect(),
@@ -521,12 +530,21 @@ impl Engine {
             let result = match AssertUnwindSafe(boxed(run)).catch_unwind().await {
                 Ok(result) => result,
                 Err(panic) => {
-                    let why = panic_message(&*panic);
+                    let why = crate::panics::message(&*panic);
                     record_crash(&store, &crash_rec, &listing.id, why).await
                 }
             };
             if let Ok(e) = &result {
                 listing.end = Some((e.status, e.finished_at));
+                if e.status == ExecutionState::Failed as i32 {
+                    store.append(Write::Audit(AuditRecord {
+                        time: e.finished_at,
+                        actor: "engine".to_owned(),
+                        action: "execution.failed".to_owned(),
+                        target: e.id.clone(),
+                        reason: e.error.clone(),
+                    }));
+                }
             }
             result
         });

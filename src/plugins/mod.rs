@@ -19,6 +19,7 @@ mod sandbox;
 pub mod secrets;
 mod shell;
 mod sleep;
+mod slots;
 mod sql;
 
 use std::collections::BTreeMap;
@@ -39,6 +40,7 @@ pub use sandbox::{landlock_abi, set_non_dumpable};
 pub use secrets::Secrets;
 pub use shell::{ShellOptions, ShellPlugin};
 pub use sleep::SleepPlugin;
+pub use slots::Slots;
 pub use sql::SqlPlugin;
 
 use crate::config::Config;
@@ -65,6 +67,9 @@ pub struct TaskContext {
     /// The server's cap on what a task hands back, in bytes
     /// (`MAX_OUTPUT_BYTES`): a task's own cap may lower it, never raise it.
     pub max_output_bytes: u64,
+    /// The machine's CPU slots (`WORKERS`), for a `Load::Wait` plugin's own
+    /// CPU-bound work (the model plugin holds one per batched inference).
+    pub cpu_slots: Arc<Slots>,
 }
 
 /// The cap a task works under: its own (`0`: none given), never above the
@@ -158,12 +163,15 @@ impl TaskError {
 /// What bounds how many attempts of a plugin run at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Load {
-    /// Local CPU or processes (python, shell, model inference): a slot of
-    /// the worker pool, sized to the machine.
+    /// Local CPU or processes for the whole attempt (python, shell): a
+    /// slot of the worker pool, sized to the machine.
     Cpu,
     /// Waiting on a service (http, grpc, sql, kafka, sleep) or nothing
     /// (echo): a slot of the much larger in-flight pool, besides the
-    /// plugin's own per-host or per-connection limits.
+    /// plugin's own per-host or per-connection limits. A plugin whose
+    /// attempts mostly wait but burn CPU in part takes a worker slot for
+    /// that part itself (`TaskContext::cpu_slots`): the model plugin waits
+    /// for its batch to fill, then holds one slot per batched inference.
     Wait,
 }
 

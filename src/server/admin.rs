@@ -8,9 +8,10 @@ use super::error::ApiError;
 use crate::engine::Engine;
 use crate::proto::admin_service_server::AdminService;
 use crate::proto::{
-    CompactRequest, CompactResponse, ListAuditRequest, ListAuditResponse, StatsRequest,
+    self, CompactRequest, CompactResponse, ListAuditRequest, ListAuditResponse, StatsRequest,
     StatsResponse,
 };
+use crate::store::AuditQuery;
 
 /// Store maintenance over the engine's store.
 #[derive(Clone)]
@@ -30,14 +31,41 @@ impl AdminApi {
         Ok(StatsResponse { properties })
     }
 
-    /// The newest audit records (default 100, at most 1000).
-    pub async fn audit(&self, limit: u32) -> Result<ListAuditResponse, ApiError> {
-        let limit = match limit {
+    /// A page of the audit records `r` selects, newest first (default 100
+    /// a page, at most 1000).
+    pub async fn audit(&self, r: &ListAuditRequest) -> Result<ListAuditResponse, ApiError> {
+        let limit = match r.limit {
             0 => 100,
             n => n.min(1000) as usize,
         };
-        let records = self.engine.store().audit_trail(limit).await?;
-        Ok(ListAuditResponse { records })
+        let from_ms = r.from.as_ref().map(proto::timestamp_ms);
+        let to_ms = r.to.as_ref().map(proto::timestamp_ms);
+        if let (Some(from), Some(to)) = (from_ms, to_ms)
+            && from > to
+        {
+            return Err(ApiError::invalid("from: after to; the range is empty"));
+        }
+        if hex::decode(&r.page_token).is_err() {
+            return Err(ApiError::invalid(format!(
+                "page_token: {:?} is not a token this server issued",
+                r.page_token
+            )));
+        }
+        let given = |s: &String| (!s.is_empty()).then(|| s.clone());
+        let q = AuditQuery {
+            from_ms,
+            to_ms,
+            actor: given(&r.actor),
+            action: given(&r.action),
+            target: given(&r.target),
+            before: given(&r.page_token),
+            limit,
+        };
+        let page = self.engine.store().audit_page(&q).await?;
+        Ok(ListAuditResponse {
+            records: page.records,
+            next_page_token: page.next.unwrap_or_default(),
+        })
     }
 
     /// Compacts the store; returns how long it took.
@@ -67,6 +95,6 @@ impl AdminService for AdminApi {
         &self,
         r: Request<ListAuditRequest>,
     ) -> Result<Response<ListAuditResponse>, Status> {
-        Ok(Response::new(self.audit(r.into_inner().limit).await?))
+        Ok(Response::new(self.audit(r.get_ref()).await?))
     }
 }

@@ -29,9 +29,13 @@ pub enum ApiError {
     /// The request does not fit the current state (e.g. an archived workflow).
     #[error("{0}")]
     FailedPrecondition(String),
-    /// The request does not prove who sent it (a webhook's signature).
+    /// The request does not prove who sent it (no valid token, or a
+    /// webhook's signature).
     #[error("{0}")]
     Unauthenticated(String),
+    /// The caller is known but may not do this.
+    #[error("{0}")]
+    PermissionDenied(String),
     /// Too much work is queued; try again later.
     #[error("{0}")]
     ResourceExhausted(String),
@@ -67,6 +71,7 @@ impl ApiError {
             Self::FailedPrecondition(_) => Code::FailedPrecondition,
             Self::ResourceExhausted(_) => Code::ResourceExhausted,
             Self::Unauthenticated(_) => Code::Unauthenticated,
+            Self::PermissionDenied(_) => Code::PermissionDenied,
             Self::Internal(_) => Code::Internal,
         }
     }

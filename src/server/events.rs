@@ -85,8 +85,9 @@ impl EventService for EventApi {
         &self,
         r: Request<CreateTriggerRequest>,
     ) -> Result<Response<Trigger>, Status> {
+        let by = super::caller(&r);
         Ok(Response::new(
-            self.create(r.into_inner().spec, "grpc").await?,
+            self.create(r.into_inner().spec, by.subject()).await?,
         ))
     }
 
@@ -94,8 +95,9 @@ impl EventService for EventApi {
         &self,
         r: Request<UpdateTriggerRequest>,
     ) -> Result<Response<Trigger>, Status> {
+        let by = super::caller(&r);
         Ok(Response::new(
-            self.update(r.into_inner().spec, "grpc").await?,
+            self.update(r.into_inner().spec, by.subject()).await?,
         ))
     }
 
@@ -116,8 +118,9 @@ impl EventService for EventApi {
         &self,
         r: Request<TriggerId>,
     ) -> Result<Response<DeleteTriggerResponse>, Status> {
+        let by = super::caller(&r);
         let id = r.into_inner().id;
-        self.delete(&id, "grpc").await?;
+        self.delete(&id, by.subject()).await?;
         Ok(Response::new(DeleteTriggerResponse { id }))
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use futures::Stream;
 use tonic::{Request, Response, Status};
 
+use super::auth::Identity;
 use super::error::ApiError;
 use super::watch;
 use crate::engine::{Engine, RunRequest as EngineRun};
@@ -42,10 +43,10 @@ impl ExecutionApi {
         &self.engine
     }
 
-    /// Starts a run; with `wait`, returns once it has ended and is durable,
-    /// else once its start is durable.
-    pub async fn run(&self, r: RunRequest) -> Result<Arc<Execution>, ApiError> {
-        let (id, handle) = self.start(&r).await?;
+    /// Starts a run for `by`; with `wait`, returns once it has ended and
+    /// is durable, else once its start is durable.
+    pub async fn run(&self, r: RunRequest, by: &str) -> Result<Arc<Execution>, ApiError> {
+        let (id, handle) = self.start(&r, by).await?;
         if r.wait {
             return Ok(handle.wait().await?);
         }
@@ -56,6 +57,7 @@ impl ExecutionApi {
     async fn start(
         &self,
         r: &RunRequest,
+        by: &str,
     ) -> Result<(String, crate::engine::ExecutionHandle), ApiError> {
         ApiError::require("workflow", &r.workflow)?;
         let active = self.engine.active_count();
@@ -79,6 +81,7 @@ impl ExecutionApi {
             plan,
             EngineRun {
                 input: r.parameters.clone().unwrap_or_default(),
+                started_by: by.to_owned(),
                 ..Default::default()
             },
         );
@@ -86,10 +89,13 @@ impl ExecutionApi {
         Ok((handle.id().to_owned(), handle))
     }
 
-    /// One execution.
-    pub async fn get(&self, id: &str) -> Result<Execution, ApiError> {
+    /// One execution, if `by` may read it: with `workflows:read` any, with
+    /// only `workflows:run` those they started.
+    pub async fn get(&self, id: &str, by: &Identity) -> Result<Execution, ApiError> {
         ApiError::require("execution_id", id)?;
-        Ok(self.engine.store().get_execution(id).await?)
+        let e = self.engine.store().get_execution(id).await?;
+        by.may_read(id, &e.started_by)?;
+        Ok(e)
     }
 
     /// A page of executions, newest first. The page token names the last
@@ -183,7 +189,8 @@ impl ExecutionApi {
 #[tonic::async_trait]
 impl ExecutionService for ExecutionApi {
     async fn run(&self, r: Request<RunRequest>) -> Result<Response<RunResponse>, Status> {
-        let e = self.run(r.into_inner()).await?;
+        let by = super::caller(&r);
+        let e = self.run(r.into_inner(), by.subject()).await?;
         Ok(Response::new(RunResponse {
             execution: Some(Arc::unwrap_or_clone(e)),
         }))
@@ -192,7 +199,8 @@ impl ExecutionService for ExecutionApi {
     type RunStreamStream = EventStream;
 
     async fn run_stream(&self, r: Request<RunRequest>) -> Result<Response<EventStream>, Status> {
-        let (id, handle) = self.start(&r.into_inner()).await?;
+        let by = super::caller(&r);
+        let (id, handle) = self.start(&r.into_inner(), by.subject()).await?;
         // The handle's first receiver has every event from the start.
         let stream = watch::watch(self.engine.clone(), id, 0, Some(handle.events()));
         Ok(Response::new(Box::pin(stream)))
@@ -201,9 +209,10 @@ impl ExecutionService for ExecutionApi {
     type WatchStream = EventStream;
 
     async fn watch(&self, r: Request<WatchRequest>) -> Result<Response<EventStream>, Status> {
+        let by = super::caller(&r);
         let r = r.into_inner();
         // NOT_FOUND up front rather than an empty stream.
-        self.get(&r.execution_id).await?;
+        self.get(&r.execution_id, &by).await?;
         let stream = watch::watch(self.engine.clone(), r.execution_id, r.from_seq, None);
         Ok(Response::new(Box::pin(stream)))
     }
@@ -212,7 +221,10 @@ impl ExecutionService for ExecutionApi {
         &self,
         r: Request<GetExecutionRequest>,
     ) -> Result<Response<Execution>, Status> {
-        Ok(Response::new(self.get(&r.into_inner().execution_id).await?))
+        let by = super::caller(&r);
+        Ok(Response::new(
+            self.get(&r.into_inner().execution_id, &by).await?,
+        ))
     }
 
     async fn list_executions(
@@ -233,16 +245,18 @@ impl ExecutionService for ExecutionApi {
     }
 
     async fn retry(&self, r: Request<RetryRequest>) -> Result<Response<RunResponse>, Status> {
+        let by = super::caller(&r);
         let r = r.into_inner();
-        let e = self.retry(&r.execution_id, r.wait, "grpc").await?;
+        let e = self.retry(&r.execution_id, r.wait, by.subject()).await?;
         Ok(Response::new(RunResponse {
             execution: Some(Arc::unwrap_or_clone(e)),
         }))
     }
 
     async fn cancel(&self, r: Request<CancelRequest>) -> Result<Response<CancelResponse>, Status> {
+        let by = super::caller(&r);
         let r = r.into_inner();
-        self.cancel(&r.execution_id, &r.reason, "grpc")?;
+        self.cancel(&r.execution_id, &r.reason, by.subject())?;
         Ok(Response::new(CancelResponse {
             execution_id: r.execution_id,
         }))

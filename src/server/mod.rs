@@ -9,6 +9,7 @@
 //! stops ticking first at shutdown.
 
 mod admin;
+pub mod auth;
 mod error;
 mod events;
 mod executions;
@@ -56,6 +57,16 @@ const SERVICES: &[&str] = &[
     "orchestrator.v1.EventService",
 ];
 
+/// The caller of a gRPC request, as the auth layer admitted it (a request
+/// that did not pass the layer, as in tests calling a service directly, is
+/// the local caller "grpc").
+fn caller<T>(r: &tonic::Request<T>) -> auth::Identity {
+    r.extensions()
+        .get::<auth::Identity>()
+        .cloned()
+        .unwrap_or_else(|| auth::Identity::local("grpc"))
+}
+
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -91,6 +102,19 @@ pub enum ServeError {
     /// Reflection could not be built from the descriptor set.
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// The auth keys could not be loaded.
+    #[error(transparent)]
+    Auth(#[from] auth::AuthError),
+    /// Serving beyond loopback with nobody's identity checked.
+    #[error(
+        "refusing to serve on {addr} without authentication: configure JWT keys \
+         (AUTH_JWT_SECRET_FILE, AUTH_PUBLIC_KEY_FILE, AUTH_JWKS_FILE or AUTH_JWKS_URL; \
+         see README, \"Access control\"), bind to 127.0.0.1, or pass --insecure-no-auth"
+    )]
+    Insecure {
+        /// The address that is not loopback.
+        addr: SocketAddr,
+    },
 }
 
 /// Where and how to serve.
@@ -104,6 +128,10 @@ pub struct ServeOptions {
     pub data_dir: PathBuf,
     /// How long running executions may take to finish at shutdown.
     pub grace: Duration,
+    /// How callers prove who they are.
+    pub auth: auth::AuthOptions,
+    /// Serve beyond loopback without auth (logged as a warning).
+    pub insecure_no_auth: bool,
 }
 
 /// Runs the server until `shutdown` completes; `ready` is told the bound
@@ -114,9 +142,26 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
     ready: impl FnOnce(SocketAddr, SocketAddr),
 ) -> Result<(), ServeError> {
+    let authenticator = Arc::new(auth::Authenticator::new(&options.auth).await?);
+    if !authenticator.requires_tokens() {
+        let exposed = [options.grpc_addr, options.http_addr]
+            .into_iter()
+            .find(|a| !a.ip().is_loopback());
+        match exposed {
+            Some(addr) if !options.insecure_no_auth => return Err(ServeError::Insecure { addr }),
+            Some(addr) => tracing::warn!(
+                %addr,
+                "serving beyond loopback WITHOUT authentication (--insecure-no-auth): anyone who reaches the port can run workflows"
+            ),
+            None => {}
+        }
+    }
     let store = Arc::new(RocksStore::open(
         &options.data_dir,
-        RocksOptions::default(),
+        RocksOptions {
+            audit_log: config.audit_log_file.clone(),
+            ..RocksOptions::default()
+        },
     )?);
     let metrics = Arc::new(Metrics::new()?);
     let store = Arc::new(MeteredStore::new(store, metrics.clone()));
@@ -202,13 +247,14 @@ pub async fn serve(
         limits: crate::spec::Limits::from(config),
         metrics,
     };
-    let http = axum::serve(http_listener, rest::router(gateway))
+    let http = axum::serve(http_listener, rest::router(gateway, authenticator.clone()))
         .with_graceful_shutdown(stopped(stop_rx.clone()));
     let http = tokio::spawn(async move { http.await });
 
     ready(grpc_addr, http_addr);
     tracing::info!(%grpc_addr, %http_addr, data_dir = %options.data_dir.display(), "serving");
     tonic::transport::Server::builder()
+        .layer(auth::GrpcAuthLayer(authenticator))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

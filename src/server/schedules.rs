@@ -71,8 +71,9 @@ impl ScheduleService for ScheduleApi {
         &self,
         r: Request<CreateScheduleRequest>,
     ) -> Result<Response<Schedule>, Status> {
+        let by = super::caller(&r);
         Ok(Response::new(
-            self.create(r.into_inner().spec, "grpc").await?,
+            self.create(r.into_inner().spec, by.subject()).await?,
         ))
     }
 
@@ -80,8 +81,9 @@ impl ScheduleService for ScheduleApi {
         &self,
         r: Request<UpdateScheduleRequest>,
     ) -> Result<Response<Schedule>, Status> {
+        let by = super::caller(&r);
         Ok(Response::new(
-            self.update(r.into_inner().spec, "grpc").await?,
+            self.update(r.into_inner().spec, by.subject()).await?,
         ))
     }
 
@@ -102,20 +104,25 @@ impl ScheduleService for ScheduleApi {
         &self,
         r: Request<ScheduleId>,
     ) -> Result<Response<DeleteScheduleResponse>, Status> {
+        let by = super::caller(&r);
         let id = r.into_inner().id;
-        self.delete(&id, "grpc").await?;
+        self.delete(&id, by.subject()).await?;
         Ok(Response::new(DeleteScheduleResponse { id }))
     }
 
     async fn pause_schedule(&self, r: Request<ScheduleId>) -> Result<Response<Schedule>, Status> {
+        let by = super::caller(&r);
         Ok(Response::new(
-            self.set_enabled(&r.into_inner().id, false, "grpc").await?,
+            self.set_enabled(&r.into_inner().id, false, by.subject())
+                .await?,
         ))
     }
 
     async fn resume_schedule(&self, r: Request<ScheduleId>) -> Result<Response<Schedule>, Status> {
+        let by = super::caller(&r);
         Ok(Response::new(
-            self.set_enabled(&r.into_inner().id, true, "grpc").await?,
+            self.set_enabled(&r.into_inner().id, true, by.subject())
+                .await?,
         ))
     }
 }

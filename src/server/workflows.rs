@@ -32,7 +32,7 @@ impl WorkflowApi {
     }
 
     /// Stores a new workflow (version 1).
-    pub async fn create(&self, spec: Option<WorkflowSpec>) -> Result<Workflow, ApiError> {
+    pub async fn create(&self, spec: Option<WorkflowSpec>, by: &str) -> Result<Workflow, ApiError> {
         let spec = spec.ok_or_else(|| ApiError::invalid("spec: required"))?;
         self.check(&spec)?;
         match self.engine.store().get_workflow(&spec.name, None).await {
@@ -42,7 +42,7 @@ impl WorkflowApi {
             ))),
             Err(StoreError::WorkflowNotFound(_)) => {
                 let w = self.engine.store().save_workflow(spec).await?;
-                self.audited("workflow.create", &w).await?;
+                self.audited(by, "workflow.create", &w).await?;
                 Ok(w)
             }
             Err(e) => Err(e.into()),
@@ -50,12 +50,12 @@ impl WorkflowApi {
     }
 
     /// Stores a new version of an existing workflow.
-    pub async fn update(&self, spec: Option<WorkflowSpec>) -> Result<Workflow, ApiError> {
+    pub async fn update(&self, spec: Option<WorkflowSpec>, by: &str) -> Result<Workflow, ApiError> {
         let spec = spec.ok_or_else(|| ApiError::invalid("spec: required"))?;
         self.check(&spec)?;
         self.engine.store().get_workflow(&spec.name, None).await?;
         let w = self.engine.store().save_workflow(spec).await?;
-        self.audited("workflow.update", &w).await?;
+        self.audited(by, "workflow.update", &w).await?;
         Ok(w)
     }
 
@@ -81,10 +81,16 @@ impl WorkflowApi {
     }
 
     /// Archives (true) or restores (false).
-    pub async fn set_archived(&self, name: &str, archived: bool) -> Result<Workflow, ApiError> {
+    pub async fn set_archived(
+        &self,
+        name: &str,
+        archived: bool,
+        by: &str,
+    ) -> Result<Workflow, ApiError> {
         ApiError::require("name", name)?;
         let w = self.engine.store().set_archived(name, archived).await?;
         self.audited(
+            by,
             if archived {
                 "workflow.archive"
             } else {
@@ -97,25 +103,21 @@ impl WorkflowApi {
     }
 
     /// Removes every version.
-    pub async fn purge(&self, name: &str) -> Result<u32, ApiError> {
+    pub async fn purge(&self, name: &str, by: &str) -> Result<u32, ApiError> {
         ApiError::require("name", name)?;
         let n = self.engine.store().purge_workflow(name).await?;
-        self.engine.audit(
-            "api",
-            "workflow.purge",
-            name,
-            &format!("{n} versions removed"),
-        );
+        self.engine
+            .audit(by, "workflow.purge", name, &format!("{n} versions removed"));
         self.engine.store().flush().await?;
         Ok(n)
     }
 
-    /// Audits a change of a workflow (the caller is "api" until
-    /// authentication names callers); durable before the change is answered.
-    async fn audited(&self, action: &str, w: &Workflow) -> Result<(), ApiError> {
+    /// Audits a change of a workflow by `by`; durable before the change is
+    /// answered.
+    async fn audited(&self, by: &str, action: &str, w: &Workflow) -> Result<(), ApiError> {
         let name = w.spec.as_ref().map_or("", |s| s.name.as_str());
         self.engine
-            .audit("api", action, name, &format!("version {}", w.version));
+            .audit(by, action, name, &format!("version {}", w.version));
         Ok(self.engine.store().flush().await?)
     }
 
@@ -153,14 +155,20 @@ impl WorkflowService for WorkflowApi {
         &self,
         r: Request<CreateWorkflowRequest>,
     ) -> Result<Response<Workflow>, Status> {
-        Ok(Response::new(self.create(r.into_inner().spec).await?))
+        let by = super::caller(&r);
+        Ok(Response::new(
+            self.create(r.into_inner().spec, by.subject()).await?,
+        ))
     }
 
     async fn update_workflow(
         &self,
         r: Request<UpdateWorkflowRequest>,
     ) -> Result<Response<Workflow>, Status> {
-        Ok(Response::new(self.update(r.into_inner().spec).await?))
+        let by = super::caller(&r);
+        Ok(Response::new(
+            self.update(r.into_inner().spec, by.subject()).await?,
+        ))
     }
 
     async fn get_workflow(
@@ -192,7 +200,8 @@ impl WorkflowService for WorkflowApi {
         r: Request<WorkflowName>,
     ) -> Result<Response<Workflow>, Status> {
         Ok(Response::new(
-            self.set_archived(&r.into_inner().name, true).await?,
+            self.set_archived(&r.get_ref().name, true, super::caller(&r).subject())
+                .await?,
         ))
     }
 
@@ -201,7 +210,8 @@ impl WorkflowService for WorkflowApi {
         r: Request<WorkflowName>,
     ) -> Result<Response<Workflow>, Status> {
         Ok(Response::new(
-            self.set_archived(&r.into_inner().name, false).await?,
+            self.set_archived(&r.get_ref().name, false, super::caller(&r).subject())
+                .await?,
         ))
     }
 
@@ -209,7 +219,9 @@ impl WorkflowService for WorkflowApi {
         &self,
         r: Request<WorkflowName>,
     ) -> Result<Response<PurgeWorkflowResponse>, Status> {
-        let versions_removed = self.purge(&r.into_inner().name).await?;
+        let versions_removed = self
+            .purge(&r.get_ref().name, super::caller(&r).subject())
+            .await?;
         Ok(Response::new(PurgeWorkflowResponse { versions_removed }))
     }
 

@@ -93,9 +93,16 @@ impl Expr {
             .collect()
     }
 
-    /// Evaluates against a scope.
+    /// Evaluates against a scope. A panic inside minijinja (its debug
+    /// build overflows on `s[::-9223372036854775808]`) is this expression's
+    /// error, not the run's crash.
     pub fn eval(&self, scope: &MjValue) -> Result<MjValue, String> {
-        self.compiled.eval(scope).map_err(|e| describe(&e))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.compiled.eval(scope)))
+            .map_err(|panic| {
+                let why = crate::panics::message(&*panic);
+                format!("cannot be evaluated: {why}")
+            })?
+            .map_err(|e| describe(&e))
     }
 
     /// Evaluates and converts the result to JSON (undefined becomes null).
@@ -568,6 +575,16 @@ mod tests {
             s.bind(*k, json_value(Arc::new(v.clone())));
         }
         s.into_value()
+    }
+
+    /// Debug builds check overflow (and panic); release builds wrap.
+    #[cfg(debug_assertions)]
+    #[test]
+    fn a_panic_inside_minijinja_is_the_expressions_error() {
+        // Found by tests/fuzz_templates.rs: the step's negation overflows.
+        let e = Expr::compile("\"abc\"[::-9223372036854775808]").unwrap();
+        let m = e.eval(&scope(&[])).unwrap_err();
+        assert!(m.contains("cannot be evaluated"), "{m}");
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{
-    ExecutionQuery, Pruned, Refused, Retention, Store, StoreError, Write, fold_events, next_version,
+    AuditPage, AuditQuery, ExecutionQuery, Pruned, Refused, Retention, Store, StoreError, Write,
+    fold_events, next_version,
 };
 use crate::proto::{
     self, AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow,
@@ -251,15 +252,38 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
-        Ok(self
-            .lock()
-            .audit
-            .iter()
-            .rev()
-            .take(limit)
-            .cloned()
-            .collect())
+    async fn audit_page(&self, q: &AuditQuery) -> Result<AuditPage, StoreError> {
+        let g = self.lock();
+        // The cursor is the position (hex) of the last record of the
+        // previous page; records are only appended (pruning aside).
+        let end = match &q.before {
+            None => g.audit.len(),
+            Some(c) => hex::decode(c)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .map(|b: [u8; 8]| u64::from_be_bytes(b) as usize)
+                .ok_or_else(|| {
+                    StoreError::Backend(format!("audit cursor {c:?} is not one this store made"))
+                })?
+                .min(g.audit.len()),
+        };
+        let ms = |r: &AuditRecord| r.time.as_ref().map_or(0, proto::timestamp_ms);
+        let limit = if q.limit == 0 { usize::MAX } else { q.limit };
+        let mut page = AuditPage::default();
+        for (i, r) in g.audit[..end].iter().enumerate().rev() {
+            if q.from_ms.is_some_and(|f| ms(r) < f) || q.to_ms.is_some_and(|t| ms(r) >= t) {
+                continue;
+            }
+            if !q.matches(r) {
+                continue;
+            }
+            if page.records.len() == limit {
+                page.next = Some(hex::encode(((i + 1) as u64).to_be_bytes()));
+                break;
+            }
+            page.records.push(r.clone());
+        }
+        Ok(page)
     }
 
     async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError> {

@@ -125,6 +125,44 @@ impl Refused {
     }
 }
 
+/// Which audit records to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Made at or after, Unix milliseconds.
+    pub from_ms: Option<i64>,
+    /// Made before, Unix milliseconds.
+    pub to_ms: Option<i64>,
+    /// Only records of this actor.
+    pub actor: Option<String>,
+    /// Only records of this action.
+    pub action: Option<String>,
+    /// Only records about this execution id or workflow name.
+    pub target: Option<String>,
+    /// Only records older than this cursor (a page's `next`).
+    pub before: Option<String>,
+    /// At most this many (0: no limit).
+    pub limit: usize,
+}
+
+impl AuditQuery {
+    /// Whether a record passes the filters other than the time range.
+    pub fn matches(&self, r: &AuditRecord) -> bool {
+        let same = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+        same(&self.actor, &r.actor)
+            && same(&self.action, &r.action)
+            && same(&self.target, &r.target)
+    }
+}
+
+/// A page of audit records, and the cursor of the next page.
+#[derive(Debug, Clone, Default)]
+pub struct AuditPage {
+    /// The records, newest first.
+    pub records: Vec<AuditRecord>,
+    /// Where the next page starts (the store's own cursor); None on the last.
+    pub next: Option<String>,
+}
+
 /// Which executions to list.
 #[derive(Debug, Clone, Default)]
 pub struct ExecutionQuery {
@@ -206,7 +244,16 @@ pub trait Store: Send + Sync + 'static {
     async fn list_triggers(&self) -> Result<Vec<Trigger>, StoreError>;
 
     /// The newest `limit` audit records, newest first.
-    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;
+    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        let q = AuditQuery {
+            limit,
+            ..Default::default()
+        };
+        Ok(self.audit_page(&q).await?.records)
+    }
+
+    /// The audit records `q` selects, newest first, a page at a time.
+    async fn audit_page(&self, q: &AuditQuery) -> Result<AuditPage, StoreError>;
 
     /// Storage statistics: property name → value.
     async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError>;

@@ -7,9 +7,11 @@ use std::time::Instant;
 
 use super::Metrics;
 use crate::proto::{
-    AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
+    CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
 };
-use crate::store::{ExecutionQuery, Pruned, Retention, Store, StoreError, Write};
+use crate::store::{
+    AuditPage, AuditQuery, ExecutionQuery, Pruned, Retention, Store, StoreError, Write,
+};
 
 /// Times the calls of the store it wraps.
 pub struct MeteredStore {
@@ -124,8 +126,8 @@ impl Store for MeteredStore {
     async fn list_triggers(&self) -> Result<Vec<Trigger>, StoreError> {
         timed!(self, db_read, "list_triggers", self.inner.list_triggers())
     }
-    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
-        timed!(self, db_read, "audit_trail", self.inner.audit_trail(limit))
+    async fn audit_page(&self, q: &AuditQuery) -> Result<AuditPage, StoreError> {
+        timed!(self, db_read, "audit_page", self.inner.audit_page(q))
     }
     async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError> {
         self.inner.stats().await

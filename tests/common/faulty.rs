@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use orchestrator::proto::{
-    AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
+    CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
 };
 use orchestrator::store::{
-    ExecutionQuery, MemoryStore, Pruned, Retention, Store, StoreError, Write,
+    AuditPage, AuditQuery, ExecutionQuery, MemoryStore, Pruned, Retention, Store, StoreError, Write,
 };
 
 /// Which write to panic on.
@@ -85,8 +85,8 @@ impl Store for FaultyStore {
     async fn list_triggers(&self) -> Result<Vec<Trigger>, StoreError> {
         self.inner.list_triggers().await
     }
-    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
-        self.inner.audit_trail(limit).await
+    async fn audit_page(&self, q: &AuditQuery) -> Result<AuditPage, StoreError> {
+        self.inner.audit_page(q).await
     }
     async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError> {
         self.inner.stats().await

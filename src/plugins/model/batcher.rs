@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::ModelError;
 use super::session::Loaded;
 use super::tensor::{Data, Input, Output};
+use crate::plugins::Slots;
 
 /// The outputs of the inference a call was part of, and the row of its
 /// first sample.
@@ -37,6 +38,8 @@ pub struct Counts {
 
 struct Call {
     inputs: Vec<Input>,
+    /// The worker slots the inference holds one of while it runs.
+    cpu: Arc<Slots>,
     reply: oneshot::Sender<Result<Rows, ModelError>>,
 }
 
@@ -69,11 +72,12 @@ impl Batcher {
         Self { calls }
     }
 
-    /// One call: its checked inputs, in the model's input order.
-    pub async fn infer(&self, inputs: Vec<Input>) -> Result<Rows, ModelError> {
+    /// One call: its checked inputs, in the model's input order; the
+    /// inference it is part of holds one of `cpu` while it runs.
+    pub async fn infer(&self, inputs: Vec<Input>, cpu: Arc<Slots>) -> Result<Rows, ModelError> {
         let (reply, answer) = oneshot::channel();
         self.calls
-            .send(Call { inputs, reply })
+            .send(Call { inputs, cpu, reply })
             .map_err(|_| ModelError::Inference("the model's queue is closed".into()))?;
         answer
             .await
@@ -138,9 +142,13 @@ async fn run(model: &Arc<Loaded>, mut batch: Vec<Call>, samples: usize) {
         stacked.push((shape, data));
     }
     let m = model.clone();
-    let result = tokio::task::spawn_blocking(move || m.infer(stacked))
-        .await
-        .unwrap_or_else(|e| Err(ModelError::Inference(format!("inference panicked: {e}"))));
+    let slot = batch[0].cpu.acquire().await;
+    let result = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        m.infer(stacked)
+    })
+    .await
+    .unwrap_or_else(|e| Err(ModelError::Inference(format!("inference panicked: {e}"))));
     match result {
         Ok(outputs) => {
             let outputs = Arc::new(outputs);

@@ -201,8 +201,10 @@ impl TaskPlugin for ModelPlugin {
         "model"
     }
 
+    /// Waiting for a batch to fill holds no worker slot (the batch would
+    /// never fill past WORKERS calls); each batched inference holds one.
     fn load(&self) -> crate::plugins::Load {
-        crate::plugins::Load::Cpu
+        crate::plugins::Load::Wait
     }
 
     fn validate(&self, config: &Value) -> Vec<ConfigProblem> {
@@ -244,7 +246,7 @@ impl TaskPlugin for ModelPlugin {
         };
         let inputs = inputs(&model.loaded, &body)?;
         let (single, samples) = (inputs[0].single, inputs[0].samples);
-        let rows = model.batcher.infer(inputs).await?;
+        let rows = model.batcher.infer(inputs, ctx.cpu_slots).await?;
         let mut output = outputs(&model.loaded, &rows, single, samples);
         output.meta.insert("model".into(), json!(model.loaded.id));
         Ok(output)

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -15,6 +15,7 @@ use super::schedules::{POLICIES, name_of, one_of, rfc3339};
 use super::{Gateway, HttpError, Reply, body, ok};
 use crate::proto::{self, ConcurrencyPolicy, Event, Trigger, TriggerOutcome, TriggerSpec};
 use crate::scheduler::webhook::SignedRequest;
+use crate::server::auth::Identity;
 
 /// The header a webhook request is signed in.
 const SIGNATURE_HEADER: &str = "x-signature-256";
@@ -157,14 +158,19 @@ async fn webhook(
     Ok((status, axum::Json(outcome_json(&o))).into_response())
 }
 
-async fn create(State(g): State<Gateway>, b: Result<Bytes, BytesRejection>) -> Reply {
+async fn create(
+    State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
+    b: Result<Bytes, BytesRejection>,
+) -> Reply {
     let spec = body::<TriggerBody>(b)?.into_spec()?;
-    let t = g.events.create(Some(spec), "api").await?;
+    let t = g.events.create(Some(spec), by.subject()).await?;
     Ok((StatusCode::CREATED, axum::Json(trigger_json(&t))).into_response())
 }
 
 async fn update(
     State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
     Path(id): Path<String>,
     b: Result<Bytes, BytesRejection>,
 ) -> Reply {
@@ -176,7 +182,9 @@ async fn update(
         )));
     }
     spec.id = id;
-    ok(trigger_json(&g.events.update(Some(spec), "api").await?))
+    ok(trigger_json(
+        &g.events.update(Some(spec), by.subject()).await?,
+    ))
 }
 
 async fn list(State(g): State<Gateway>) -> Reply {
@@ -188,7 +196,11 @@ async fn fetch(State(g): State<Gateway>, Path(id): Path<String>) -> Reply {
     ok(trigger_json(&g.events.get(&id)?))
 }
 
-async fn remove(State(g): State<Gateway>, Path(id): Path<String>) -> Reply {
-    g.events.delete(&id, "api").await?;
+async fn remove(
+    State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Reply {
+    g.events.delete(&id, by.subject()).await?;
     ok(json!({ "id": id, "deleted": true }))
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
+use super::auth::{Authenticator, Identity};
 use super::error::ApiError;
 use super::{AdminApi, EventApi, ExecutionApi, ScheduleApi, WorkflowApi};
 use crate::engine::summary::summary;
@@ -44,8 +45,8 @@ pub struct Gateway {
     pub metrics: std::sync::Arc<crate::telemetry::Metrics>,
 }
 
-/// The routes.
-pub fn router(gateway: Gateway) -> Router {
+/// The routes, each behind the auth guard.
+pub fn router(gateway: Gateway, auth: std::sync::Arc<Authenticator>) -> Router {
     let body_limit = gateway.limits.max_bytes + 1024;
     Router::new()
         .route(
@@ -76,6 +77,10 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/v1/audit", get(audit))
         .merge(schedules::routes())
         .merge(events::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            auth,
+            super::auth::rest_guard,
+        ))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -169,6 +174,7 @@ fn http_status(e: &ApiError) -> (StatusCode, &'static str) {
         ApiError::FailedPrecondition(_) => (StatusCode::PRECONDITION_FAILED, "FAILED_PRECONDITION"),
         ApiError::ResourceExhausted(_) => (StatusCode::TOO_MANY_REQUESTS, "RESOURCE_EXHAUSTED"),
         ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
+        ApiError::PermissionDenied(_) => (StatusCode::FORBIDDEN, "PERMISSION_DENIED"),
         ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
     }
 }
@@ -280,16 +286,18 @@ fn workflow_json(w: &Workflow) -> Value {
 
 async fn create_workflow(
     State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
     headers: HeaderMap,
     b: Result<Bytes, BytesRejection>,
 ) -> Reply {
     let spec = definition(&g, &headers, b)?;
-    let w = g.workflows.create(Some(spec)).await?;
+    let w = g.workflows.create(Some(spec), by.subject()).await?;
     Ok((StatusCode::CREATED, axum::Json(workflow_json(&w))).into_response())
 }
 
 async fn update_workflow(
     State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
     Path(name): Path<String>,
     headers: HeaderMap,
     b: Result<Bytes, BytesRejection>,
@@ -301,7 +309,9 @@ async fn update_workflow(
             spec.name
         )));
     }
-    ok(workflow_json(&g.workflows.update(Some(spec)).await?))
+    ok(workflow_json(
+        &g.workflows.update(Some(spec), by.subject()).await?,
+    ))
 }
 
 async fn validate_workflow(
@@ -364,24 +374,37 @@ struct DeleteQuery {
 /// DELETE archives (soft delete); `?purge=true` removes every version.
 async fn delete_workflow(
     State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
     Path(name): Path<String>,
     q: Result<Query<DeleteQuery>, QueryRejection>,
 ) -> Reply {
     let q = query(q)?;
     if q.purge {
-        let n = g.workflows.purge(&name).await?;
+        let n = g.workflows.purge(&name, by.subject()).await?;
         return ok(json!({"name": name, "versions_removed": n}));
     }
-    ok(workflow_json(&g.workflows.set_archived(&name, true).await?))
-}
-
-async fn archive_workflow(State(g): State<Gateway>, Path(name): Path<String>) -> Reply {
-    ok(workflow_json(&g.workflows.set_archived(&name, true).await?))
-}
-
-async fn restore_workflow(State(g): State<Gateway>, Path(name): Path<String>) -> Reply {
     ok(workflow_json(
-        &g.workflows.set_archived(&name, false).await?,
+        &g.workflows.set_archived(&name, true, by.subject()).await?,
+    ))
+}
+
+async fn archive_workflow(
+    State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
+    Path(name): Path<String>,
+) -> Reply {
+    ok(workflow_json(
+        &g.workflows.set_archived(&name, true, by.subject()).await?,
+    ))
+}
+
+async fn restore_workflow(
+    State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
+    Path(name): Path<String>,
+) -> Reply {
+    ok(workflow_json(
+        &g.workflows.set_archived(&name, false, by.subject()).await?,
     ))
 }
 
@@ -401,7 +424,11 @@ fn yes() -> bool {
     true
 }
 
-async fn run(State(g): State<Gateway>, b: Result<Bytes, BytesRejection>) -> Reply {
+async fn run(
+    State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
+    b: Result<Bytes, BytesRejection>,
+) -> Reply {
     let r: RunBody = body(b)?;
     let request = RunRequest {
         workflow: r.workflow,
@@ -409,7 +436,7 @@ async fn run(State(g): State<Gateway>, b: Result<Bytes, BytesRejection>) -> Repl
         parameters: Some(proto::json_map_to_struct(&r.parameters)),
         wait: r.wait,
     };
-    let e = g.executions.run(request).await?;
+    let e = g.executions.run(request, by.subject()).await?;
     if r.wait {
         return ok(summary(&e));
     }
@@ -425,6 +452,7 @@ struct RetryBody {
 
 async fn retry(
     State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
     Path(id): Path<String>,
     b: Result<Bytes, BytesRejection>,
 ) -> Reply {
@@ -434,7 +462,7 @@ async fn retry(
     } else {
         body::<RetryBody>(Ok(bytes))?.wait
     };
-    let e = g.executions.retry(&id, wait, "rest").await?;
+    let e = g.executions.retry(&id, wait, by.subject()).await?;
     if wait {
         return ok(summary(&e));
     }
@@ -450,6 +478,7 @@ struct CancelBody {
 
 async fn cancel(
     State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
     Path(id): Path<String>,
     b: Result<Bytes, BytesRejection>,
 ) -> Reply {
@@ -459,7 +488,7 @@ async fn cancel(
     } else {
         body(Ok(bytes))?
     };
-    g.executions.cancel(&id, &c.reason, "rest")?;
+    g.executions.cancel(&id, &c.reason, by.subject())?;
     ok(json!({"workflow_id": id, "status": "cancelling", "reason": c.reason}))
 }
 
@@ -531,6 +560,7 @@ fn execution_json(e: &proto::Execution) -> Value {
         m.insert("started_at".into(), to_json(&e.started_at));
         m.insert("finished_at".into(), to_json(&e.finished_at));
         m.insert("cancelled_by".into(), json!(e.cancelled_by));
+        m.insert("started_by".into(), json!(e.started_by));
         m.insert(
             "input".into(),
             Value::Object(
@@ -544,8 +574,12 @@ fn execution_json(e: &proto::Execution) -> Value {
     v
 }
 
-async fn get_execution(State(g): State<Gateway>, Path(id): Path<String>) -> Reply {
-    ok(execution_json(&g.executions.get(&id).await?))
+async fn get_execution(
+    State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Reply {
+    ok(execution_json(&g.executions.get(&id, &by).await?))
 }
 
 #[derive(Deserialize)]
@@ -553,6 +587,9 @@ async fn get_execution(State(g): State<Gateway>, Path(id): Path<String>) -> Repl
 struct EventsQuery {
     #[serde(default, alias = "fromSeq")]
     from_seq: u64,
+    /// Read by the auth guard (EventSource cannot set headers).
+    #[serde(default, rename = "access_token")]
+    _access_token: Option<String>,
 }
 
 /// Server-Sent Events: `id:` is the event's sequence number, `event:` its
@@ -560,6 +597,7 @@ struct EventsQuery {
 /// resumes after that event; the stream ends after the execution's end.
 async fn events(
     State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
     Path(id): Path<String>,
     headers: HeaderMap,
     q: Result<Query<EventsQuery>, QueryRejection>,
@@ -580,7 +618,7 @@ async fn events(
                 + 1,
         ),
     };
-    g.executions.get(&id).await?;
+    g.executions.get(&id, &by).await?;
     let from_seq = after_last.unwrap_or(q.from_seq);
     let stream =
         super::watch::watch(g.executions.engine().clone(), id, from_seq, None).map(|item| {
@@ -664,11 +702,30 @@ async fn stats(State(g): State<Gateway>) -> Reply {
 struct AuditQuery {
     #[serde(default)]
     limit: u32,
+    from: Option<String>,
+    to: Option<String>,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default, alias = "pageToken")]
+    page_token: String,
 }
 
 async fn audit(State(g): State<Gateway>, q: Result<Query<AuditQuery>, QueryRejection>) -> Reply {
     let q = query(q)?;
-    ok(to_json(&g.admin.audit(q.limit).await?))
+    let request = proto::ListAuditRequest {
+        limit: q.limit,
+        from: time_param("from", q.from)?,
+        to: time_param("to", q.to)?,
+        actor: q.actor,
+        action: q.action,
+        target: q.target,
+        page_token: q.page_token,
+    };
+    ok(to_json(&g.admin.audit(&request).await?))
 }
 
 /// Prometheus text format.

@@ -7,7 +7,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Gateway, HttpError, Reply, body, ok};
 use crate::proto::{self, CatchUp, ConcurrencyPolicy, Schedule, ScheduleSpec};
+use crate::server::auth::Identity;
 
 /// The schedule routes.
 pub(super) fn routes() -> Router<Gateway> {
@@ -164,14 +165,19 @@ fn schedule_json(s: &Schedule) -> Value {
     })
 }
 
-async fn create(State(g): State<Gateway>, b: Result<Bytes, BytesRejection>) -> Reply {
+async fn create(
+    State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
+    b: Result<Bytes, BytesRejection>,
+) -> Reply {
     let spec = body::<ScheduleBody>(b)?.into_spec()?;
-    let s = g.schedules.create(Some(spec), "api").await?;
+    let s = g.schedules.create(Some(spec), by.subject()).await?;
     Ok((StatusCode::CREATED, axum::Json(schedule_json(&s))).into_response())
 }
 
 async fn update(
     State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
     Path(id): Path<String>,
     b: Result<Bytes, BytesRejection>,
 ) -> Reply {
@@ -183,7 +189,9 @@ async fn update(
         )));
     }
     spec.id = id;
-    ok(schedule_json(&g.schedules.update(Some(spec), "api").await?))
+    ok(schedule_json(
+        &g.schedules.update(Some(spec), by.subject()).await?,
+    ))
 }
 
 async fn list(State(g): State<Gateway>) -> Reply {
@@ -195,19 +203,31 @@ async fn fetch(State(g): State<Gateway>, Path(id): Path<String>) -> Reply {
     ok(schedule_json(&g.schedules.get(&id)?))
 }
 
-async fn remove(State(g): State<Gateway>, Path(id): Path<String>) -> Reply {
-    g.schedules.delete(&id, "api").await?;
+async fn remove(
+    State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Reply {
+    g.schedules.delete(&id, by.subject()).await?;
     ok(json!({ "id": id, "deleted": true }))
 }
 
-async fn pause(State(g): State<Gateway>, Path(id): Path<String>) -> Reply {
+async fn pause(
+    State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Reply {
     ok(schedule_json(
-        &g.schedules.set_enabled(&id, false, "api").await?,
+        &g.schedules.set_enabled(&id, false, by.subject()).await?,
     ))
 }
 
-async fn resume(State(g): State<Gateway>, Path(id): Path<String>) -> Reply {
+async fn resume(
+    State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
+    Path(id): Path<String>,
+) -> Reply {
     ok(schedule_json(
-        &g.schedules.set_enabled(&id, true, "api").await?,
+        &g.schedules.set_enabled(&id, true, by.subject()).await?,
     ))
 }

@@ -22,14 +22,17 @@ use rocksdb::{
 };
 use tokio::sync::oneshot;
 
+mod audit_log;
 mod prune;
 mod read;
 mod workflows;
 mod writer;
 
-use super::{ExecutionQuery, Pruned, Retention, Store, StoreError, Write, encode};
+use super::{
+    AuditPage, AuditQuery, ExecutionQuery, Pruned, Retention, Store, StoreError, Write, encode,
+};
 use crate::proto::{
-    AuditRecord, CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
+    CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
 };
 use writer::{Counters, Msg, write_loop};
 
@@ -72,6 +75,8 @@ pub struct RocksOptions {
     pub block_cache_bytes: usize,
     /// Memtable size per column family in bytes.
     pub write_buffer_bytes: usize,
+    /// Where audit records are exported as JSON lines (`AUDIT_LOG_FILE`).
+    pub audit_log: Option<PathBuf>,
 }
 
 impl Default for RocksOptions {
@@ -80,6 +85,7 @@ impl Default for RocksOptions {
             sync: true,
             block_cache_bytes: 32 << 20,
             write_buffer_bytes: 8 << 20,
+            audit_log: None,
         }
     }
 }
@@ -183,9 +189,14 @@ impl RocksStore {
         let sync = options.sync;
         let counters = Arc::new(Counters::default());
         let writer_counters = counters.clone();
+        let audit_log = options
+            .audit_log
+            .as_deref()
+            .map(audit_log::AuditLog::open)
+            .transpose()?;
         let writer = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || write_loop(&writer_db, &rx, sync, &writer_counters))
+            .spawn(move || write_loop(&writer_db, &rx, sync, &writer_counters, audit_log))
             .map_err(|e| StoreError::Backend(format!("starting the writer thread: {e}")))?;
         Ok(Self {
             db,
@@ -391,9 +402,9 @@ impl Store for RocksStore {
         blocking(move || read::with_prefix(&db, CF_TRIGGERS, &[], &[])).await
     }
 
-    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
-        let db = self.db.clone();
-        blocking(move || read::audit_trail(&db, limit)).await
+    async fn audit_page(&self, q: &AuditQuery) -> Result<AuditPage, StoreError> {
+        let (db, q) = (self.db.clone(), q.clone());
+        blocking(move || read::audit_page(&db, &q)).await
     }
 
     async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError> {

@@ -10,7 +10,7 @@ use super::{
     name_prefix, printable, time_key,
 };
 use crate::proto::{AuditRecord, Execution, ExecutionEvent, ExecutionState};
-use crate::store::{ExecutionQuery, StoreError, decode, fold_events};
+use crate::store::{AuditPage, AuditQuery, ExecutionQuery, StoreError, decode, fold_events};
 
 /// A record of column family `cf`, if present.
 pub(super) fn get<M: prost::Message + Default>(
@@ -79,17 +79,48 @@ pub(super) fn unfinished(db: &DB) -> Result<Vec<Execution>, StoreError> {
     Ok(out)
 }
 
-/// The newest `limit` audit records, newest first.
-pub(super) fn audit_trail(db: &DB, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
-    let mut out = Vec::new();
-    for item in db.iterator_cf(cf_handle(db, CF_AUDIT), IteratorMode::End) {
+/// The audit records `q` selects, newest first. The cursor is the hex key
+/// of the last record of the previous page: keys are time, then a counter,
+/// so pages neither repeat nor skip records while new ones are made.
+pub(super) fn audit_page(db: &DB, q: &AuditQuery) -> Result<AuditPage, StoreError> {
+    let mut upper = time_key(q.to_ms.unwrap_or(i64::MAX), "");
+    if let Some(cursor) = &q.before {
+        let key = hex::decode(cursor).map_err(|_| {
+            StoreError::Backend(format!(
+                "audit cursor {cursor:?} is not one this store made"
+            ))
+        })?;
+        upper = upper.min(key);
+    }
+    let lower = q.from_ms.map(|f| time_key(f, ""));
+    let iter = db.iterator_cf(
+        cf_handle(db, CF_AUDIT),
+        IteratorMode::From(&upper, Direction::Reverse),
+    );
+    let limit = if q.limit == 0 { usize::MAX } else { q.limit };
+    let mut page = AuditPage::default();
+    let mut last_key = Vec::new();
+    for item in iter {
         let (k, v) = item.map_err(backend)?;
-        out.push(decode(&printable(&k), &v)?);
-        if out.len() >= limit {
+        if lower.as_ref().is_some_and(|l| *k < **l) {
             break;
         }
+        // `From` starts at the cursor itself, which the last page had.
+        if *k >= *upper {
+            continue;
+        }
+        let record: AuditRecord = decode(&printable(&k), &v)?;
+        if !q.matches(&record) {
+            continue;
+        }
+        if page.records.len() == limit {
+            page.next = Some(hex::encode(&last_key));
+            break;
+        }
+        last_key = k.to_vec();
+        page.records.push(record);
     }
-    Ok(out)
+    Ok(page)
 }
 
 /// The executions `q` selects, newest first.

@@ -10,12 +10,13 @@ use std::sync::mpsc::Receiver;
 use rocksdb::{DB, WriteBatch, WriteOptions};
 use tokio::sync::oneshot;
 
+use super::audit_log::AuditLog;
 use super::prune::{self, Doomed};
 use super::{
     CF_ACTIVE, CF_AUDIT, CF_CACHE, CF_EVENTS, CF_EXEC_TIME, CF_EXECUTIONS, CF_SCHEDULES,
     CF_TRIGGERS, backend, cf_handle, event_key, time_key,
 };
-use crate::proto::{self, ExecutionState};
+use crate::proto::{self, AuditRecord, ExecutionState};
 use crate::store::{Pruned, Refused, StoreError, Write, encode};
 
 /// Most writes folded into one group commit.
@@ -39,7 +40,13 @@ pub(super) enum Msg {
 }
 
 /// Applies queued writes in group commits until the channel closes.
-pub(super) fn write_loop(db: &DB, rx: &Receiver<Msg>, sync: bool, counters: &Counters) {
+pub(super) fn write_loop(
+    db: &DB,
+    rx: &Receiver<Msg>,
+    sync: bool,
+    counters: &Counters,
+    mut audit_log: Option<AuditLog>,
+) {
     let mut wo = WriteOptions::default();
     wo.set_sync(sync);
     // After a failed write nothing later may be written: history must not
@@ -49,10 +56,14 @@ pub(super) fn write_loop(db: &DB, rx: &Receiver<Msg>, sync: bool, counters: &Cou
         db,
         refused: Refused::default(),
         created: Default::default(),
+        exported: audit_log.as_ref().map(|_| Vec::new()),
     };
     while let Ok(first) = rx.recv() {
         let mut batch = WriteBatch::default();
         batcher.created.clear();
+        if let Some(records) = &mut batcher.exported {
+            records.clear();
+        }
         let mut waiters = Vec::new();
         let mut pruning = None;
         let mut count = 0;
@@ -85,6 +96,9 @@ pub(super) fn write_loop(db: &DB, rx: &Receiver<Msg>, sync: bool, counters: &Cou
                 Ok(()) => {
                     counters.writes.fetch_add(count as u64, Ordering::Relaxed);
                     counters.commits.fetch_add(1, Ordering::Relaxed);
+                    if let (Some(log), Some(records)) = (&mut audit_log, &batcher.exported) {
+                        log.append(records);
+                    }
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "store write failed; no further writes are accepted");
@@ -117,6 +131,8 @@ struct Batcher<'a> {
     refused: Refused,
     /// Executions created by the batch being built (not readable yet).
     created: foldhash::HashSet<String>,
+    /// The batch's audit records, when they are exported.
+    exported: Option<Vec<AuditRecord>>,
 }
 
 impl Batcher<'_> {
@@ -137,6 +153,9 @@ impl Batcher<'_> {
                     return;
                 }
             }
+        }
+        if let (Write::Audit(r), Some(records)) = (&w, &mut self.exported) {
+            records.push(r.clone());
         }
         add_write(self.db, batch, w);
     }
