@@ -158,6 +158,68 @@ async fn a_hundred_concurrent_calls_take_fewer_inferences_as_the_metrics_show() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn model_calls_hold_no_cpu_slot_while_their_batch_fills() {
+    // One CPU slot, held for an hour by a python task: a model task that
+    // took a slot per call would wait behind it (and batch at most one).
+    let mut config = config(Path::new("models"));
+    config.workers = 1;
+    config.model_batch_window = std::time::Duration::from_millis(20);
+    let registry = Arc::new(Registry::builtin(&config));
+    let engine = Engine::new(
+        Arc::new(MemoryStore::new()),
+        registry.clone(),
+        &orchestrator::engine::EngineConfig::from(&config),
+    );
+    let load = |yaml: &str| {
+        let (spec, _) =
+            spec::load(yaml, Format::Yaml, engine.registry(), &Limits::default()).unwrap();
+        let engine = engine.clone();
+        async move {
+            let wf = store::save_if_changed(engine.store().as_ref(), spec)
+                .await
+                .unwrap();
+            engine.plan(&wf).unwrap()
+        }
+    };
+    let hog = load("name: hog\ntasks:\n  - id: burn\n    type: python\n    script: |\n      import time\n      time.sleep(3600)\n").await;
+    let hog = engine.start(hog, RunRequest::default());
+    while engine.pools()[0].busy < 1 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let score = load(SCORE).await;
+    let runs: Vec<_> = (0..50)
+        .map(|i| {
+            let input = json!({"features": [i as f64 / 50.0, 0.5, 0.25]});
+            let request = RunRequest {
+                input: orchestrator::proto::json_map_to_struct(input.as_object().unwrap()),
+                ..Default::default()
+            };
+            engine.start(score.clone(), request)
+        })
+        .collect();
+    for run in runs {
+        let e = tokio::time::timeout(std::time::Duration::from_secs(60), run.wait())
+            .await
+            .expect("a model task waited behind the busy CPU slot")
+            .unwrap();
+        assert_eq!(
+            state(&e, "score"),
+            TaskState::Succeeded,
+            "{}",
+            task(&e, "score").error
+        );
+    }
+    let (_, calls, inferences) = registry.model_stats().snapshot().remove(0);
+    assert_eq!(calls, 50);
+    assert!(
+        inferences < calls,
+        "{inferences} inferences: the batches did not fill"
+    );
+    hog.cancel("enough", "test");
+    hog.wait().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn inputs_that_do_not_fit_and_missing_models_get_errors_naming_them() {
     let (engine, registry) = engine_with(&config(Path::new("models")));
     let cases = [

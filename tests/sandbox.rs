@@ -98,7 +98,6 @@ async fn a_stored_definition_with_path_in_env_cannot_run_another_program() {
         timeout: None,
         audit: Audit::default(),
         max_output_bytes: 1 << 20,
-        cpu_slots: std::sync::Arc::new(orchestrator::plugins::Slots::new(1)),
     };
     let err = shell.execute(ctx).await.unwrap_err();
     assert!(

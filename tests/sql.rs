@@ -265,7 +265,6 @@ async fn attempt(
         timeout: None,
         audit: Default::default(),
         max_output_bytes: 1 << 20,
-        cpu_slots: std::sync::Arc::new(orchestrator::plugins::Slots::new(1)),
     };
     registry.get("sql").unwrap().execute(ctx).await
 }

@@ -100,7 +100,6 @@ impl Attempt {
                 timeout: self.timeout,
                 audit: self.audit(),
                 max_output_bytes: self.shared.max_output_bytes as u64,
-                cpu_slots: self.shared.pools.cpu.clone(),
             };
             // A panicking plugin fails its task; it must not take the whole
             // execution down (and with it, on every restart, the resume).

@@ -205,7 +205,7 @@ impl Engine {
             shared: Arc::new(Shared {
                 store,
                 pools: Arc::new(pools::Pools {
-                    cpu: Arc::new(Slots::new(config.workers)),
+                    cpu: Slots::new(config.workers),
                     wait: Slots::new(config.max_inflight_tasks),
                 }),
                 cache,

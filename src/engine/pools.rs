@@ -3,15 +3,13 @@
 //! service (`MAX_INFLIGHT_TASKS`). A plugin's declared load picks the pool
 //! its attempts take a slot from.
 
-use std::sync::Arc;
-
 use crate::plugins::{Load, Slots};
 use crate::proto::TaskPool;
 
 /// Both pools.
 pub(crate) struct Pools {
-    /// `WORKERS`: python, shell; plugins take it for CPU work of their own.
-    pub cpu: Arc<Slots>,
+    /// `WORKERS`: python, shell.
+    pub cpu: Slots,
     /// `MAX_INFLIGHT_TASKS`: http, grpc, sql, kafka, sleep, echo, model.
     pub wait: Slots,
 }

@@ -67,9 +67,6 @@ pub struct TaskContext {
     /// The server's cap on what a task hands back, in bytes
     /// (`MAX_OUTPUT_BYTES`): a task's own cap may lower it, never raise it.
     pub max_output_bytes: u64,
-    /// The machine's CPU slots (`WORKERS`), for a `Load::Wait` plugin's own
-    /// CPU-bound work (the model plugin holds one per batched inference).
-    pub cpu_slots: Arc<Slots>,
 }
 
 /// The cap a task works under: its own (`0`: none given), never above the
@@ -168,10 +165,9 @@ pub enum Load {
     Cpu,
     /// Waiting on a service (http, grpc, sql, kafka, sleep) or nothing
     /// (echo): a slot of the much larger in-flight pool, besides the
-    /// plugin's own per-host or per-connection limits. A plugin whose
-    /// attempts mostly wait but burn CPU in part takes a worker slot for
-    /// that part itself (`TaskContext::cpu_slots`): the model plugin waits
-    /// for its batch to fill, then holds one slot per batched inference.
+    /// plugin's own per-host or per-connection limits, or its own bound
+    /// on CPU work it does in part: the model plugin waits for its batch
+    /// to fill, then runs at most `WORKERS` inferences at once.
     Wait,
 }
 

@@ -1,9 +1,8 @@
 //! A pool of task slots that counts the attempts waiting for one, so that a
 //! queue building up behind it shows (in the metrics and the active table).
 //! The engine keeps two: the machine's CPU slots (`WORKERS`) and the
-//! in-flight bound of waiting work (`MAX_INFLIGHT_TASKS`). Plugins get the
-//! CPU slots in their context, for CPU-bound work of their own that is not
-//! the whole attempt (the model plugin's batched inference).
+//! in-flight bound of waiting work (`MAX_INFLIGHT_TASKS`); the model plugin
+//! bounds its batched inferences with one of its own.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -38,8 +38,6 @@ pub struct Counts {
 
 struct Call {
     inputs: Vec<Input>,
-    /// The worker slots the inference holds one of while it runs.
-    cpu: Arc<Slots>,
     reply: oneshot::Sender<Result<Rows, ModelError>>,
 }
 
@@ -65,19 +63,24 @@ pub struct Batcher {
 }
 
 impl Batcher {
-    /// Starts the gathering task of `model`.
-    pub fn start(model: Arc<Loaded>, options: BatchOptions, counts: Arc<Counts>) -> Self {
+    /// Starts the gathering task of `model`; each inference holds one of
+    /// `slots` while it runs.
+    pub fn start(
+        model: Arc<Loaded>,
+        options: BatchOptions,
+        counts: Arc<Counts>,
+        slots: Arc<Slots>,
+    ) -> Self {
         let (calls, rx) = mpsc::unbounded_channel();
-        tokio::spawn(gather(model, rx, options, counts));
+        tokio::spawn(gather(model, rx, options, counts, slots));
         Self { calls }
     }
 
-    /// One call: its checked inputs, in the model's input order; the
-    /// inference it is part of holds one of `cpu` while it runs.
-    pub async fn infer(&self, inputs: Vec<Input>, cpu: Arc<Slots>) -> Result<Rows, ModelError> {
+    /// One call: its checked inputs, in the model's input order.
+    pub async fn infer(&self, inputs: Vec<Input>) -> Result<Rows, ModelError> {
         let (reply, answer) = oneshot::channel();
         self.calls
-            .send(Call { inputs, cpu, reply })
+            .send(Call { inputs, reply })
             .map_err(|_| ModelError::Inference("the model's queue is closed".into()))?;
         answer
             .await
@@ -90,6 +93,7 @@ async fn gather(
     mut rx: mpsc::UnboundedReceiver<Call>,
     options: BatchOptions,
     counts: Arc<Counts>,
+    slots: Arc<Slots>,
 ) {
     let mut held: Option<Call> = None;
     loop {
@@ -121,13 +125,13 @@ async fn gather(
             .calls
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
         counts.inferences.fetch_add(1, Ordering::Relaxed);
-        run(&model, batch, samples).await;
+        run(&model, batch, samples, &slots).await;
     }
 }
 
 /// Stacks the calls' inputs, runs the inference off the async threads, and
 /// answers every call.
-async fn run(model: &Arc<Loaded>, mut batch: Vec<Call>, samples: usize) {
+async fn run(model: &Arc<Loaded>, mut batch: Vec<Call>, samples: usize, slots: &Slots) {
     let mut stacked = Vec::with_capacity(model.inputs.len());
     for i in 0..batch[0].inputs.len() {
         let mut shape = batch[0].inputs[i].shape.clone();
@@ -142,7 +146,7 @@ async fn run(model: &Arc<Loaded>, mut batch: Vec<Call>, samples: usize) {
         stacked.push((shape, data));
     }
     let m = model.clone();
-    let slot = batch[0].cpu.acquire().await;
+    let slot = slots.acquire().await;
     let result = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         m.infer(stacked)

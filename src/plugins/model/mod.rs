@@ -26,7 +26,7 @@ use registry::Registry;
 use session::Loaded;
 use tensor::Input;
 
-use super::{ConfigProblem, TaskContext, TaskError, TaskOutput, TaskPlugin};
+use super::{ConfigProblem, Slots, TaskContext, TaskError, TaskOutput, TaskPlugin};
 use crate::config::Config;
 use crate::proto::ModelConfig;
 
@@ -76,6 +76,8 @@ pub struct ModelOptions {
     pub dylib: PathBuf,
     /// `MODEL_BATCH_WINDOW` and `MODEL_BATCH_MAX`.
     pub batch: BatchOptions,
+    /// Inferences running at once, all models together (`WORKERS`).
+    pub workers: usize,
 }
 
 impl From<&Config> for ModelOptions {
@@ -88,6 +90,7 @@ impl From<&Config> for ModelOptions {
                 window: c.model_batch_window,
                 max: c.model_batch_max,
             },
+            workers: c.workers,
         }
     }
 }
@@ -138,6 +141,10 @@ pub struct ModelPlugin {
     /// bounded, since the name may be templated.
     models: Mutex<LruCache<(String, String), Slot>>,
     stats: Arc<ModelStats>,
+    /// One per inference running: model inference is CPU work, bounded by
+    /// the cores like the worker pool, but its own, so that a 2 ms
+    /// inference never queues behind python tasks of seconds.
+    inferences: Arc<Slots>,
 }
 
 impl std::fmt::Debug for ModelPlugin {
@@ -149,6 +156,7 @@ impl std::fmt::Debug for ModelPlugin {
 impl ModelPlugin {
     /// A plugin over the registry and runtime of `options`.
     pub fn new(options: ModelOptions) -> Self {
+        let inferences = Arc::new(Slots::new(options.workers));
         Self {
             registry: Registry::new(options.dir.clone(), options.url.clone()),
             options,
@@ -156,6 +164,7 @@ impl ModelPlugin {
                 NonZeroUsize::new(MAX_MODELS).expect("not zero"),
             )),
             stats: Arc::default(),
+            inferences,
         }
     }
 
@@ -187,7 +196,12 @@ impl ModelPlugin {
             );
             let loaded = Arc::new(loaded);
             let counts = self.stats.counts(&loaded.id);
-            let batcher = Batcher::start(loaded.clone(), self.options.batch, counts);
+            let batcher = Batcher::start(
+                loaded.clone(),
+                self.options.batch,
+                counts,
+                self.inferences.clone(),
+            );
             Ok(Arc::new(Model { loaded, batcher }))
         })
         .await
@@ -202,7 +216,8 @@ impl TaskPlugin for ModelPlugin {
     }
 
     /// Waiting for a batch to fill holds no worker slot (the batch would
-    /// never fill past WORKERS calls); each batched inference holds one.
+    /// never fill past WORKERS calls); inferences are bounded by the
+    /// plugin's own slots, one per batched inference.
     fn load(&self) -> crate::plugins::Load {
         crate::plugins::Load::Wait
     }
@@ -246,7 +261,7 @@ impl TaskPlugin for ModelPlugin {
         };
         let inputs = inputs(&model.loaded, &body)?;
         let (single, samples) = (inputs[0].single, inputs[0].samples);
-        let rows = model.batcher.infer(inputs, ctx.cpu_slots).await?;
+        let rows = model.batcher.infer(inputs).await?;
         let mut output = outputs(&model.loaded, &rows, single, samples);
         output.meta.insert("model".into(), json!(model.loaded.id));
         Ok(output)
