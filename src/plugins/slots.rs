@@ -33,6 +33,10 @@ impl Slots {
     /// A slot, held until the permit is dropped; the caller counts as
     /// queued while it waits, however the wait ends.
     pub async fn acquire(&self) -> OwnedSemaphorePermit {
+        // The common case, a free slot, touches no shared counter.
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return permit;
+        }
         struct Queued<'a>(&'a AtomicU64);
         impl Drop for Queued<'_> {
             fn drop(&mut self) {
