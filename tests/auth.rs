@@ -460,13 +460,15 @@ fn private_key(dir: &Path, name: &str, algorithm: &str) -> PathBuf {
     path
 }
 
-/// The signing key and its public JWK (with `kid`).
-fn signer(pem: &Path, alg: Algorithm, kid: &str) -> (EncodingKey, Value) {
-    let pem = std::fs::read(pem).unwrap();
-    let key = match alg {
-        Algorithm::RS256 => EncodingKey::from_rsa_pem(&pem).unwrap(),
-        _ => EncodingKey::from_ec_pem(&pem).unwrap(),
+/// A fresh signing key of `alg` (RS256 or ES256), in `dir`, and its
+/// public JWK with `kid`.
+fn signer(dir: &Path, alg: Algorithm, kid: &str) -> (EncodingKey, Value) {
+    let (kind, from_pem): (_, fn(&[u8]) -> _) = match alg {
+        Algorithm::RS256 => ("RSA", EncodingKey::from_rsa_pem),
+        _ => ("EC", EncodingKey::from_ec_pem),
     };
+    let pem = std::fs::read(private_key(dir, &format!("{kid}.pem"), kind)).unwrap();
+    let key = from_pem(&pem).unwrap();
     let mut jwk =
         serde_json::to_value(jsonwebtoken::jwk::Jwk::from_encoding_key(&key, alg).unwrap())
             .unwrap();
@@ -494,16 +496,8 @@ async fn lists_workflows(s: &Server, token: &str) -> reqwest::StatusCode {
 #[tokio::test(flavor = "multi_thread")]
 async fn rs256_and_es256_keys_come_from_a_jwks_file() {
     let dir = tempfile::tempdir().unwrap();
-    let (rsa, rsa_jwk) = signer(
-        &private_key(dir.path(), "rsa.pem", "RSA"),
-        Algorithm::RS256,
-        "r1",
-    );
-    let (ec, ec_jwk) = signer(
-        &private_key(dir.path(), "ec.pem", "EC"),
-        Algorithm::ES256,
-        "e1",
-    );
+    let (rsa, rsa_jwk) = signer(dir.path(), Algorithm::RS256, "r1");
+    let (ec, ec_jwk) = signer(dir.path(), Algorithm::ES256, "e1");
     let jwks = dir.path().join("jwks.json");
     std::fs::write(&jwks, json!({"keys": [rsa_jwk, ec_jwk]}).to_string()).unwrap();
     let s = Server::start_with_env(
@@ -525,7 +519,16 @@ async fn rs256_and_es256_keys_come_from_a_jwks_file() {
         401
     );
     // HS/RS confusion: the RSA public key's bytes used as an HMAC secret.
-    let public = std::fs::read(dir.path().join("rsa.pem")).unwrap();
+    let public_pem = dir.path().join("r1.pub.pem");
+    openssl(&[
+        "pkey",
+        "-in",
+        dir.path().join("r1.pem").to_str().unwrap(),
+        "-pubout",
+        "-out",
+        public_pem.to_str().unwrap(),
+    ]);
+    let public = std::fs::read(public_pem).unwrap();
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some("r1".into());
     let forged = encode(
@@ -555,16 +558,8 @@ async fn jwks_server(body: std::sync::Arc<std::sync::Mutex<String>>) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rotated_key_is_fetched_from_the_jwks_url_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let (old, old_jwk) = signer(
-        &private_key(dir.path(), "old.pem", "EC"),
-        Algorithm::ES256,
-        "2026-11",
-    );
-    let (new, new_jwk) = signer(
-        &private_key(dir.path(), "new.pem", "EC"),
-        Algorithm::ES256,
-        "2026-12",
-    );
+    let (old, old_jwk) = signer(dir.path(), Algorithm::ES256, "2026-11");
+    let (new, new_jwk) = signer(dir.path(), Algorithm::ES256, "2026-12");
     let body = std::sync::Arc::new(std::sync::Mutex::new(
         json!({"keys": [old_jwk]}).to_string(),
     ));
