@@ -168,6 +168,9 @@ enum Command {
         /// How long to let them fire.
         #[arg(long, default_value = "10s", value_parser = parse_duration)]
         duration: std::time::Duration,
+        /// Bearer token sent with every call (see `orchestrator token`).
+        #[arg(long, env = "ORCHESTRATOR_TOKEN")]
+        token: Option<String>,
     },
     /// Load a running server with events to 100 triggers with filters.
     BenchEvents {
@@ -183,6 +186,9 @@ enum Command {
         /// How long to publish.
         #[arg(long, default_value = "10s", value_parser = parse_duration)]
         duration: std::time::Duration,
+        /// Bearer token sent with every call (see `orchestrator token`).
+        #[arg(long, env = "ORCHESTRATOR_TOKEN")]
+        token: Option<String>,
     },
     /// Print a workflow's DAG.
     Graph {
@@ -285,9 +291,15 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             grpc,
             schedules,
             duration,
+            token,
         } => bench_exit(
             runtime()?.block_on(cli::bench_schedules(
-                &grpc, schedules, duration, &config, &mut out,
+                &grpc,
+                schedules,
+                duration,
+                token.as_deref(),
+                &config,
+                &mut out,
             )),
             &mut err,
         ),
@@ -296,12 +308,14 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             rate,
             concurrency,
             duration,
+            token,
         } => bench_exit(
             runtime()?.block_on(cli::bench_events(
                 &grpc,
                 rate,
                 concurrency,
                 duration,
+                token.as_deref(),
                 &config,
                 &mut out,
             )),

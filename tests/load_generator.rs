@@ -148,3 +148,60 @@ fn an_input_without_a_value_is_refused_before_any_load() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--input \"tag\": expected KEY=VALUE"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_load_tools_send_a_token_to_a_server_that_wants_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "0123456789abcdef0123456789abcdef").unwrap();
+    let s = Server::start_with_env(
+        &dir.path().join("data"),
+        &[],
+        &[("AUTH_JWT_SECRET_FILE", secret.to_str().unwrap())],
+    );
+    let minted = std::process::Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+        .args([
+            "token",
+            "--secret-file",
+            secret.to_str().unwrap(),
+            "--sub",
+            "loader",
+        ])
+        .args([
+            "--permissions",
+            "workflows:write,workflows:run,schedules:admin,events:publish,workflows:read",
+        ])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+    let grpc = s.grpc.clone();
+    let (runs, events, refused) = tokio::task::spawn_blocking(move || {
+        let load = ["--concurrency", "2", "--duration", "300ms"];
+        let diamond = [
+            "--grpc",
+            &grpc,
+            "--workflow",
+            "diamond",
+            "--define",
+            "examples/diamond.yaml",
+        ];
+        let runs = bench(&[&diamond[..], &load, &["--token", &token]].concat());
+        let events = std::process::Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+            .args(["bench-events", "--grpc", &grpc, "--rate", "50"])
+            .args(load)
+            .args(["--token", &token])
+            .output()
+            .unwrap();
+        let refused = bench(&[&diamond[..], &load].concat());
+        (runs, events, refused)
+    })
+    .await
+    .unwrap();
+    assert!(report(runs)["runs"].as_u64().unwrap() > 0);
+    let events = report(events);
+    assert!(events["runs"].as_u64().unwrap() > 0, "{events}");
+    assert_eq!(events["errors"], 0, "{events}");
+    assert_ne!(refused.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("bearer token is required"), "{err}");
+}

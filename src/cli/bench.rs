@@ -159,12 +159,11 @@ pub async fn bench(
             Target::Rest(http, base.trim_end_matches('/').to_owned())
         }
         None => {
-            let channel = connect(&args.grpc).await?;
-            let bearer = Bearer::new(args.token.as_deref())?;
+            let channel = connect(&args.grpc, args.token.as_deref()).await?;
             if let Some(path) = &args.define {
-                define(channel.clone(), bearer.clone(), path, config).await?;
+                define(channel.clone(), path, config).await?;
             }
-            Target::Grpc(ExecutionServiceClient::with_interceptor(channel, bearer))
+            Target::Grpc(ExecutionServiceClient::new(channel))
         }
     };
     let report = Arc::new(Mutex::new(BenchReport::default()));
@@ -236,7 +235,7 @@ pub async fn bench(
 #[derive(Clone)]
 enum Target {
     /// The gRPC ExecutionService.
-    Grpc(ExecutionServiceClient<InterceptedService<Channel, Bearer>>),
+    Grpc(ExecutionServiceClient<Authed>),
     /// The REST gateway at this base URL (no trailing `/`).
     Rest(reqwest::Client, String),
 }
@@ -287,25 +286,20 @@ async fn define_rest(
     Err(format!("{}: {status}: {message}", path.display()))
 }
 
-async fn define(
-    channel: Channel,
-    bearer: Bearer,
-    path: &PathBuf,
-    config: &Config,
-) -> Result<(), String> {
+async fn define(channel: Authed, path: &PathBuf, config: &Config) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    define_text(channel, bearer, &text, Format::from_path(path), config)
+    define_text(channel, &text, Format::from_path(path), config)
         .await
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Puts `authorization: Bearer …` on every gRPC call, when there is a token.
 #[derive(Clone)]
-pub(super) struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
 
 impl Bearer {
     /// The interceptor for `token` (None: calls go without one).
-    pub(super) fn new(token: Option<&str>) -> Result<Self, String> {
+    fn new(token: Option<&str>) -> Result<Self, String> {
         token
             .map(|t| {
                 format!("Bearer {t}")
@@ -341,19 +335,23 @@ fn rest_client(token: Option<&str>) -> Result<reqwest::Client, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A gRPC channel to `addr` (host:port).
-pub(super) async fn connect(addr: &str) -> Result<Channel, String> {
-    Channel::from_shared(format!("http://{addr}"))
+/// A gRPC channel whose calls carry the bearer token, if any.
+pub(super) type Authed = InterceptedService<Channel, Bearer>;
+
+/// A gRPC channel to `addr` (host:port), sending `token` with every call.
+pub(super) async fn connect(addr: &str, token: Option<&str>) -> Result<Authed, String> {
+    let bearer = Bearer::new(token)?;
+    let channel = Channel::from_shared(format!("http://{addr}"))
         .map_err(|e| format!("--grpc: {e}"))?
         .connect()
         .await
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    Ok(InterceptedService::new(channel, bearer))
 }
 
 /// Creates (or updates) a workflow on the server from its definition.
 pub(super) async fn define_text(
-    channel: Channel,
-    bearer: Bearer,
+    channel: Authed,
     text: &str,
     format: Format,
     config: &Config,
@@ -361,7 +359,7 @@ pub(super) async fn define_text(
     let registry = Registry::builtin(config);
     let (spec, _) =
         spec::load(text, format, &registry, &Limits::from(config)).map_err(|e| e.to_string())?;
-    let mut wf = WorkflowServiceClient::with_interceptor(channel, bearer);
+    let mut wf = WorkflowServiceClient::new(channel);
     match wf
         .create_workflow(CreateWorkflowRequest {
             spec: Some(spec.clone()),
@@ -379,7 +377,7 @@ pub(super) async fn define_text(
 }
 
 async fn run_grpc(
-    client: &mut ExecutionServiceClient<InterceptedService<Channel, Bearer>>,
+    client: &mut ExecutionServiceClient<Authed>,
     workflow: &str,
     inputs: &Map<String, Value>,
 ) -> Result<u64, String> {

@@ -11,9 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::sync::Mutex;
-use tonic::transport::Channel;
 
-use super::bench::{Bearer, BenchReport, connect, define_text};
+use super::bench::{Authed, BenchReport, connect, define_text};
 use crate::config::Config;
 use crate::proto::event_service_client::EventServiceClient;
 use crate::proto::execution_service_client::ExecutionServiceClient;
@@ -32,22 +31,16 @@ pub async fn bench_schedules(
     grpc: &str,
     count: usize,
     duration: Duration,
+    token: Option<&str>,
     config: &Config,
     out: &mut dyn Write,
 ) -> Result<BenchReport, String> {
-    let channel = connect(grpc).await?;
+    let channel = connect(grpc, token).await?;
     let workflow = format!("bench_tick_{}", std::process::id());
     let yaml = format!(
         "name: {workflow}\ntasks:\n  - {{id: tick, type: echo, body: {{at: '{{{{input.scheduled_at}}}}'}}}}\n"
     );
-    define_text(
-        channel.clone(),
-        Bearer::new(None)?,
-        &yaml,
-        Format::Yaml,
-        config,
-    )
-    .await?;
+    define_text(channel.clone(), &yaml, Format::Yaml, config).await?;
     let ids: Vec<String> = (0..count).map(|i| format!("{workflow}-{i}")).collect();
     let created_by = Instant::now();
     for_each(&channel, &ids, |ch, id| {
@@ -199,22 +192,16 @@ pub async fn bench_events(
     rate: f64,
     concurrency: usize,
     duration: Duration,
+    token: Option<&str>,
     config: &Config,
     out: &mut dyn Write,
 ) -> Result<BenchReport, String> {
-    let channel = connect(grpc).await?;
+    let channel = connect(grpc, token).await?;
     let workflow = format!("bench_respond_{}", std::process::id());
     let yaml = format!(
         "name: {workflow}\ntasks:\n  - {{id: note, type: echo, body: {{severity: '{{{{event.severity}}}}'}}}}\n"
     );
-    define_text(
-        channel.clone(),
-        Bearer::new(None)?,
-        &yaml,
-        Format::Yaml,
-        config,
-    )
-    .await?;
+    define_text(channel.clone(), &yaml, Format::Yaml, config).await?;
     let ids: Vec<String> = (0..100).map(|i| format!("{workflow}-{i}")).collect();
     create_triggers(&channel, &ids, &workflow).await?;
 
@@ -280,7 +267,7 @@ pub async fn bench_events(
 
 /// Creates the benchmark's triggers: trigger `i` takes type `bench.kind{i % 10}`
 /// with severity `s{i / 10}`.
-async fn create_triggers(channel: &Channel, ids: &[String], workflow: &str) -> Result<(), String> {
+async fn create_triggers(channel: &Authed, ids: &[String], workflow: &str) -> Result<(), String> {
     for_each(channel, ids, |ch, id| {
         let workflow = workflow.to_owned();
         async move {
@@ -308,9 +295,9 @@ async fn create_triggers(channel: &Channel, ids: &[String], workflow: &str) -> R
 }
 
 /// Runs `f` for every id, `SETUP_CONCURRENCY` at a time.
-async fn for_each<F, Fut>(channel: &Channel, ids: &[String], f: F) -> Result<(), String>
+async fn for_each<F, Fut>(channel: &Authed, ids: &[String], f: F) -> Result<(), String>
 where
-    F: Fn(Channel, String) -> Fut,
+    F: Fn(Authed, String) -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
 {
     use futures::StreamExt;
