@@ -3,6 +3,7 @@
 //! YAML workflows through a real engine.
 #![allow(dead_code)]
 
+pub mod auth;
 pub mod broker;
 pub mod faulty;
 pub mod fuzz;
