@@ -94,7 +94,21 @@ enum Command {
         #[arg(long, env = "SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
         grace: std::time::Duration,
         #[command(flatten)]
-        auth: AuthArgs,
+        auth: Box<AuthArgs>,
+        /// TLS certificate chain (PEM) for both ports; with --tls-key.
+        #[arg(long, env = "TLS_CERT_FILE", value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM); with --tls-cert.
+        #[arg(long, env = "TLS_KEY_FILE", value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// CA certificates client certificates must chain to (mutual TLS).
+        #[arg(
+            long,
+            env = "TLS_CLIENT_CA_FILE",
+            value_name = "FILE",
+            requires = "tls_cert"
+        )]
+        tls_client_ca: Option<PathBuf>,
         /// Serve on a non-loopback address without authentication.
         #[arg(long)]
         insecure_no_auth: bool,
@@ -404,15 +418,26 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             data_dir,
             grace,
             auth,
+            tls_cert,
+            tls_key,
+            tls_client_ca,
             insecure_no_auth,
         } => {
+            let tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| server::tls::TlsFiles {
+                    cert,
+                    key,
+                    client_ca: tls_client_ca,
+                });
             let options = ServeOptions {
                 grpc_addr,
                 http_addr,
                 data_dir: data_dir.unwrap_or_else(|| config.data_dir.clone()),
                 grace,
-                auth: auth.into(),
+                auth: (*auth).into(),
                 insecure_no_auth,
+                tls,
             };
             config.data_dir = options.data_dir.clone();
             harden(false);

@@ -15,6 +15,7 @@ mod events;
 mod executions;
 pub mod rest;
 mod schedules;
+pub mod tls;
 mod watch;
 mod workflows;
 
@@ -105,6 +106,9 @@ pub enum ServeError {
     /// The auth keys could not be loaded.
     #[error(transparent)]
     Auth(#[from] auth::AuthError),
+    /// The TLS files could not be loaded.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     /// Serving beyond loopback with nobody's identity checked.
     #[error(
         "refusing to serve on {addr} without authentication: configure JWT keys \
@@ -132,6 +136,8 @@ pub struct ServeOptions {
     pub auth: auth::AuthOptions,
     /// Serve beyond loopback without auth (logged as a warning).
     pub insecure_no_auth: bool,
+    /// Serve both transports over TLS (and with a client CA, mutual TLS).
+    pub tls: Option<tls::TlsFiles>,
 }
 
 /// Runs the server until `shutdown` completes; `ready` is told the bound
@@ -143,7 +149,14 @@ pub async fn serve(
     ready: impl FnOnce(SocketAddr, SocketAddr),
 ) -> Result<(), ServeError> {
     let authenticator = Arc::new(auth::Authenticator::new(&options.auth).await?);
-    if !authenticator.requires_tokens() {
+    let tls = options
+        .tls
+        .clone()
+        .map(tls::Tls::load)
+        .transpose()?
+        .map(Arc::new);
+    // Client certificates name callers too.
+    if !authenticator.requires_tokens() && !tls.as_ref().is_some_and(|t| t.mutual()) {
         let exposed = [options.grpc_addr, options.http_addr]
             .into_iter()
             .find(|a| !a.ip().is_loopback());
@@ -247,13 +260,33 @@ pub async fn serve(
         limits: crate::spec::Limits::from(config),
         metrics,
     };
-    let http = axum::serve(http_listener, rest::router(gateway, authenticator.clone()))
-        .with_graceful_shutdown(stopped(stop_rx.clone()));
-    let http = tokio::spawn(async move { http.await });
+    let router = rest::router(gateway, authenticator.clone());
+    let http_stop = stopped(stop_rx.clone());
+    let http = match &tls {
+        None => tokio::spawn(async move {
+            axum::serve(http_listener, router)
+                .with_graceful_shutdown(http_stop)
+                .await
+        }),
+        Some(tls) => {
+            let listener = tls::TlsListener::new(tls.clone(), http_listener).map_err(|source| {
+                ServeError::Bind {
+                    addr: http_addr,
+                    source,
+                }
+            })?;
+            let service = router.into_make_service_with_connect_info::<tls::Peer>();
+            tokio::spawn(async move {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(http_stop)
+                    .await
+            })
+        }
+    };
 
     ready(grpc_addr, http_addr);
     tracing::info!(%grpc_addr, %http_addr, data_dir = %options.data_dir.display(), "serving");
-    tonic::transport::Server::builder()
+    let grpc = tonic::transport::Server::builder()
         .layer(auth::GrpcAuthLayer(authenticator))
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -262,9 +295,20 @@ pub async fn serve(
         .add_service(ExecutionServiceServer::new(executions))
         .add_service(AdminServiceServer::new(admin))
         .add_service(ScheduleServiceServer::new(schedules))
-        .add_service(EventServiceServer::new(events))
-        .serve_with_incoming_shutdown(incoming(listener), stopped(stop_rx))
-        .await?;
+        .add_service(EventServiceServer::new(events));
+    match tls {
+        None => {
+            grpc.serve_with_incoming_shutdown(incoming(listener), stopped(stop_rx))
+                .await?
+        }
+        Some(tls) => {
+            use tokio_stream::StreamExt;
+            let accepted = tokio_stream::wrappers::ReceiverStream::new(tls.accept(listener))
+                .map(|(stream, _)| Ok::<_, std::io::Error>(stream));
+            grpc.serve_with_incoming_shutdown(accepted, stopped(stop_rx))
+                .await?
+        }
+    }
     match http.await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::error!(error = %e, "HTTP server failed"),

@@ -64,8 +64,10 @@ pub struct NameRef {
 impl Expr {
     /// Compiles an expression; the error is minijinja's message.
     pub fn compile(source: &str) -> Result<Self, String> {
-        let compiled = ENV
-            .compile_expression_owned(source.to_owned())
+        // As in `eval`: minijinja's debug build panics on some inputs (a
+        // syntax error past column 65,535 overflows its span).
+        let compiled = std::panic::catch_unwind(|| ENV.compile_expression_owned(source.to_owned()))
+            .map_err(|panic| format!("cannot be compiled: {}", crate::panics::message(&*panic)))?
             .map_err(|e| describe(&e))?;
         Ok(Self {
             source: source.into(),
@@ -585,6 +587,13 @@ mod tests {
         let e = Expr::compile("\"abc\"[::-9223372036854775808]").unwrap();
         let m = e.eval(&scope(&[])).unwrap_err();
         assert!(m.contains("cannot be evaluated"), "{m}");
+        // And a syntax error past column 65,535 overflows the lexer's span.
+        let long = format!(
+            "\"{}\" + 99999999999999999999999999999999999999999",
+            "x".repeat(70_000)
+        );
+        let m = Expr::compile(&long).err().unwrap();
+        assert!(m.contains("cannot be compiled"), "{m}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
 use tonic::Status;
+use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tower::{Layer, Service};
 
 use super::{Authenticator, permissions};
@@ -65,7 +66,12 @@ where
             };
             let header = request.headers().get(axum::http::header::AUTHORIZATION);
             let token = super::bearer(header.and_then(|v| v.to_str().ok()));
-            match auth.admit(rule, token, "grpc").await {
+            let peer = request
+                .extensions()
+                .get::<TlsConnectInfo<TcpConnectInfo>>()
+                .and_then(|i| i.peer_certs())
+                .and_then(|certs| certs.first().and_then(crate::server::tls::subject));
+            match auth.admit(rule, token, "grpc", peer.as_deref()).await {
                 Ok(identity) => {
                     request.extensions_mut().insert(identity);
                     inner.call(request).await

@@ -203,15 +203,20 @@ impl Authenticator {
         }
     }
 
-    /// The caller of a call that needs `rule`, given its bearer token.
+    /// The caller of a call that needs `rule`, given its bearer token and
+    /// the subject of its client certificate (mutual TLS), if any. Without
+    /// JWT keys the certificate's subject names the caller.
     pub async fn admit(
         &self,
         rule: Rule,
         token: Option<&str>,
         transport: &str,
+        peer: Option<&str>,
     ) -> Result<Identity, AuthError> {
         let verifier = match (&self.verifier, rule) {
-            (_, Rule::Open | Rule::Signed) | (None, _) => return Ok(Identity::local(transport)),
+            (_, Rule::Open | Rule::Signed) | (None, _) => {
+                return Ok(Identity::local(peer.unwrap_or(transport)));
+            }
             (Some(v), _) => v,
         };
         let token = token.ok_or_else(|| {

@@ -5,13 +5,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{AuthError, Authenticator, Rule, permissions};
 use crate::server::rest::HttpError;
+use crate::server::tls::Peer;
 
 /// The one route whose token may come in the query string.
 const EVENTS_ROUTE: &str = "/v1/executions/{id}/events";
@@ -40,7 +41,14 @@ pub async fn guard(
     if token.is_none() && route == EVENTS_ROUTE {
         token = access_token(request.uri().query());
     }
-    match auth.admit(rule, token.as_deref(), "rest").await {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<Peer>>()
+        .and_then(|c| c.0.subject.clone());
+    match auth
+        .admit(rule, token.as_deref(), "rest", peer.as_deref())
+        .await
+    {
         Ok(identity) => {
             request.extensions_mut().insert(identity);
             next.run(request).await
