@@ -306,6 +306,32 @@ fn grpcurl_works_with_a_token_and_is_refused_without() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_open_unless_guarded_then_they_need_admin() {
+    let open = Secured::start(&[]);
+    let r = client()
+        .get(open.server.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let guarded = Secured::start(&[("METRICS_AUTH", "true")]);
+    let get = |token: Option<String>| {
+        let mut r = client().get(guarded.server.url("/metrics"));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), 401);
+    let reader = guarded.token("bob", &["workflows:read"]);
+    assert_eq!(get(Some(reader)).await.unwrap().status(), 403);
+    let admin = guarded.token("ops", &["admin"]);
+    let r = get(Some(admin)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("swarm_workflow_slots"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn only_the_event_stream_takes_a_token_in_the_query() {
     let s = Secured::start(&[]);
     let reader = s.token("bob", &["workflows:read"]);

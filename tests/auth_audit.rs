@@ -162,3 +162,51 @@ async fn the_audit_trail_names_the_tokens_subject_and_the_export_matches() {
         .collect();
     assert_eq!(theirs, ours);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_execution_is_audited_with_its_error() {
+    let s = Secured::start(&[]);
+    let c = client();
+    let alice = s.token("alice", &["workflows:write", "workflows:run"]);
+    let r = c
+        .post(s.server.url("/v1/workflows"))
+        .bearer_auth(&alice)
+        .header("content-type", "application/yaml")
+        .body("name: slow\ntasks:\n  - {id: z, type: sleep, duration: 10s, timeout: 20ms}\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (_, run) = json_of(
+        c.post(s.server.url("/v1/run"))
+            .bearer_auth(&alice)
+            .json(&json!({"workflow": "slow"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(run["status"], "failed", "{run}");
+    let id = run["workflow_id"].as_str().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, trail) = json_of(
+            c.get(
+                s.server
+                    .url(&format!("/v1/audit?action=execution.failed&target={id}")),
+            )
+            .bearer_auth(s.admin())
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        if let Some(r) = trail["records"].as_array().and_then(|r| r.first()) {
+            assert_eq!(r["actor"], "engine");
+            assert!(r["reason"].as_str().unwrap().contains("timed out"), "{r}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{trail}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
