@@ -183,25 +183,17 @@ pub fn hs256_secret(path: &Path) -> Result<Vec<u8>, AuthError> {
 /// A PEM public key, its algorithm told by its type: RSA → RS256, EC
 /// P-256 → ES256, EC P-384 → ES384, Ed25519 → EdDSA.
 fn pem_key(path: &Path, pem: &[u8]) -> Result<Key, AuthError> {
-    let text = String::from_utf8_lossy(pem);
     let (alg, key) = if let Ok(k) = DecodingKey::from_rsa_pem(pem) {
         (Algorithm::RS256, k)
     } else if let Ok(k) = DecodingKey::from_ed_pem(pem) {
         (Algorithm::EdDSA, k)
     } else if let Ok(k) = DecodingKey::from_ec_pem(pem) {
-        // The curve's OID, in the key's DER: P-384 is 1.3.132.0.34.
-        let der = pem_der(&text);
-        let p384 = der
-            .windows(7)
-            .any(|w| w == [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22]);
-        (
-            if p384 {
-                Algorithm::ES384
-            } else {
-                Algorithm::ES256
-            },
-            k,
-        )
+        let alg = if on_p384(pem) {
+            Algorithm::ES384
+        } else {
+            Algorithm::ES256
+        };
+        (alg, k)
     } else {
         return Err(config(
             path,
@@ -215,13 +207,21 @@ fn pem_key(path: &Path, pem: &[u8]) -> Result<Key, AuthError> {
     })
 }
 
-/// The bytes of a PEM block's base64 body.
-fn pem_der(text: &str) -> Vec<u8> {
-    use base64::Engine;
-    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body.trim())
-        .unwrap_or_default()
+/// Whether a PEM EC public key's curve (its parameters' OID) is P-384.
+fn on_p384(pem: &[u8]) -> bool {
+    use x509_parser::prelude::FromDer;
+    let Ok((_, pem)) = x509_parser::pem::parse_x509_pem(pem) else {
+        return false;
+    };
+    let Ok((_, spki)) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&pem.contents) else {
+        return false;
+    };
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok());
+    curve.is_some_and(|oid| oid == x509_parser::oid_registry::OID_NIST_EC_P384)
 }
 
 /// A JWK's key, pinned to its `alg` or, without one, to what its type
@@ -254,4 +254,23 @@ fn jwk_key(jwk: &Jwk, secrets_ok: bool) -> Result<Key, String> {
     }
     let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("key {name}: {e}"))?;
     Ok(Key { kid, alg, key })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pem_keys_algorithm_follows_its_type_and_curve() {
+        let path = Path::new("key.pem");
+        for (alg, want) in [
+            (&rcgen::PKCS_ECDSA_P256_SHA256, Algorithm::ES256),
+            (&rcgen::PKCS_ECDSA_P384_SHA384, Algorithm::ES384),
+            (&rcgen::PKCS_ED25519, Algorithm::EdDSA),
+        ] {
+            let public = rcgen::KeyPair::generate_for(alg).unwrap().public_key_pem();
+            assert_eq!(pem_key(path, public.as_bytes()).unwrap().alg, want);
+        }
+        assert!(pem_key(path, b"not a key").is_err());
+    }
 }
