@@ -173,6 +173,15 @@ async fn every_call_refuses_bad_tokens_and_nothing_changes() {
     nothing_changed(&s).await;
 }
 
+/// Every permission that does not admit a call needing `p` under `rule`.
+fn all_but(p: Permission, rule: Rule) -> Vec<&'static str> {
+    Permission::ALL
+        .iter()
+        .filter(|o| **o != p && !(rule == Rule::ReadOrOwn && **o == Permission::WorkflowsRun))
+        .map(|o| o.name())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn each_call_needs_its_permission_and_is_admitted_with_it() {
     let s = Secured::start(&[]);
@@ -184,11 +193,7 @@ async fn each_call_needs_its_permission_and_is_admitted_with_it() {
     };
     for (path, rule) in RPCS {
         let Some(p) = needed(rule) else { continue };
-        let others: Vec<&str> = Permission::ALL
-            .iter()
-            .filter(|o| **o != p && !(*rule == Rule::ReadOrOwn && **o == Permission::WorkflowsRun))
-            .map(|o| o.name())
-            .collect();
+        let others = all_but(p, *rule);
         let without = call(&channel, path, Some(&s.token("eve", &others))).await;
         assert_eq!(
             without,
@@ -205,11 +210,7 @@ async fn each_call_needs_its_permission_and_is_admitted_with_it() {
     }
     for (method, route, rule) in ROUTES {
         let Some(p) = needed(rule) else { continue };
-        let others: Vec<&str> = Permission::ALL
-            .iter()
-            .filter(|o| **o != p && !(*rule == Rule::ReadOrOwn && **o == Permission::WorkflowsRun))
-            .map(|o| o.name())
-            .collect();
+        let others = all_but(p, *rule);
         let answer = request(&s.server, method, route, Some(&s.token("eve", &others))).await;
         let (status, body) = json_of(answer).await;
         assert_eq!(status, 403, "{method} {route}: {body}");
@@ -360,15 +361,11 @@ async fn a_run_token_reads_its_own_executions_only() {
     let s = Secured::start(&[]);
     let c = client();
     let admin = s.admin();
-    let r = c
-        .post(s.server.url("/v1/workflows"))
-        .bearer_auth(&admin)
-        .header("content-type", "application/yaml")
-        .body("name: hi\ntasks:\n  - {id: a, type: echo}\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(
+        s.define(&admin, "name: hi\ntasks:\n  - {id: a, type: echo}\n")
+            .await,
+        201
+    );
     let run_as = |who: &str| {
         let token = s.token(who, &["workflows:run"]);
         let c = c.clone();

@@ -25,15 +25,14 @@ async fn the_audit_trail_names_the_tokens_subject_and_the_export_matches() {
             "schedules:admin",
         ],
     );
-    let r = c
-        .post(s.server.url("/v1/workflows"))
-        .bearer_auth(&alice)
-        .header("content-type", "application/yaml")
-        .body("name: nap\ntasks:\n  - {id: z, type: sleep, duration: 1h}\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(
+        s.define(
+            &alice,
+            "name: nap\ntasks:\n  - {id: z, type: sleep, duration: 1h}\n"
+        )
+        .await,
+        201
+    );
     let (_, run) = json_of(
         c.post(s.server.url("/v1/run"))
             .bearer_auth(&alice)
@@ -168,15 +167,14 @@ async fn a_failed_execution_is_audited_with_its_error() {
     let s = Secured::start(&[]);
     let c = client();
     let alice = s.token("alice", &["workflows:write", "workflows:run"]);
-    let r = c
-        .post(s.server.url("/v1/workflows"))
-        .bearer_auth(&alice)
-        .header("content-type", "application/yaml")
-        .body("name: slow\ntasks:\n  - {id: z, type: sleep, duration: 10s, timeout: 20ms}\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(
+        s.define(
+            &alice,
+            "name: slow\ntasks:\n  - {id: z, type: sleep, duration: 10s, timeout: 20ms}\n"
+        )
+        .await,
+        201
+    );
     let (_, run) = json_of(
         c.post(s.server.url("/v1/run"))
             .bearer_auth(&alice)

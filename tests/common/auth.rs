@@ -72,6 +72,19 @@ impl Secured {
         self.token_with(sub, permissions, |_| {})
     }
 
+    /// Creates a workflow from YAML as the holder of `token`; the status.
+    pub async fn define(&self, token: &str, yaml: &str) -> reqwest::StatusCode {
+        client()
+            .post(self.server.url("/v1/workflows"))
+            .bearer_auth(token)
+            .header("content-type", "application/yaml")
+            .body(yaml.to_owned())
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
     /// A token holding every permission.
     pub fn admin(&self) -> String {
         let all: Vec<&str> = Permission::ALL.iter().map(|p| p.name()).collect();

@@ -270,8 +270,11 @@ pub const ROUTES: &[(Method, &str, Rule)] = &[
 ];
 
 /// What the RPC at this gRPC path needs; None for one the table lacks.
+/// Every call asks, so the table is indexed once.
 pub fn rpc_rule(path: &str) -> Option<Rule> {
-    RPCS.iter().find(|(p, _)| *p == path).map(|(_, r)| *r)
+    static BY_PATH: std::sync::LazyLock<std::collections::HashMap<&str, Rule>> =
+        std::sync::LazyLock::new(|| RPCS.iter().copied().collect());
+    BY_PATH.get(path).copied()
 }
 
 /// What this route needs; None for one the table lacks. `route` is the
