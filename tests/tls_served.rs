@@ -10,38 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::server::Server;
+use common::tls::Ca;
 use orchestrator::proto::ListWorkflowsRequest;
 use orchestrator::proto::workflow_service_client::WorkflowServiceClient;
-use rcgen::{BasicConstraints, Certificate, CertificateParams, DnType, IsCa, KeyPair};
 use serde_json::Value;
-
-/// A CA, and certificates it signs.
-struct Ca {
-    cert: Certificate,
-    key: KeyPair,
-}
-
-impl Ca {
-    fn new() -> Ca {
-        orchestrator::plugins::install_crypto_provider();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let key = KeyPair::generate().unwrap();
-        let cert = params.self_signed(&key).unwrap();
-        Ca { cert, key }
-    }
-
-    /// A certificate for `names` with common name `cn`: (cert PEM, key PEM).
-    fn issue(&self, names: &[&str], cn: &str) -> (String, String) {
-        let mut params =
-            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-                .unwrap();
-        params.distinguished_name.push(DnType::CommonName, cn);
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.cert, &self.key).unwrap();
-        (cert.pem(), key.serialize_pem())
-    }
-}
 
 /// Writes the server's certificate and key (and the client CA) into `dir`.
 fn server_files(dir: &Path, ca: &Ca, cn: &str) -> Vec<String> {
