@@ -2,6 +2,7 @@
 # Installs what building and testing Orchestrator needs on a fresh Debian machine.
 # Idempotent: a second run installs nothing and takes about a second.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need_apt=()
 # bindgen (librocksdb-sys) needs libclang; the C++ build needs a compiler.
@@ -63,3 +64,15 @@ if ! mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1; then
   mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1 || echo "setup: MariaDB is not answering on 127.0.0.1:3306; the sql tests will fail" >&2
 fi
 
+
+# The proto contract's tools (buf, pinned in tools/package.json).
+if [ ! -x tools/node_modules/.bin/buf ]; then
+  command -v npm >/dev/null || { echo "setup: npm is required (buf, the TypeScript client)" >&2; exit 1; }
+  echo "setup: installing buf (npm, tools/)" >&2
+  (cd tools && npm ci --no-audit --no-fund --silent)
+fi
+# Each client's toolchain (Debian, PyPI, npm), by its own script.
+for client_setup in clients/*/setup.sh; do
+  [ -e "$client_setup" ] || continue
+  (cd "$(dirname "$client_setup")" && bash setup.sh)
+done

@@ -14,6 +14,9 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
+# The API contract: proto lint and no breaking change against the released
+# snapshot.
+bash scripts/proto-check.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -62,6 +62,13 @@ pub struct Config {
     pub max_active_executions: usize,
     /// How long ended executions stay in the active table (`ACTIVE_RETENTION`).
     pub active_retention: Duration,
+    /// Browser origins (`https://host[:port]`, or `*` for any) that may call
+    /// REST, SSE and gRPC-Web from another origin; none by default
+    /// (`CORS_ALLOWED_ORIGINS`, comma-separated).
+    pub cors_allowed_origins: Vec<String>,
+    /// State changes the server-wide feed keeps, so that a watcher that
+    /// reconnects misses none (`FEED_BUFFER`).
+    pub feed_buffer: usize,
     /// The timeout of tasks that set none, so that a hung call cannot hold
     /// a worker slot forever; 0 means none (`DEFAULT_TASK_TIMEOUT`).
     pub default_task_timeout: Duration,
@@ -135,6 +142,8 @@ impl Default for Config {
             max_tasks: 100_000,
             max_active_executions: 10_000,
             active_retention: Duration::from_secs(3600),
+            feed_buffer: 65_536,
+            cors_allowed_origins: Vec::new(),
             resume_rate: 100,
             default_task_timeout: Duration::from_secs(300),
             execution_retention: Duration::from_secs(30 * 24 * 3600),
@@ -186,6 +195,7 @@ impl Config {
         )?;
         duration(&lookup, "RESULT_CACHE_TTL", &mut c.result_cache_ttl)?;
         duration(&lookup, "ACTIVE_RETENTION", &mut c.active_retention)?;
+        number(&lookup, "FEED_BUFFER", &mut c.feed_buffer)?;
         number(&lookup, "RESUME_RATE", &mut c.resume_rate)?;
         duration(&lookup, "DEFAULT_TASK_TIMEOUT", &mut c.default_task_timeout)?;
         duration(&lookup, "EXECUTION_RETENTION", &mut c.execution_retention)?;
@@ -249,6 +259,19 @@ impl Config {
                     .map(String::from),
             );
         }
+        if let Some(v) = lookup("CORS_ALLOWED_ORIGINS") {
+            c.cors_allowed_origins = list(&v, ',');
+            if let Some(message) = c
+                .cors_allowed_origins
+                .iter()
+                .find_map(|o| origin_problem(o))
+            {
+                return Err(ConfigError::Invalid {
+                    name: "CORS_ALLOWED_ORIGINS",
+                    message,
+                });
+            }
+        }
         if let Some(v) = lookup("SHELL_ENV_ALLOWLIST") {
             c.shell_env_allowlist = list(&v, ',');
         }
@@ -302,6 +325,24 @@ fn list(v: &str, sep: char) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(String::from)
         .collect()
+}
+
+/// Why `o` is not an origin a browser sends (`scheme://host[:port]`, no
+/// path), if it is not; `*` stands for any origin.
+fn origin_problem(o: &str) -> Option<String> {
+    if o == "*" {
+        return None;
+    }
+    let fine = o.parse::<axum::http::Uri>().ok().is_some_and(|u| {
+        matches!(u.scheme_str(), Some("http" | "https"))
+            && u.authority().is_some()
+            && u.path_and_query()
+                .is_none_or(|pq| matches!(pq.as_str(), "" | "/"))
+            && !o.ends_with('/')
+    });
+    (!fine).then(|| {
+        format!("{o:?} is not an origin such as https://dashboard.example:8443 (no path), or *")
+    })
 }
 
 fn number(

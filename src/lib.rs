@@ -4,11 +4,12 @@
 //! definitions into validated, compiled plans; `engine` runs plans as
 //! durable state machines; `plugins` are the task types; `store` keeps
 //! workflows, executions and their event histories; `server` serves it all
-//! over gRPC; `scheduler` starts workflows from cron schedules and events; `cli` is the command line's presentation. `proto` holds the one schema everything shares.
+//! over gRPC; `scheduler` starts workflows from cron schedules and events; `cli` is the command line's presentation; `client` is the Rust client of a running server. `proto` holds the one schema everything shares.
 
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod engine;
 mod panics;

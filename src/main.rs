@@ -143,6 +143,10 @@ enum Command {
         /// Bearer token sent with every call (see `orchestrator token`).
         #[arg(long, env = "ORCHESTRATOR_TOKEN")]
         token: Option<String>,
+        /// Also follow the live feed (WatchExecutions) with N watchers and
+        /// report each change's delivery delay.
+        #[arg(long, default_value_t = 0)]
+        watchers: usize,
     },
     /// Mint an HS256 token for a server with AUTH_JWT_SECRET_FILE (local use, tests).
     Token {
@@ -462,6 +466,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             rate,
             inputs,
             token,
+            watchers,
         } => {
             let inputs = match cli::parse_inputs(&inputs, None) {
                 Ok(i) => i,
@@ -480,6 +485,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 rate,
                 inputs,
                 token,
+                watchers,
             };
             bench_exit(
                 runtime()?.block_on(cli::bench(args, &config, &mut out)),

@@ -138,6 +138,21 @@ impl ExecutionState {
     }
 }
 
+impl ChangeKind {
+    /// The lower-case name REST and SSE use ("task_ended").
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Unspecified => "unspecified",
+            Self::ExecutionStarted => "execution_started",
+            Self::ExecutionResumed => "execution_resumed",
+            Self::TaskStarted => "task_started",
+            Self::TaskRetrying => "task_retrying",
+            Self::TaskEnded => "task_ended",
+            Self::ExecutionEnded => "execution_ended",
+        }
+    }
+}
+
 impl TaskState {
     /// The brief's lower-case name ("succeeded").
     pub fn label(self) -> &'static str {

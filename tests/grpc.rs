@@ -75,24 +75,31 @@ async fn workflows_are_created_versioned_archived_and_purged() {
     let created = wf
         .create_workflow(CreateWorkflowRequest {
             spec: Some(v1.clone()),
+            ..Default::default()
         })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(created.version, 1);
     let again = wf
-        .create_workflow(CreateWorkflowRequest { spec: Some(v1) })
+        .create_workflow(CreateWorkflowRequest {
+            spec: Some(v1),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert_eq!(again.code(), Code::AlreadyExists);
 
     let v2 = spec("name: w\ntasks:\n  - {id: a, type: echo, body: 2}\n");
     assert_eq!(
-        wf.update_workflow(UpdateWorkflowRequest { spec: Some(v2) })
-            .await
-            .unwrap()
-            .into_inner()
-            .version,
+        wf.update_workflow(UpdateWorkflowRequest {
+            spec: Some(v2),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .version,
         2
     );
     let got = wf
@@ -161,6 +168,7 @@ async fn invalid_definitions_are_refused_with_every_problem_and_nothing_is_store
     let err = wf
         .create_workflow(CreateWorkflowRequest {
             spec: Some(bad.clone()),
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -186,7 +194,10 @@ async fn invalid_definitions_are_refused_with_every_problem_and_nothing_is_store
         .unwrap_err();
     assert_eq!(gone.code(), Code::NotFound);
     let check = wf
-        .validate_workflow(ValidateWorkflowRequest { spec: Some(bad) })
+        .validate_workflow(ValidateWorkflowRequest {
+            spec: Some(bad),
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -195,7 +206,10 @@ async fn invalid_definitions_are_refused_with_every_problem_and_nothing_is_store
     assert_eq!(check.problems[0].task_id, "a");
     assert_eq!(check.problems[0].field, "depends_on");
     let missing = wf
-        .create_workflow(CreateWorkflowRequest { spec: None })
+        .create_workflow(CreateWorkflowRequest {
+            spec: None,
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert_eq!(missing.code(), Code::InvalidArgument);
@@ -211,6 +225,7 @@ async fn run_waits_for_the_result_or_returns_at_once() {
         spec: Some(spec(
             "name: r\ntasks:\n  - {id: a, type: echo, body: {ip: '{{ input.indicator }}'}}\n  - {id: b, type: sleep, duration: 50ms, depends_on: [a]}\n",
         )),
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -324,6 +339,7 @@ async fn watch_delivers_every_event_once_live_and_after_the_end() {
     let mut ex = ExecutionServiceClient::new(ch);
     wf.create_workflow(CreateWorkflowRequest {
         spec: Some(spec("name: wt\ntasks:\n  - {id: a, type: sleep, duration: 100ms}\n  - {id: b, type: echo, body: 1, depends_on: [a]}\n")),
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -420,6 +436,7 @@ async fn active_executions_are_listed_and_cancelled_with_a_reason() {
         spec: Some(spec(
             "name: long\ntasks:\n  - {id: wait, type: sleep, duration: 1h}\n",
         )),
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -515,6 +532,7 @@ async fn sigterm_cancels_what_outlives_the_grace_period_and_a_restart_sees_it() 
         spec: Some(spec(
             "name: long\ntasks:\n  - {id: wait, type: sleep, duration: 1h}\n",
         )),
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -551,6 +569,7 @@ async fn a_thousand_simultaneous_runs_all_complete() {
             spec: Some(spec(
                 &std::fs::read_to_string("examples/diamond.yaml").unwrap(),
             )),
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -48,6 +48,7 @@ async fn workflow_rpcs_refuse_bad_input_and_keep_what_is_stored() {
     let good = spec("name: w\ntasks:\n  - {id: a, type: echo}\n");
     wf.create_workflow(CreateWorkflowRequest {
         spec: Some(good.clone()),
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -55,22 +56,29 @@ async fn workflow_rpcs_refuse_bad_input_and_keep_what_is_stored() {
     refused(
         wf.create_workflow(CreateWorkflowRequest {
             spec: Some(good.clone()),
+            ..Default::default()
         })
         .await,
         Code::AlreadyExists,
         "'w'",
     );
     refused(
-        wf.update_workflow(UpdateWorkflowRequest { spec: None })
-            .await,
+        wf.update_workflow(UpdateWorkflowRequest {
+            spec: None,
+            ..Default::default()
+        })
+        .await,
         Code::InvalidArgument,
         "spec: required",
     );
     let mut broken = good.clone();
     broken.tasks[0].depends_on = vec!["a".into()];
     refused(
-        wf.update_workflow(UpdateWorkflowRequest { spec: Some(broken) })
-            .await,
+        wf.update_workflow(UpdateWorkflowRequest {
+            spec: Some(broken),
+            ..Default::default()
+        })
+        .await,
         Code::InvalidArgument,
         "task 'a'",
     );
@@ -79,6 +87,7 @@ async fn workflow_rpcs_refuse_bad_input_and_keep_what_is_stored() {
     refused(
         wf.update_workflow(UpdateWorkflowRequest {
             spec: Some(unknown),
+            ..Default::default()
         })
         .await,
         Code::NotFound,
@@ -137,7 +146,10 @@ async fn workflow_rpcs_refuse_bad_input_and_keep_what_is_stored() {
     );
     // Validate answers with the problems rather than failing.
     let check = wf
-        .validate_workflow(ValidateWorkflowRequest { spec: None })
+        .validate_workflow(ValidateWorkflowRequest {
+            spec: None,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -175,6 +187,7 @@ async fn execution_rpcs_refuse_bad_input_with_the_field_named() {
     ] {
         wf.create_workflow(CreateWorkflowRequest {
             spec: Some(spec(yaml)),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -341,6 +354,7 @@ async fn admin_rpcs_cap_what_they_return() {
     let mut admin = AdminServiceClient::new(ch);
     wf.create_workflow(CreateWorkflowRequest {
         spec: Some(spec("name: w\ntasks:\n  - {id: a, type: echo}\n")),
+        ..Default::default()
     })
     .await
     .unwrap();

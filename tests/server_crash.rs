@@ -44,7 +44,10 @@ tasks:
     let server = Server::start_at(&data, &[]);
     let ch = server.channel().await;
     WorkflowServiceClient::new(ch.clone())
-        .create_workflow(CreateWorkflowRequest { spec: Some(spec) })
+        .create_workflow(CreateWorkflowRequest {
+            spec: Some(spec),
+            ..Default::default()
+        })
         .await
         .unwrap();
     let started = Instant::now();

@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
+use super::bench_feed::FeedWatchers;
+pub(super) use crate::client::Authed;
+use crate::client::ClientError;
 use crate::config::Config;
 use crate::plugins::Registry;
 use crate::proto::execution_service_client::ExecutionServiceClient;
@@ -54,6 +55,8 @@ pub struct BenchArgs {
     pub inputs: Map<String, Value>,
     /// Bearer token sent with every call.
     pub token: Option<String>,
+    /// Dashboards following the live feed during the run (gRPC only).
+    pub watchers: usize,
 }
 
 /// The parameters of run `n`: `{n}` in string values replaced by `n`.
@@ -150,7 +153,11 @@ pub async fn bench(
     out: &mut dyn Write,
 ) -> Result<BenchReport, String> {
     crate::plugins::install_crypto_provider();
+    let mut feed = None;
     let target = match &args.rest {
+        Some(_) if args.watchers > 0 => {
+            return Err("--watchers follows the gRPC feed; drop --rest".into());
+        }
         Some(base) => {
             let http = rest_client(args.token.as_deref())?;
             if let Some(path) = &args.define {
@@ -162,6 +169,9 @@ pub async fn bench(
             let channel = connect(&args.grpc, args.token.as_deref()).await?;
             if let Some(path) = &args.define {
                 define(channel.clone(), path, config).await?;
+            }
+            if args.watchers > 0 {
+                feed = Some(FeedWatchers::start(&channel, &args.workflow, args.watchers).await?);
             }
             Target::Grpc(ExecutionServiceClient::new(channel))
         }
@@ -213,7 +223,7 @@ pub async fn bench(
         });
     }
     let report = BenchReport::collect(clients, report, started).await?;
-    let j = report.json();
+    let mut j = report.json();
     let _ = writeln!(
         out,
         "{} runs ({} errors) in {:.1} s: {:.0} runs/s, {:.0} tasks/s; latency p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
@@ -227,6 +237,19 @@ pub async fn bench(
         report.percentile(99.0),
         report.percentile(100.0),
     );
+    if let Some(feed) = feed {
+        let f = feed.finish().await?;
+        let _ = writeln!(
+            out,
+            "feed: {} watchers, {} changes each; delivery delay p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            f.watchers,
+            f.changes_each,
+            f.percentile(50.0),
+            f.percentile(99.0),
+            f.percentile(100.0),
+        );
+        j["feed"] = f.json();
+    }
     let _ = writeln!(out, "{j}");
     Ok(report)
 }
@@ -293,33 +316,6 @@ async fn define(channel: Authed, path: &PathBuf, config: &Config) -> Result<(), 
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Puts `authorization: Bearer …` on every gRPC call, when there is a token.
-#[derive(Clone)]
-pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
-
-impl Bearer {
-    /// The interceptor for `token` (None: calls go without one).
-    fn new(token: Option<&str>) -> Result<Self, String> {
-        token
-            .map(|t| {
-                format!("Bearer {t}")
-                    .parse()
-                    .map_err(|_| "--token: not a valid header value".to_owned())
-            })
-            .transpose()
-            .map(Bearer)
-    }
-}
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(&mut self, mut r: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(v) = &self.0 {
-            r.metadata_mut().insert("authorization", v.clone());
-        }
-        Ok(r)
-    }
-}
-
 /// An HTTP client that sends `Authorization: Bearer …` when there is a token.
 fn rest_client(token: Option<&str>) -> Result<reqwest::Client, String> {
     let mut headers = reqwest::header::HeaderMap::new();
@@ -335,18 +331,16 @@ fn rest_client(token: Option<&str>) -> Result<reqwest::Client, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A gRPC channel whose calls carry the bearer token, if any.
-pub(super) type Authed = InterceptedService<Channel, Bearer>;
-
-/// A gRPC channel to `addr` (host:port), sending `token` with every call.
+/// A gRPC channel to `addr` (host:port), sending `token` with every call;
+/// errors name the flag to fix.
 pub(super) async fn connect(addr: &str, token: Option<&str>) -> Result<Authed, String> {
-    let bearer = Bearer::new(token)?;
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .map_err(|e| format!("--grpc: {e}"))?
-        .connect()
+    crate::client::connect(addr, token)
         .await
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    Ok(InterceptedService::new(channel, bearer))
+        .map_err(|e| match e {
+            ClientError::Token => "--token: not a valid header value".to_owned(),
+            ClientError::Address(_) => format!("--grpc: {e}"),
+            ClientError::Connect(..) => e.to_string(),
+        })
 }
 
 /// Creates (or updates) a workflow on the server from its definition.
@@ -363,12 +357,16 @@ pub(super) async fn define_text(
     match wf
         .create_workflow(CreateWorkflowRequest {
             spec: Some(spec.clone()),
+            ..Default::default()
         })
         .await
     {
         Ok(_) => Ok(()),
         Err(s) if s.code() == tonic::Code::AlreadyExists => wf
-            .update_workflow(UpdateWorkflowRequest { spec: Some(spec) })
+            .update_workflow(UpdateWorkflowRequest {
+                spec: Some(spec),
+                ..Default::default()
+            })
             .await
             .map(|_| ())
             .map_err(|s| s.message().to_owned()),

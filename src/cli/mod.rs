@@ -5,6 +5,7 @@
 //! `validate`), 2 invalid input or usage.
 
 mod bench;
+mod bench_feed;
 mod bench_triggers;
 mod graph;
 mod progress;

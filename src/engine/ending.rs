@@ -95,34 +95,29 @@ pub(super) async fn record_crash(
     tracing::error!(execution = id, panic = %why, "execution panicked; recording it as failed");
     store.flush().await?;
     let exec = store.get_execution(id).await?;
-    end_failed(
-        store,
-        rec,
-        exec,
-        format!("execution stopped unexpectedly: {why}"),
-    )
-    .await?;
+    end_failed(rec, exec, format!("execution stopped unexpectedly: {why}")).await?;
     Err(EngineError::Crashed(id.to_owned(), why))
 }
 
 /// Ends an execution as failed, durably: its last event, then its header.
 pub(super) async fn end_failed(
-    store: &Arc<dyn Store>,
     rec: &Recorder,
     mut exec: Execution,
     error: String,
 ) -> Result<Execution, EngineError> {
-    rec.emit(Kind::ExecutionEnded(ExecutionEnded {
-        status: ExecutionState::Failed as i32,
-        error: error.clone(),
-        ..Default::default()
-    }));
     exec.status = ExecutionState::Failed as i32;
-    exec.error = error;
+    exec.error = error.clone();
     exec.finished_at = Some(proto::now());
     exec.duration_ms = proto::elapsed_ms(exec.started_at.as_ref(), exec.finished_at.as_ref());
-    store.append(Write::Execution(Arc::new(exec.clone())));
-    store.flush().await?;
+    rec.end(
+        Kind::ExecutionEnded(ExecutionEnded {
+            status: ExecutionState::Failed as i32,
+            error,
+            ..Default::default()
+        }),
+        Write::Execution(Arc::new(exec.clone())),
+    )
+    .await?;
     Ok(exec)
 }
 

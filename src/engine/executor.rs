@@ -564,17 +564,19 @@ impl Run {
         e.task_results = (0..self.slots.len() as u32)
             .map(|i| (self.plan.tasks[i as usize].id.to_string(), self.result(i)))
             .collect();
-        self.rec.emit(Kind::ExecutionEnded(ExecutionEnded {
-            status: status as i32,
-            error,
-            cancelled_by,
-            duration_ms: e.duration_ms,
-        }));
+        let duration_ms = e.duration_ms;
         let e = Arc::new(e);
-        self.shared
-            .store
-            .append(crate::store::Write::Execution(e.clone()));
-        self.shared.store.flush().await?;
+        self.rec
+            .end(
+                Kind::ExecutionEnded(ExecutionEnded {
+                    status: status as i32,
+                    error,
+                    cancelled_by,
+                    duration_ms,
+                }),
+                crate::store::Write::Execution(e.clone()),
+            )
+            .await?;
         Ok(e)
     }
 }

@@ -8,6 +8,7 @@ mod attempt;
 mod cache;
 mod ending;
 mod executor;
+pub mod feed;
 mod handle;
 mod pools;
 mod recorder;
@@ -28,6 +29,7 @@ use tokio::sync::broadcast;
 
 pub use cache::{CachedResult, ResultCache};
 use ending::{Listing, end_failed, record_crash, resume_delay};
+use feed::{Feed, FeedTap};
 use handle::{Active, Ready, Records, lock_active};
 pub use handle::{Canceller, ExecutionHandle, Prepared};
 pub use recorder::WATCH_BUFFER;
@@ -94,6 +96,8 @@ pub struct EngineConfig {
     pub resume_rate: usize,
     /// The timeout of tasks that set none (None: no limit).
     pub default_task_timeout: Option<Duration>,
+    /// Changes the server-wide feed keeps for watchers that reconnect.
+    pub feed_buffer: usize,
 }
 
 impl From<&Config> for EngineConfig {
@@ -110,6 +114,7 @@ impl From<&Config> for EngineConfig {
             resume_rate: c.resume_rate,
             default_task_timeout: (!c.default_task_timeout.is_zero())
                 .then_some(c.default_task_timeout),
+            feed_buffer: c.feed_buffer,
         }
     }
 }
@@ -160,6 +165,8 @@ pub struct Engine {
     ended: Arc<Mutex<Ended>>,
     /// Where execution events are counted, if anywhere.
     metrics: Option<Arc<Metrics>>,
+    /// Every execution's state changes, for dashboards.
+    feed: Arc<Feed>,
     /// Resumed runs started per second (0: all at once).
     resume_rate: usize,
 }
@@ -216,6 +223,7 @@ impl Engine {
             registry,
             active: Arc::default(),
             metrics: None,
+            feed: Arc::new(Feed::new(config.feed_buffer)),
             resume_rate: config.resume_rate,
             ended: Arc::new(Mutex::new(Ended {
                 entries: Default::default(),
@@ -233,6 +241,11 @@ impl Engine {
         metrics.watch_pools(move || pools.figures());
         self.metrics = Some(metrics);
         self
+    }
+
+    /// The server-wide feed of state changes.
+    pub fn feed(&self) -> &Arc<Feed> {
+        &self.feed
     }
 
     /// The store.
@@ -447,8 +460,13 @@ impl Engine {
             store.clone(),
             Watchers::default(),
             None,
+            Some(FeedTap::new(
+                self.feed.clone(),
+                exec.workflow.clone(),
+                exec.version,
+            )),
         );
-        end_failed(store, &rec, exec, format!("cannot resume: {why}")).await?;
+        end_failed(&rec, exec, format!("cannot resume: {why}")).await?;
         Ok(())
     }
 
@@ -480,6 +498,11 @@ impl Engine {
             self.shared.store.clone(),
             watchers.clone(),
             self.metrics.clone().map(|m| (m, plan.clone())),
+            Some(FeedTap::new(
+                self.feed.clone(),
+                header.workflow.clone(),
+                header.version,
+            )),
         );
         let records = Records {
             store: self.shared.store.clone(),

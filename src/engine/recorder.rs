@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::broadcast;
 
+use super::feed::FeedTap;
 use crate::proto::{self, ExecutionEvent, execution_event::Kind};
 use crate::spec::Plan;
 use crate::store::{Store, Write};
@@ -69,6 +70,7 @@ struct Inner {
     store: Arc<dyn Store>,
     watchers: Watchers,
     metrics: Option<(Arc<Metrics>, Arc<Plan>)>,
+    feed: Option<FeedTap>,
 }
 
 impl Recorder {
@@ -79,6 +81,7 @@ impl Recorder {
         store: Arc<dyn Store>,
         watchers: Watchers,
         metrics: Option<(Arc<Metrics>, Arc<Plan>)>,
+        feed: Option<FeedTap>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -87,6 +90,7 @@ impl Recorder {
                 store,
                 watchers,
                 metrics,
+                feed,
             }),
         }
     }
@@ -106,6 +110,21 @@ impl Recorder {
         ev
     }
 
+    /// Records the execution's last transition and stores it with the
+    /// final record, durably, before anyone hears of it: a watcher told
+    /// that the execution ended finds it ended when it reads it back.
+    pub async fn end(&self, kind: Kind, record: Write) -> Result<(), crate::store::StoreError> {
+        let ev = self.number(kind);
+        let store = &self.inner.store;
+        store.append(Write::Event(ev.clone()));
+        store.append(record);
+        let flushed = store.flush().await;
+        // Watchers hear of the end even when the flush failed: they must
+        // not wait for an execution that is over here.
+        self.publish(ev);
+        flushed
+    }
+
     fn number(&self, kind: Kind) -> Arc<ExecutionEvent> {
         let seq = self.inner.last_seq.fetch_add(1, Ordering::Relaxed) + 1;
         Arc::new(ExecutionEvent {
@@ -116,10 +135,13 @@ impl Recorder {
         })
     }
 
-    /// Counts an event and sends it to the live watchers.
+    /// Counts an event and sends it to the live watchers and the feed.
     fn publish(&self, ev: Arc<ExecutionEvent>) {
         if let Some((metrics, plan)) = &self.inner.metrics {
             metrics.observe(plan, &ev);
+        }
+        if let Some(feed) = &self.inner.feed {
+            feed.event(&ev);
         }
         self.inner.watchers.send(ev);
     }

@@ -36,6 +36,9 @@ pub enum ApiError {
     /// The caller is known but may not do this.
     #[error("{0}")]
     PermissionDenied(String),
+    /// A position (a feed cursor) lies outside what the server holds.
+    #[error("{0}")]
+    OutOfRange(String),
     /// Too much work is queued; try again later.
     #[error("{0}")]
     ResourceExhausted(String),
@@ -69,6 +72,7 @@ impl ApiError {
             Self::NotFound(_) => Code::NotFound,
             Self::AlreadyExists(_) => Code::AlreadyExists,
             Self::FailedPrecondition(_) => Code::FailedPrecondition,
+            Self::OutOfRange(_) => Code::OutOfRange,
             Self::ResourceExhausted(_) => Code::ResourceExhausted,
             Self::Unauthenticated(_) => Code::Unauthenticated,
             Self::PermissionDenied(_) => Code::PermissionDenied,

@@ -8,13 +8,14 @@ use tonic::{Request, Response, Status};
 
 use super::auth::Identity;
 use super::error::ApiError;
-use super::watch;
+use super::{feed, watch};
 use crate::engine::{Engine, RunRequest as EngineRun};
 use crate::proto::execution_service_server::ExecutionService;
 use crate::proto::{
-    self, CancelRequest, CancelResponse, Execution, ExecutionEvent, ExecutionState,
-    GetExecutionRequest, ListActiveRequest, ListActiveResponse, ListExecutionsRequest,
-    ListExecutionsResponse, RetryRequest, RunRequest, RunResponse, WatchRequest,
+    self, CancelRequest, CancelResponse, Execution, ExecutionChange, ExecutionEvent,
+    ExecutionState, GetExecutionRequest, ListActiveRequest, ListActiveResponse,
+    ListExecutionsRequest, ListExecutionsResponse, RetryRequest, RunRequest, RunResponse,
+    WatchExecutionsRequest, WatchRequest,
 };
 use crate::store::ExecutionQuery;
 
@@ -204,6 +205,26 @@ impl ExecutionService for ExecutionApi {
         // The handle's first receiver has every event from the start.
         let stream = watch::watch(self.engine.clone(), id, 0, Some(handle.events()));
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    type WatchExecutionsStream =
+        Pin<Box<dyn Stream<Item = Result<ExecutionChange, Status>> + Send>>;
+
+    async fn watch_executions(
+        &self,
+        r: Request<WatchExecutionsRequest>,
+    ) -> Result<Response<Self::WatchExecutionsStream>, Status> {
+        use futures::StreamExt;
+
+        let r = r.into_inner();
+        let filter = feed::Filter {
+            workflows: r.workflows.into_iter().collect(),
+            states: r.states.into_iter().collect(),
+        };
+        let stream = feed::follow(self.engine.feed().clone(), filter, Some(&r.after))?;
+        Ok(Response::new(Box::pin(
+            stream.map(|c| c.map_err(Status::from)),
+        )))
     }
 
     type WatchStream = EventStream;

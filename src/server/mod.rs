@@ -10,9 +10,11 @@
 
 mod admin;
 pub mod auth;
+mod cors;
 mod error;
 mod events;
 mod executions;
+mod feed;
 pub mod rest;
 mod schedules;
 pub mod tls;
@@ -246,7 +248,8 @@ pub async fn serve(
     };
 
     // One implementation per service, shared by both transports.
-    let workflows = WorkflowApi::new(engine.clone());
+    let limits = crate::spec::Limits::from(config);
+    let workflows = WorkflowApi::new(engine.clone(), limits.clone());
     let executions = ExecutionApi::new(engine.clone(), config.max_active_executions);
     let admin = AdminApi::new(engine.clone());
     let schedules = ScheduleApi::new(scheduler.clone());
@@ -257,10 +260,15 @@ pub async fn serve(
         admin: admin.clone(),
         schedules: schedules.clone(),
         events: events.clone(),
-        limits: crate::spec::Limits::from(config),
+        limits,
         metrics,
     };
+    let cors = cors::layer(&config.cors_allowed_origins);
     let router = rest::router(gateway, authenticator.clone());
+    let router = match cors.clone() {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
     let http_stop = stopped(stop_rx.clone());
     let http = match &tls {
         None => tokio::spawn(async move {
@@ -286,7 +294,12 @@ pub async fn serve(
 
     ready(grpc_addr, http_addr);
     tracing::info!(%grpc_addr, %http_addr, data_dir = %options.data_dir.display(), "serving");
+    // Browsers speak gRPC-Web over HTTP/1.1 on the same port; the CORS
+    // layer answers their preflights before anything asks for a token.
     let grpc = tonic::transport::Server::builder()
+        .accept_http1(true)
+        .layer(tower::util::option_layer(cors))
+        .layer(tonic_web::GrpcWebLayer::new())
         .layer(auth::GrpcAuthLayer(authenticator))
         .add_service(health_service)
         .add_service(reflection_v1)

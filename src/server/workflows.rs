@@ -10,19 +10,56 @@ use crate::proto::{
     ListWorkflowsResponse, Problem, PurgeWorkflowResponse, UpdateWorkflowRequest,
     ValidateWorkflowRequest, ValidateWorkflowResponse, Workflow, WorkflowName, WorkflowSpec,
 };
-use crate::spec;
+use crate::spec::{self, Format, Limits, SpecError};
 use crate::store::StoreError;
 
 /// Workflow definitions over the engine's store.
 #[derive(Clone)]
 pub struct WorkflowApi {
     engine: Engine,
+    limits: Limits,
 }
 
 impl WorkflowApi {
-    /// The API over an engine.
-    pub fn new(engine: Engine) -> Self {
-        Self { engine }
+    /// The API over an engine; definitions given as text are bounded by
+    /// `limits`.
+    pub fn new(engine: Engine, limits: Limits) -> Self {
+        Self { engine, limits }
+    }
+
+    /// Reads a definition document (YAML, or JSON, which YAML also reads)
+    /// with the loader workflow files and REST bodies go through. Field
+    /// problems are errors here: compiling would only repeat them.
+    pub fn parse(&self, text: &str, format: Format) -> Result<WorkflowSpec, SpecError> {
+        whole(spec::parse(text, format, &self.limits)?)
+    }
+
+    /// Reads a document of either syntax: a JSON object is read as JSON
+    /// first, for JSON's own error messages, then as YAML, whose flow
+    /// style (`{name: x, tasks: [...]}`) also starts with a brace.
+    fn parse_document(&self, text: &str) -> Result<WorkflowSpec, SpecError> {
+        if !text.trim_start().starts_with('{') {
+            return self.parse(text, Format::Yaml);
+        }
+        match spec::parse(text, Format::Json, &self.limits) {
+            Ok(parsed) => whole(parsed),
+            Err(json) => self.parse(text, Format::Yaml).map_err(|_| json),
+        }
+    }
+
+    /// The definition a gRPC request gives: its typed `spec`, or its
+    /// `definition` document, never both.
+    fn given(&self, spec: Option<WorkflowSpec>, document: &str) -> Result<WorkflowSpec, ApiError> {
+        match (spec, document.trim().is_empty()) {
+            (Some(_), false) => Err(ApiError::invalid(
+                "definition: give either spec or definition, not both",
+            )),
+            (Some(spec), true) => Ok(spec),
+            (None, false) => Ok(self.parse_document(document)?),
+            (None, true) => Err(ApiError::invalid(
+                "spec: required (or definition, the YAML or JSON document)",
+            )),
+        }
     }
 
     /// Checks a definition against the plugins; every problem is reported.
@@ -131,15 +168,7 @@ impl WorkflowApi {
             }],
             Some(spec) => match spec::compile(&spec, 0, self.engine.registry()) {
                 Ok(_) => Vec::new(),
-                Err(e) => e
-                    .problems
-                    .into_iter()
-                    .map(|p| Problem {
-                        task_id: p.task.unwrap_or_default(),
-                        field: p.field,
-                        message: p.message,
-                    })
-                    .collect(),
+                Err(e) => problems(e),
             },
         };
         ValidateWorkflowResponse {
@@ -147,6 +176,61 @@ impl WorkflowApi {
             problems,
         }
     }
+
+    /// Checks a gRPC request's definition (typed or a document) without
+    /// storing it; a document that does not load is answered with its
+    /// problems like any other invalid definition.
+    fn validate_given(
+        &self,
+        spec: Option<WorkflowSpec>,
+        document: &str,
+    ) -> ValidateWorkflowResponse {
+        if document.trim().is_empty() {
+            return self.validate(spec);
+        }
+        if spec.is_some() {
+            return ValidateWorkflowResponse {
+                valid: false,
+                problems: vec![Problem {
+                    field: "definition".into(),
+                    message: "give either spec or definition, not both".into(),
+                    ..Default::default()
+                }],
+            };
+        }
+        let problems = match self.parse_document(document) {
+            Ok(spec) => match spec::compile(&spec, 0, self.engine.registry()) {
+                Ok(_) => Vec::new(),
+                Err(e) => problems(e),
+            },
+            Err(e) => problems(e),
+        };
+        ValidateWorkflowResponse {
+            valid: problems.is_empty(),
+            problems,
+        }
+    }
+}
+
+/// A parsed definition, or its field problems as the error.
+fn whole((spec, problems): (WorkflowSpec, Vec<spec::Problem>)) -> Result<WorkflowSpec, SpecError> {
+    if problems.is_empty() {
+        Ok(spec)
+    } else {
+        Err(SpecError { problems })
+    }
+}
+
+/// A definition's problems as the API reports them.
+fn problems(e: SpecError) -> Vec<Problem> {
+    e.problems
+        .into_iter()
+        .map(|p| Problem {
+            task_id: p.task.unwrap_or_default(),
+            field: p.field,
+            message: p.message,
+        })
+        .collect()
 }
 
 #[tonic::async_trait]
@@ -156,9 +240,9 @@ impl WorkflowService for WorkflowApi {
         r: Request<CreateWorkflowRequest>,
     ) -> Result<Response<Workflow>, Status> {
         let by = super::caller(&r);
-        Ok(Response::new(
-            self.create(r.into_inner().spec, by.subject()).await?,
-        ))
+        let r = r.into_inner();
+        let spec = self.given(r.spec, &r.definition)?;
+        Ok(Response::new(self.create(Some(spec), by.subject()).await?))
     }
 
     async fn update_workflow(
@@ -166,9 +250,9 @@ impl WorkflowService for WorkflowApi {
         r: Request<UpdateWorkflowRequest>,
     ) -> Result<Response<Workflow>, Status> {
         let by = super::caller(&r);
-        Ok(Response::new(
-            self.update(r.into_inner().spec, by.subject()).await?,
-        ))
+        let r = r.into_inner();
+        let spec = self.given(r.spec, &r.definition)?;
+        Ok(Response::new(self.update(Some(spec), by.subject()).await?))
     }
 
     async fn get_workflow(
@@ -229,6 +313,7 @@ impl WorkflowService for WorkflowApi {
         &self,
         r: Request<ValidateWorkflowRequest>,
     ) -> Result<Response<ValidateWorkflowResponse>, Status> {
-        Ok(Response::new(self.validate(r.into_inner().spec)))
+        let r = r.into_inner();
+        Ok(Response::new(self.validate_given(r.spec, &r.definition)))
     }
 }

@@ -123,6 +123,10 @@ pub const RPCS: &[(&str, Rule)] = &[
         Need(WorkflowsRun),
     ),
     ("/orchestrator.v1.ExecutionService/Watch", ReadOrOwn),
+    (
+        "/orchestrator.v1.ExecutionService/WatchExecutions",
+        Need(WorkflowsRead),
+    ),
     ("/orchestrator.v1.ExecutionService/GetExecution", ReadOrOwn),
     (
         "/orchestrator.v1.ExecutionService/ListExecutions",
@@ -235,6 +239,7 @@ pub const ROUTES: &[(Method, &str, Rule)] = &[
     (Method::POST, "/v1/cancel/{id}", Need(WorkflowsCancel)),
     (Method::GET, "/v1/executions", Need(WorkflowsRead)),
     (Method::GET, "/v1/executions/active", Need(WorkflowsRead)),
+    (Method::GET, "/v1/executions/stream", Need(WorkflowsRead)),
     (Method::GET, "/v1/executions/{id}", ReadOrOwn),
     (Method::GET, "/v1/executions/{id}/events", ReadOrOwn),
     (

@@ -24,6 +24,7 @@ pub(super) fn routes() -> Router<Gateway> {
         .route("/v1/cancel/{id}", post(cancel))
         .route("/v1/executions", get(list_executions))
         .route("/v1/executions/active", get(list_active))
+        .route("/v1/executions/stream", get(stream))
         .route("/v1/executions/{id}", get(get_execution))
         .route("/v1/executions/{id}/events", get(events))
         .route("/v1/executions/{id}/retry", post(retry))
@@ -133,7 +134,11 @@ struct ListExecutionsQuery {
 }
 
 fn state_param(v: Option<String>) -> Result<i32, HttpError> {
-    let Some(v) = v else { return Ok(0) };
+    v.map_or(Ok(0), |v| state_named("status", &v))
+}
+
+/// An execution state by its lower-case name, or a 400 naming `field`.
+fn state_named(field: &str, v: &str) -> Result<i32, HttpError> {
     let all = [
         ExecutionState::Pending,
         ExecutionState::Running,
@@ -148,7 +153,7 @@ fn state_param(v: Option<String>) -> Result<i32, HttpError> {
         .ok_or_else(|| {
             let names: Vec<&str> = all.iter().map(|s| s.label()).collect();
             HttpError::bad_request(format!(
-                "status: unknown state {v:?}; expected one of {}",
+                "{field}: unknown state {v:?}; expected one of {}",
                 names.join(", ")
             ))
         })
@@ -257,6 +262,100 @@ async fn events(
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StreamQuery {
+    /// Workflow names, comma-separated.
+    workflow: Option<String>,
+    /// Execution states, comma-separated.
+    status: Option<String>,
+    /// Resume after this cursor (a browser's reconnect sends Last-Event-ID).
+    after: Option<String>,
+}
+
+/// `GET /v1/executions/stream`: the server-wide feed of state changes as
+/// Server-Sent Events, each with its cursor as the event id.
+async fn stream(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    q: Result<Query<StreamQuery>, QueryRejection>,
+) -> Reply {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures::StreamExt;
+
+    let q = query(q)?;
+    let listed = |v: &Option<String>| -> Vec<String> {
+        v.iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let filter = crate::server::feed::Filter {
+        workflows: listed(&q.workflow).into_iter().collect(),
+        states: listed(&q.status)
+            .iter()
+            .map(|s| state_named("status", s))
+            .collect::<Result<_, _>>()?,
+    };
+    let last_event_id = match headers.get("last-event-id") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| HttpError::bad_request("Last-Event-ID: not a feed cursor"))?
+                .to_owned(),
+        ),
+    };
+    let after = last_event_id.or(q.after);
+    let feed = g.executions.engine().feed().clone();
+    let changes = crate::server::feed::follow(feed, filter, after.as_deref())?;
+    let events = changes.map(|item| {
+        Ok::<_, std::convert::Infallible>(match item {
+            Ok(c) => Event::default()
+                .id(c.cursor.clone())
+                .event(
+                    proto::ChangeKind::try_from(c.kind)
+                        .unwrap_or_default()
+                        .label(),
+                )
+                .data(change_json(&c).to_string()),
+            Err(e) => Event::default().event("error").data(e.to_string()),
+        })
+    });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+/// A feed change as REST shows it: the brief's names (`workflow_id` is
+/// the execution's id), states in lower case.
+fn change_json(c: &proto::ExecutionChange) -> Value {
+    let mut v = json!({
+        "cursor": c.cursor,
+        "kind": proto::ChangeKind::try_from(c.kind).unwrap_or_default().label(),
+        "workflow_id": c.execution_id,
+        "workflow": c.workflow,
+        "version": c.version,
+        "seq": c.seq,
+        "time": to_json(&c.time),
+        "status": ExecutionState::try_from(c.state).unwrap_or_default().label(),
+    });
+    if !c.task_id.is_empty() {
+        v["task_id"] = json!(c.task_id);
+        v["task_status"] = json!(
+            proto::TaskState::try_from(c.task_state)
+                .unwrap_or_default()
+                .label()
+        );
+        v["attempt"] = json!(c.attempt);
+    }
+    if !c.error.is_empty() {
+        v["error"] = json!(c.error);
+    }
+    v
 }
 
 fn event_name(kind: &proto::execution_event::Kind) -> &'static str {

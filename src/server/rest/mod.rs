@@ -24,7 +24,7 @@ use super::auth::{Authenticator, Identity};
 use super::error::ApiError;
 use super::{AdminApi, EventApi, ExecutionApi, ScheduleApi, WorkflowApi};
 use crate::proto::{self, Workflow};
-use crate::spec::{self, Format, Limits};
+use crate::spec::{Format, Limits};
 
 /// The services the gateway translates to.
 #[derive(Clone)]
@@ -166,6 +166,7 @@ fn http_status(e: &ApiError) -> (StatusCode, &'static str) {
         ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
         ApiError::AlreadyExists(_) => (StatusCode::CONFLICT, "ALREADY_EXISTS"),
         ApiError::FailedPrecondition(_) => (StatusCode::PRECONDITION_FAILED, "FAILED_PRECONDITION"),
+        ApiError::OutOfRange(_) => (StatusCode::BAD_REQUEST, "OUT_OF_RANGE"),
         ApiError::ResourceExhausted(_) => (StatusCode::TOO_MANY_REQUESTS, "RESOURCE_EXHAUSTED"),
         ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
         ApiError::PermissionDenied(_) => (StatusCode::FORBIDDEN, "PERMISSION_DENIED"),
@@ -249,11 +250,7 @@ fn definition(
     let text =
         std::str::from_utf8(&bytes).map_err(|_| HttpError::bad_request("the body is not UTF-8"))?;
     let format = if yaml { Format::Yaml } else { Format::Json };
-    let (spec, problems) = spec::parse(text, format, &g.limits).map_err(ApiError::from)?;
-    if !problems.is_empty() {
-        return Err(ApiError::from(spec::SpecError { problems }).into());
-    }
-    Ok(spec)
+    Ok(g.workflows.parse(text, format).map_err(ApiError::from)?)
 }
 
 /// A query string's parameters, or a 400 naming the bad one.

@@ -1,0 +1,256 @@
+//! The server-wide feed of execution state changes, for dashboards: every
+//! execution's started, task and ended events, numbered in one sequence
+//! and kept in a bounded ring so that a watcher who reconnects with the
+//! last cursor it saw gets every change after it, none twice.
+//!
+//! The engine pushes from each execution's own task, so one execution's
+//! changes enter the ring in the order they happened. Pushing never waits
+//! for a watcher: a watcher that falls further behind than the ring holds
+//! is told so (`FeedError::Expired`) and must catch up from the store.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+
+use crate::proto::{
+    ChangeKind, ExecutionChange, ExecutionEvent, ExecutionState, TaskState, execution_event::Kind,
+};
+
+/// Why a cursor cannot be followed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FeedError {
+    /// The cursor is not one this feed hands out.
+    #[error("after: '{0}' is not a feed cursor")]
+    Malformed(String),
+    /// The changes after the cursor are no longer all held: it is older
+    /// than the ring, or from before the server restarted.
+    #[error(
+        "after: cursor '{0}' is older than the feed holds (the last {1} changes since this server started); list executions to catch up, then watch from now"
+    )]
+    Expired(String, usize),
+}
+
+/// A change and its number in the feed.
+pub type Numbered = (u64, Arc<ExecutionChange>);
+
+/// The feed: a ring of the latest changes and a signal for new ones.
+pub struct Feed {
+    ring: Mutex<Ring>,
+    /// The number of the latest change (0: none yet).
+    latest: watch::Sender<u64>,
+    /// Tells this process's cursors from an earlier one's.
+    epoch: u64,
+    capacity: usize,
+}
+
+struct Ring {
+    changes: VecDeque<Numbered>,
+    last: u64,
+}
+
+impl Feed {
+    /// A feed that holds the latest `capacity` changes.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            ring: Mutex::new(Ring {
+                changes: VecDeque::with_capacity(capacity.min(4096)),
+                last: 0,
+            }),
+            latest: watch::channel(0).0,
+            epoch: rand::random::<u32>() as u64 | 1,
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Numbers a change and hands it to the watchers.
+    pub fn push(&self, change: ExecutionChange) {
+        let n = {
+            let mut ring = self.ring.lock().expect("feed lock");
+            ring.last += 1;
+            let n = ring.last;
+            if ring.changes.len() == self.capacity {
+                ring.changes.pop_front();
+            }
+            ring.changes.push_back((n, Arc::new(change)));
+            n
+        };
+        self.latest.send_replace(n);
+    }
+
+    /// The number of the latest change: watching "from now" starts after it.
+    pub fn last(&self) -> u64 {
+        *self.latest.borrow()
+    }
+
+    /// A receiver that wakes when changes arrive.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.latest.subscribe()
+    }
+
+    /// The cursor a client sees for change `n`.
+    pub fn cursor(&self, n: u64) -> String {
+        format!("{:x}-{n}", self.epoch)
+    }
+
+    /// The number a client's cursor stands for; a cursor of an earlier
+    /// process, or one the ring no longer reaches back to, is expired.
+    pub fn resolve(&self, cursor: &str) -> Result<u64, FeedError> {
+        let malformed = || FeedError::Malformed(cursor.to_owned());
+        let (epoch, n) = cursor.trim().split_once('-').ok_or_else(malformed)?;
+        let epoch = u64::from_str_radix(epoch, 16).map_err(|_| malformed())?;
+        let n: u64 = n.parse().map_err(|_| malformed())?;
+        let expired = || FeedError::Expired(cursor.to_owned(), self.capacity);
+        if epoch != self.epoch || n > self.last() {
+            return Err(expired());
+        }
+        self.check_held(n).map_err(|_| expired())?;
+        Ok(n)
+    }
+
+    /// Up to `max` changes after number `n`, oldest first; `Expired` when
+    /// some of them have left the ring.
+    pub fn after(&self, n: u64, max: usize) -> Result<Vec<Numbered>, FeedError> {
+        let ring = self.ring.lock().expect("feed lock");
+        let Some(&(first, _)) = ring.changes.front() else {
+            return Ok(Vec::new());
+        };
+        if n + 1 < first {
+            return Err(FeedError::Expired(self.cursor(n), self.capacity));
+        }
+        let skip = (n + 1 - first) as usize;
+        Ok(ring.changes.iter().skip(skip).take(max).cloned().collect())
+    }
+
+    fn check_held(&self, n: u64) -> Result<(), ()> {
+        let ring = self.ring.lock().expect("feed lock");
+        match ring.changes.front() {
+            Some(&(first, _)) if n + 1 < first => Err(()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// One execution's way into the feed: what every change of it carries.
+#[derive(Clone)]
+pub struct FeedTap {
+    feed: Arc<Feed>,
+    workflow: String,
+    version: u32,
+}
+
+impl FeedTap {
+    /// The tap of an execution of `workflow` at `version`.
+    pub fn new(feed: Arc<Feed>, workflow: String, version: u32) -> Self {
+        Self {
+            feed,
+            workflow,
+            version,
+        }
+    }
+
+    /// Pushes the state change an event makes.
+    pub fn event(&self, ev: &ExecutionEvent) {
+        let Some(kind) = &ev.kind else { return };
+        let running = ExecutionState::Running as i32;
+        let mut change = ExecutionChange {
+            execution_id: ev.execution_id.clone(),
+            workflow: self.workflow.clone(),
+            version: self.version,
+            seq: ev.seq,
+            time: ev.time,
+            state: running,
+            ..Default::default()
+        };
+        match kind {
+            Kind::ExecutionStarted(_) => change.kind = ChangeKind::ExecutionStarted as i32,
+            Kind::ExecutionResumed(_) => change.kind = ChangeKind::ExecutionResumed as i32,
+            Kind::TaskStarted(t) => {
+                change.kind = ChangeKind::TaskStarted as i32;
+                change.task_id = t.task_id.clone();
+                change.task_state = TaskState::Running as i32;
+                change.attempt = t.attempt;
+            }
+            Kind::TaskAttemptFailed(t) => {
+                change.kind = ChangeKind::TaskRetrying as i32;
+                change.task_id = t.task_id.clone();
+                change.task_state = TaskState::Pending as i32;
+                change.attempt = t.attempt;
+                change.error = t.error.clone();
+            }
+            Kind::TaskEnded(t) => {
+                let Some(r) = &t.result else { return };
+                change.kind = ChangeKind::TaskEnded as i32;
+                change.task_id = r.task_id.clone();
+                change.task_state = r.status;
+                change.attempt = r.attempts;
+                change.error = r.error.clone();
+            }
+            Kind::ExecutionEnded(e) => {
+                change.kind = ChangeKind::ExecutionEnded as i32;
+                change.state = e.status;
+                change.error = e.error.clone();
+            }
+        }
+        self.feed.push(change);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(id: &str) -> ExecutionChange {
+        ExecutionChange {
+            execution_id: id.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn changes_after_a_cursor_come_in_order_until_the_ring_forgets_them() {
+        let feed = Feed::new(3);
+        assert!(feed.after(0, 10).unwrap().is_empty());
+        for id in ["a", "b", "c", "d"] {
+            feed.push(change(id));
+        }
+        // "a" (1) has left the ring: after 0 is a gap; after 1 is not.
+        assert!(matches!(feed.after(0, 10), Err(FeedError::Expired(..))));
+        let ids = |v: Vec<Numbered>| -> Vec<String> {
+            v.into_iter().map(|(_, c)| c.execution_id.clone()).collect()
+        };
+        assert_eq!(ids(feed.after(1, 10).unwrap()), ["b", "c", "d"]);
+        assert_eq!(ids(feed.after(2, 1).unwrap()), ["c"]);
+        assert!(feed.after(4, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn cursors_resolve_only_within_this_process_and_the_ring() {
+        let feed = Feed::new(2);
+        for id in ["a", "b", "c"] {
+            feed.push(change(id));
+        }
+        assert_eq!(feed.resolve(&feed.cursor(3)), Ok(3));
+        assert_eq!(feed.resolve(&feed.cursor(1)), Ok(1));
+        assert!(matches!(
+            feed.resolve(&feed.cursor(0)),
+            Err(FeedError::Expired(..))
+        ));
+        // Ahead of the feed, or another process's: expired, not silently live.
+        assert!(matches!(
+            feed.resolve(&feed.cursor(9)),
+            Err(FeedError::Expired(..))
+        ));
+        let other = Feed::new(2);
+        assert!(matches!(
+            other.resolve(&feed.cursor(1)),
+            Err(FeedError::Expired(..))
+        ));
+        for bad in ["", "x", "zz-1", "1-", "-1"] {
+            assert!(
+                matches!(feed.resolve(bad), Err(FeedError::Malformed(_))),
+                "{bad}"
+            );
+        }
+    }
+}
