@@ -14,7 +14,12 @@ bin="${ORCHESTRATOR_BIN:-$target/debug/orchestrator}"
 [ -x "$bin" ] || { echo "test-clients: no server binary at $bin (cargo build first)" >&2; exit 1; }
 export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-$(bash scripts/ort-dylib.sh)}"
 
-if [ $# -gt 0 ]; then langs=("$@"); else langs=(python typescript go java); fi
+if [ $# -gt 0 ]; then
+  langs=("$@")
+else
+  langs=()
+  for t in clients/*/test.sh; do langs+=("$(basename "$(dirname "$t")")"); done
+fi
 
 work=$(mktemp -d)
 server_pid=

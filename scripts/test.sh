@@ -15,8 +15,9 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 # The API contract: proto lint and no breaking change against the released
-# snapshot.
+# snapshot; every client's generated code fresh.
 bash scripts/proto-check.sh
+bash scripts/gen-clients.sh --check
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -25,6 +26,8 @@ trap 'rm -f "$log"' EXIT
 # set, runs N cases of every one of them instead.
 # A hung test fails the run instead of eating CI's whole budget.
 timeout 3000 cargo test --all-targets --locked 2>&1 | tee "$log"
+# Every language's client against a live server (the binary cargo test built).
+timeout 900 bash scripts/test-clients.sh
 # One closing line for the whole run (the benchmarks, run once each in test
 # mode, print last and have no tally of their own).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

@@ -1,0 +1,110 @@
+"""Token metadata and status mapping, against an in-process stand-in server."""
+
+import pickle
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+
+from orchestrator_client import (
+    DeadlineExceededError,
+    Execution,
+    NotFoundError,
+    OrchestratorClient,
+    OrchestratorError,
+    OutOfRangeError,
+    PermissionDeniedError,
+)
+from orchestrator_client.errors import error_for
+from orchestrator_client.v1.execution_service_pb2 import (
+    ExecutionChange,
+    GetExecutionRequest,
+    WatchExecutionsRequest,
+)
+
+
+async def get_execution(
+    request: GetExecutionRequest,
+    context: grpc.aio.ServicerContext[GetExecutionRequest, Execution],
+) -> Execution:
+    """Answer with the caller's authorization metadata as the execution id."""
+    if request.execution_id == "missing":
+        await context.abort(grpc.StatusCode.NOT_FOUND, "no execution missing")
+    if request.execution_id == "forbidden":
+        await context.abort(grpc.StatusCode.PERMISSION_DENIED, "role viewer")
+    metadata = dict(context.invocation_metadata() or ())
+    return Execution(id=str(metadata.get("authorization", "")))
+
+
+async def watch_executions(
+    request: WatchExecutionsRequest,
+    context: grpc.aio.ServicerContext[WatchExecutionsRequest, ExecutionChange],
+) -> AsyncIterator[ExecutionChange]:
+    """Refuse the cursor "expired"; else send two changes after it, then close."""
+    if request.after == "expired":
+        await context.abort(grpc.StatusCode.OUT_OF_RANGE, "cursor expired")
+    start = int(request.after or "0")
+    for n in (start + 1, start + 2):
+        yield ExecutionChange(cursor=str(n), workflow=",".join(request.workflows))
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[str]:
+    server = grpc.aio.server()
+    handler = grpc.unary_unary_rpc_method_handler(
+        get_execution,
+        request_deserializer=GetExecutionRequest.FromString,
+        response_serializer=Execution.SerializeToString,
+    )
+    feed = grpc.unary_stream_rpc_method_handler(
+        watch_executions,
+        request_deserializer=WatchExecutionsRequest.FromString,
+        response_serializer=ExecutionChange.SerializeToString,
+    )
+    service = grpc.method_handlers_generic_handler(
+        "orchestrator.v1.ExecutionService", {"GetExecution": handler, "WatchExecutions": feed}
+    )
+    server.add_generic_rpc_handlers([service])
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    yield f"127.0.0.1:{port}"
+    await server.stop(None)
+
+
+async def test_token_is_sent_as_bearer_metadata(standin: str) -> None:
+    async with OrchestratorClient(standin, token="s3cret") as client:
+        assert (await client.get_execution("x")).id == "Bearer s3cret"
+    async with OrchestratorClient(standin) as client:
+        assert (await client.get_execution("x")).id == ""
+
+
+async def test_status_codes_become_typed_errors(standin: str) -> None:
+    async with OrchestratorClient(standin) as client:
+        with pytest.raises(NotFoundError, match="no execution missing"):
+            await client.get_execution("missing")
+        with pytest.raises(PermissionDeniedError) as info:
+            await client.get_execution("forbidden")
+        assert info.value.details == "role viewer"
+
+
+async def test_streams_end_and_fail_typed(standin: str) -> None:
+    async with OrchestratorClient(standin, token="t") as client:
+        changes = [c async for c in client.watch_executions(["a", "b"], after="5")]
+        assert [(c.cursor, c.workflow) for c in changes] == [("6", "a,b"), ("7", "a,b")]
+
+        expired = client.watch_executions(after="expired")
+        with pytest.raises(OutOfRangeError, match="cursor expired"):
+            await expired.ready()
+        with pytest.raises(OutOfRangeError):
+            await anext(expired)
+
+
+def test_error_hierarchy() -> None:
+    err = error_for(grpc.StatusCode.DEADLINE_EXCEEDED, "slow")
+    assert isinstance(err, DeadlineExceededError)
+    assert isinstance(err, TimeoutError)
+    assert str(err) == "DEADLINE_EXCEEDED: slow"
+    other = error_for(grpc.StatusCode.INTERNAL, "boom")
+    assert type(other) is OrchestratorError
+    copy = pickle.loads(pickle.dumps(err))
+    assert (type(copy), copy.code, copy.details) == (DeadlineExceededError, err.code, "slow")

@@ -1,0 +1,4 @@
+/** The client over gRPC (HTTP/2, connect-node) against $ORCHESTRATOR_GRPC. */
+import { suite } from "./suite.js";
+
+suite("grpc");
