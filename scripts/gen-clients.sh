@@ -13,7 +13,8 @@ for gen in clients/*/generate.sh; do
   (cd "$(dirname "$gen")" && bash generate.sh)
 done
 if [ "${1:-}" = "--check" ]; then
-  stale=$(git status --porcelain --untracked-files=all -- clients)
+  # What regeneration changed or added beside what git holds.
+  stale=$( (git diff --name-only -- clients; git ls-files --others --exclude-standard -- clients) )
   if [ -n "$stale" ]; then
     echo "gen-clients: generated code is stale; run scripts/gen-clients.sh and commit:" >&2
     echo "$stale" >&2
