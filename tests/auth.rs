@@ -333,7 +333,7 @@ async fn metrics_are_open_unless_guarded_then_they_need_admin() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn only_the_event_stream_takes_a_token_in_the_query() {
+async fn only_the_event_streams_take_a_token_in_the_query() {
     let s = Secured::start(&[]);
     let reader = s.token("bob", &["workflows:read"]);
     let c = client();
@@ -345,6 +345,26 @@ async fn only_the_event_stream_takes_a_token_in_the_query() {
         .await
         .unwrap();
     assert_eq!(events.status(), 404, "admitted, then not found");
+    let feed = c
+        .get(
+            s.server
+                .url(&format!("/v1/executions/stream?access_token={reader}")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), 200, "the feed admits a query token");
+    assert_eq!(
+        feed.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    drop(feed);
+    let no_token = c
+        .get(s.server.url("/v1/executions/stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 401);
     let list = c
         .get(
             s.server

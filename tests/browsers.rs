@@ -182,3 +182,49 @@ async fn grpc_web_over_http1_answers_with_a_trailer_frame() {
         "{status:?} {text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn preflights_need_no_token_but_grpc_web_calls_do() {
+    use common::auth::Secured;
+
+    let s = Secured::start(&[("CORS_ALLOWED_ORIGINS", DASHBOARD)]);
+    let grpc = format!(
+        "http://{}/orchestrator.v1.WorkflowService/ListWorkflows",
+        s.server.grpc
+    );
+    // A browser sends its preflight without the token.
+    for url in [s.server.url("/v1/workflows"), grpc.clone()] {
+        let r = preflight(&url, DASHBOARD, "POST").await;
+        assert!(r.status().is_success(), "{url}: {}", r.status());
+        assert_eq!(allowed_origin(r.headers()).unwrap(), DASHBOARD, "{url}");
+    }
+    let http1 = reqwest::Client::builder().http1_only().build().unwrap();
+    let call = |token: Option<String>| {
+        let mut r = http1
+            .post(&grpc)
+            .header("content-type", "application/grpc-web+proto")
+            .header("origin", DASHBOARD)
+            .body(frame(0, &[]));
+        if let Some(t) = token {
+            r = r.header("authorization", format!("Bearer {t}"));
+        }
+        r.send()
+    };
+    // Refused in gRPC-Web's own terms, readable by the page.
+    let refused = call(None).await.unwrap();
+    assert_eq!(allowed_origin(refused.headers()).unwrap(), DASHBOARD);
+    let status = refused.headers().get("grpc-status").cloned();
+    let body = refused.bytes().await.unwrap();
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        status.as_ref().is_some_and(|v| v == "16") || text.contains("grpc-status:16"),
+        "{status:?} {text}"
+    );
+    let reader = s.token("dash", &["workflows:read"]);
+    let ok = call(Some(reader)).await.unwrap();
+    let body = ok.bytes().await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&body).contains("grpc-status:0"),
+        "{body:?}"
+    );
+}

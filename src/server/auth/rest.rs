@@ -14,8 +14,9 @@ use super::{AuthError, Authenticator, Rule, permissions};
 use crate::server::rest::HttpError;
 use crate::server::tls::Peer;
 
-/// The one route whose token may come in the query string.
-const EVENTS_ROUTE: &str = "/v1/executions/{id}/events";
+/// The routes whose token may come in the query string: the SSE streams,
+/// which browsers' EventSource opens without headers.
+const STREAM_ROUTES: [&str; 2] = ["/v1/executions/{id}/events", "/v1/executions/stream"];
 
 /// Admits or refuses a request to a matched route.
 pub async fn guard(
@@ -38,7 +39,7 @@ pub async fn guard(
     };
     let header = request.headers().get(header::AUTHORIZATION);
     let mut token = super::bearer(header.and_then(|v| v.to_str().ok())).map(str::to_owned);
-    if token.is_none() && route == EVENTS_ROUTE {
+    if token.is_none() && STREAM_ROUTES.contains(&route) {
         token = access_token(request.uri().query());
     }
     let peer = request

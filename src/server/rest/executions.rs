@@ -273,6 +273,9 @@ struct StreamQuery {
     status: Option<String>,
     /// Resume after this cursor (a browser's reconnect sends Last-Event-ID).
     after: Option<String>,
+    /// Read by the auth guard (EventSource cannot set headers).
+    #[serde(default, rename = "access_token")]
+    _access_token: Option<String>,
 }
 
 /// `GET /v1/executions/stream`: the server-wide feed of state changes as

@@ -5,6 +5,7 @@
 
 mod events;
 mod executions;
+pub mod proto_schema;
 mod schedules;
 
 use std::collections::BTreeMap;
