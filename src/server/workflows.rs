@@ -166,14 +166,16 @@ impl WorkflowApi {
                 message: "required".into(),
                 ..Default::default()
             }],
-            Some(spec) => match spec::compile(&spec, 0, self.engine.registry()) {
-                Ok(_) => Vec::new(),
-                Err(e) => problems(e),
-            },
+            Some(spec) => self.compile_problems(&spec),
         };
-        ValidateWorkflowResponse {
-            valid: problems.is_empty(),
-            problems,
+        answer(problems)
+    }
+
+    /// What compiling `spec` against the plugins finds wrong.
+    fn compile_problems(&self, spec: &WorkflowSpec) -> Vec<Problem> {
+        match spec::compile(spec, 0, self.engine.registry()) {
+            Ok(_) => Vec::new(),
+            Err(e) => problems(e),
         }
     }
 
@@ -189,26 +191,24 @@ impl WorkflowApi {
             return self.validate(spec);
         }
         if spec.is_some() {
-            return ValidateWorkflowResponse {
-                valid: false,
-                problems: vec![Problem {
-                    field: "definition".into(),
-                    message: "give either spec or definition, not both".into(),
-                    ..Default::default()
-                }],
-            };
+            return answer(vec![Problem {
+                field: "definition".into(),
+                message: "give either spec or definition, not both".into(),
+                ..Default::default()
+            }]);
         }
-        let problems = match self.parse_document(document) {
-            Ok(spec) => match spec::compile(&spec, 0, self.engine.registry()) {
-                Ok(_) => Vec::new(),
-                Err(e) => problems(e),
-            },
+        answer(match self.parse_document(document) {
+            Ok(spec) => self.compile_problems(&spec),
             Err(e) => problems(e),
-        };
-        ValidateWorkflowResponse {
-            valid: problems.is_empty(),
-            problems,
-        }
+        })
+    }
+}
+
+/// A validation's answer: valid when nothing was found.
+fn answer(problems: Vec<Problem>) -> ValidateWorkflowResponse {
+    ValidateWorkflowResponse {
+        valid: problems.is_empty(),
+        problems,
     }
 }
 
