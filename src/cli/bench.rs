@@ -120,11 +120,7 @@ impl BenchReport {
 
     /// The `p`th percentile latency in milliseconds.
     pub fn percentile(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return 0.0;
-        }
-        let i = ((p / 100.0) * (self.latencies_us.len() - 1) as f64).round() as usize;
-        self.latencies_us[i] as f64 / 1000.0
+        percentile_ms(&self.latencies_us, p)
     }
 
     /// The report as one JSON object.
@@ -252,6 +248,15 @@ pub async fn bench(
     }
     let _ = writeln!(out, "{j}");
     Ok(report)
+}
+
+/// Percentile `p` of sorted microseconds, in ms (0 when there are none).
+pub(super) fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return 0.0;
+    }
+    let i = ((p / 100.0) * (sorted_us.len() - 1) as f64).round() as usize;
+    sorted_us[i] as f64 / 1000.0
 }
 
 /// Where the clients send their runs.

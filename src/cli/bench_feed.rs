@@ -102,11 +102,7 @@ fn delay_us(time: Option<&pbjson_types::Timestamp>) -> u64 {
 impl FeedReport {
     /// The delay at percentile `p`, in ms.
     pub fn percentile(&self, p: f64) -> f64 {
-        if self.delays_us.is_empty() {
-            return 0.0;
-        }
-        let i = ((p / 100.0) * (self.delays_us.len() - 1) as f64).round() as usize;
-        self.delays_us[i] as f64 / 1000.0
+        super::bench::percentile_ms(&self.delays_us, p)
     }
 
     /// The figures as JSON.
