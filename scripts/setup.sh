@@ -71,6 +71,15 @@ if [ ! -x tools/node_modules/.bin/buf ]; then
   echo "setup: installing buf (npm, tools/)" >&2
   (cd tools && npm ci --no-audit --no-fund --silent)
 fi
+# The REST contract test's schemathesis, pinned with its dependencies in a
+# venv of its own (tools/requirements.txt); reinstalled when the pins change.
+if ! cmp -s tools/requirements.txt tools/.venv/requirements.txt 2>/dev/null; then
+  echo "setup: installing schemathesis (PyPI, tools/.venv)" >&2
+  rm -rf tools/.venv
+  python3 -m venv tools/.venv
+  tools/.venv/bin/pip install -q --disable-pip-version-check -r tools/requirements.txt >&2
+  cp tools/requirements.txt tools/.venv/requirements.txt
+fi
 # Each client's toolchain (Debian, PyPI, npm), by its own script.
 for client_setup in clients/*/setup.sh; do
   [ -e "$client_setup" ] || continue

@@ -28,6 +28,8 @@ trap 'rm -f "$log"' EXIT
 timeout 3000 cargo test --all-targets --locked 2>&1 | tee "$log"
 # Every language's client against a live server (the binary cargo test built).
 timeout 900 bash scripts/test-clients.sh
+# The REST gateway against its OpenAPI document, fuzzed for 90 seconds.
+timeout 600 bash scripts/test-contract.sh 90
 # One closing line for the whole run (the benchmarks, run once each in test
 # mode, print last and have no tally of their own).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

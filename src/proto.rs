@@ -115,6 +115,14 @@ pub fn elapsed_ms(start: Option<&Timestamp>, end: Option<&Timestamp>) -> u64 {
     }
 }
 
+/// The labels of every value of a proto enum (whose numbers are small).
+fn labels<T: TryFrom<i32>>(label: fn(T) -> &'static str) -> Vec<&'static str> {
+    (0..16)
+        .filter_map(|n| T::try_from(n).ok())
+        .map(label)
+        .collect()
+}
+
 impl ExecutionState {
     /// The brief's lower-case name ("completed").
     pub fn label(self) -> &'static str {
@@ -127,6 +135,11 @@ impl ExecutionState {
             Self::Cancelled => "cancelled",
             Self::TimedOut => "timed_out",
         }
+    }
+
+    /// Every state's label, in number order: what REST documents.
+    pub fn labels() -> Vec<&'static str> {
+        labels(Self::label)
     }
 
     /// True once the execution can change no more.
@@ -151,6 +164,11 @@ impl ChangeKind {
             Self::ExecutionEnded => "execution_ended",
         }
     }
+
+    /// Every kind's label, in number order: what REST documents.
+    pub fn labels() -> Vec<&'static str> {
+        labels(Self::label)
+    }
 }
 
 impl TaskState {
@@ -166,6 +184,11 @@ impl TaskState {
             Self::Cancelled => "cancelled",
             Self::TimedOut => "timed_out",
         }
+    }
+
+    /// Every state's label, in number order: what REST documents.
+    pub fn labels() -> Vec<&'static str> {
+        labels(Self::label)
     }
 
     /// True once the task can change no more.

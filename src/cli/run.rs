@@ -263,7 +263,8 @@ fn report(
     let state = ExecutionState::try_from(e.status).unwrap_or_default();
     match output {
         OutputFormat::Json => {
-            let _ = writeln!(out, "{}", summary::summary(&e));
+            let json = serde_json::to_string(&summary::summary(&e)).unwrap_or_default();
+            let _ = writeln!(out, "{json}");
         }
         OutputFormat::Text => {
             let _ = write!(out, "{} {} in {}ms", state.label(), e.id, e.duration_ms);

@@ -197,7 +197,18 @@ impl WorkflowApi {
                 ..Default::default()
             }]);
         }
-        answer(match self.parse_document(document) {
+        self.validate_parsed(self.parse_document(document))
+    }
+
+    /// Checks a definition document of a known syntax without storing it:
+    /// one that does not load is answered with its problems, like any
+    /// other invalid definition.
+    pub fn validate_text(&self, text: &str, format: Format) -> ValidateWorkflowResponse {
+        self.validate_parsed(self.parse(text, format))
+    }
+
+    fn validate_parsed(&self, parsed: Result<WorkflowSpec, SpecError>) -> ValidateWorkflowResponse {
+        answer(match parsed {
             Ok(spec) => self.compile_problems(&spec),
             Err(e) => problems(e),
         })

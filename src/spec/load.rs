@@ -80,6 +80,14 @@ pub const TASK_FIELDS: &[&str] = &[
     "run_if",
 ];
 
+/// The fields of a task's `retry` mapping.
+pub const RETRY_FIELDS: &[&str] = &[
+    "max_attempts",
+    "initial_backoff",
+    "max_backoff",
+    "multiplier",
+];
+
 /// Parses a definition. A fatal problem (unreadable text, too large, not an
 /// object) is an error; field problems come back beside the spec built from
 /// the fields that were fine, so compiling can add its own.
@@ -302,17 +310,7 @@ fn retry_from_value(v: &Value, task: Option<&str>, p: &mut Vec<Problem>) -> Opti
         return None;
     };
     let obj = &snake_case_keys(obj.clone());
-    unknown_fields(
-        obj,
-        &[
-            "max_attempts",
-            "initial_backoff",
-            "max_backoff",
-            "multiplier",
-        ],
-        task.map(|t| (t, "retry.")),
-        p,
-    );
+    unknown_fields(obj, RETRY_FIELDS, task.map(|t| (t, "retry.")), p);
     let mut r = RetryPolicy::default();
     if let Some(v) = obj.get("max_attempts") {
         r.max_attempts = uint_field(v, task, "retry.max_attempts", p);

@@ -7,6 +7,7 @@
 mod graph;
 mod load;
 mod plan;
+mod schema;
 pub mod template;
 
 use std::fmt;
@@ -16,6 +17,7 @@ pub use load::{
     Format, Limits, TASK_FIELDS, WORKFLOW_FIELDS, from_value, parse, typed_config_json,
 };
 pub use plan::{Plan, PlanTask, Retry, compile};
+pub use schema::document_schemas;
 
 use crate::plugins::Registry;
 use crate::proto::WorkflowSpec;

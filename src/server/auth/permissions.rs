@@ -214,6 +214,7 @@ pub const RPCS: &[(&str, Rule)] = &[
 pub const ROUTES: &[(Method, &str, Rule)] = &[
     (Method::GET, "/healthz", Open),
     (Method::GET, "/metrics", Open),
+    (Method::GET, "/v1/openapi.json", Open),
     (Method::POST, "/v1/workflows", Need(WorkflowsWrite)),
     (Method::GET, "/v1/workflows", Need(WorkflowsRead)),
     (Method::POST, "/v1/workflows/validate", Need(WorkflowsWrite)),

@@ -1,50 +1,79 @@
 //! Executions over REST: `POST /v1/run` (the brief's body and answer),
-//! cancel and retry, the listing, one execution, the active table with the
-//! task pools, and the live events as Server-Sent Events.
+//! cancel and retry, the listing, one execution, and the active table with
+//! the task pools. The live streams are in `streams`.
 
-use axum::Router;
+use std::collections::BTreeMap;
+
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use pbjson_types::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{Gateway, HttpError, Reply, body, ok, query, time_param, to_json};
-use crate::engine::summary::summary;
+use super::{ErrorBody, Gateway, HttpError, Reply, body, ok, query, time_param};
+use crate::engine::summary::{Summary, execution_states, labels, summary};
 use crate::proto::{self, ExecutionState, ListExecutionsRequest, RunRequest};
 use crate::server::auth::Identity;
 
 /// The execution routes.
-pub(super) fn routes() -> Router<Gateway> {
-    Router::new()
-        .route("/v1/run", post(run))
-        .route("/v1/cancel/{id}", post(cancel))
-        .route("/v1/executions", get(list_executions))
-        .route("/v1/executions/active", get(list_active))
-        .route("/v1/executions/stream", get(stream))
-        .route("/v1/executions/{id}", get(get_execution))
-        .route("/v1/executions/{id}/events", get(events))
-        .route("/v1/executions/{id}/retry", post(retry))
+pub(super) fn routes() -> OpenApiRouter<Gateway> {
+    OpenApiRouter::new()
+        .routes(routes!(run))
+        .routes(routes!(cancel))
+        .routes(routes!(list_executions))
+        .routes(routes!(list_active))
+        .routes(routes!(get_execution))
+        .routes(routes!(retry))
+}
+
+/// A run accepted without waiting for it.
+#[derive(Serialize, ToSchema)]
+struct Accepted {
+    /// Always `running`.
+    #[schema(schema_with = execution_states)]
+    status: &'static str,
+    /// The execution's id.
+    workflow_id: String,
+    /// The workflow's name.
+    workflow: String,
+    /// The version that runs.
+    version: u32,
 }
 
 /// 202 for a run accepted without waiting.
 fn accepted(e: &proto::Execution) -> Reply {
-    let body = json!({"status": "running", "workflow_id": e.id, "workflow": e.workflow, "version": e.version});
+    let body = Accepted {
+        status: ExecutionState::Running.label(),
+        workflow_id: e.id.clone(),
+        workflow: e.workflow.clone(),
+        version: e.version,
+    };
     Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
 }
 
-#[derive(Deserialize)]
+/// The brief's run request.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RunBody {
+    /// The workflow's name.
+    #[schema(example = "diamond")]
     workflow: String,
+    /// A version to run; 0 or absent for the latest.
     #[serde(default)]
     version: u32,
+    /// The run's input, read by templates as `parameters`.
     #[serde(default)]
+    #[schema(value_type = Object)]
     parameters: Map<String, Value>,
+    /// Answer when the run ends (default) or at once with 202.
     #[serde(default = "yes")]
+    #[schema(default = true)]
     wait: bool,
 }
 
@@ -52,6 +81,17 @@ fn yes() -> bool {
     true
 }
 
+/// Runs a workflow.
+///
+/// With `wait` (the default) the answer is the run's summary once it
+/// ended; without, a 202 as soon as it started.
+#[utoipa::path(post, path = "/v1/run", tag = "executions",
+    request_body = RunBody,
+    responses(
+        (status = 200, description = "The run ended", body = Summary),
+        (status = 202, description = "The run started", body = Accepted),
+        (status = 404, description = "No such workflow or version", body = ErrorBody),
+    ))]
 async fn run(
     State(g): State<Gateway>,
     Extension(by): Extension<Identity>,
@@ -71,13 +111,26 @@ async fn run(
     accepted(&e)
 }
 
-#[derive(Deserialize)]
+/// How to retry; the body may be left out.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RetryBody {
+    /// Answer when the retry ends (default) or at once with 202.
     #[serde(default = "yes")]
+    #[schema(default = true)]
     wait: bool,
 }
 
+/// Runs an ended execution again from its failed tasks.
+#[utoipa::path(post, path = "/v1/executions/{id}/retry", tag = "executions",
+    params(("id" = String, Path, description = "The execution's id")),
+    request_body(content = Option<RetryBody>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The retry ended", body = Summary),
+        (status = 202, description = "The retry started", body = Accepted),
+        (status = 404, description = "No such execution", body = ErrorBody),
+        (status = 412, description = "The execution has not ended", body = ErrorBody),
+    ))]
 async fn retry(
     State(g): State<Gateway>,
     Extension(by): Extension<Identity>,
@@ -97,13 +150,39 @@ async fn retry(
     accepted(&e)
 }
 
-#[derive(Deserialize, Default)]
+/// Why a run is cancelled; the body may be left out.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CancelBody {
+    /// Recorded in the history and the audit trail.
     #[serde(default)]
     reason: String,
 }
 
+/// A cancellation asked for.
+#[derive(Serialize, ToSchema)]
+struct Cancelling {
+    /// The execution's id.
+    workflow_id: String,
+    /// Always `cancelling`: the run ends `cancelled` once its tasks stop.
+    #[schema(schema_with = cancelling)]
+    status: &'static str,
+    /// The reason given.
+    reason: String,
+}
+
+fn cancelling() -> utoipa::openapi::schema::Object {
+    labels(vec!["cancelling"])
+}
+
+/// Cancels a running execution, with a reason.
+#[utoipa::path(post, path = "/v1/cancel/{id}", tag = "executions",
+    params(("id" = String, Path, description = "The execution's id")),
+    request_body(content = Option<CancelBody>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Cancelling", body = Cancelling),
+        (status = 404, description = "No such running execution", body = ErrorBody),
+    ))]
 async fn cancel(
     State(g): State<Gateway>,
     Extension(by): Extension<Identity>,
@@ -117,20 +196,80 @@ async fn cancel(
         body(Ok(bytes))?
     };
     g.executions.cancel(&id, &c.reason, by.subject())?;
-    ok(json!({"workflow_id": id, "status": "cancelling", "reason": c.reason}))
+    ok(Cancelling {
+        workflow_id: id,
+        status: "cancelling",
+        reason: c.reason,
+    })
 }
 
-#[derive(Deserialize)]
+/// Which executions to list.
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListExecutionsQuery {
+    /// Started at or after (RFC 3339).
     from: Option<String>,
+    /// Started before (RFC 3339).
     to: Option<String>,
+    /// Only this workflow's.
     workflow: Option<String>,
+    /// Only in this state (lower case).
+    #[param(schema_with = execution_states)]
     status: Option<String>,
+    /// At most this many (default 100).
     #[serde(alias = "pageSize")]
     page_size: Option<u32>,
+    /// The previous page's `next_page_token`.
     #[serde(alias = "pageToken")]
     page_token: Option<String>,
+}
+
+/// One page of executions.
+#[derive(Serialize, ToSchema)]
+struct ExecutionPage {
+    /// Newest first.
+    executions: Vec<ExecutionView>,
+    /// Asks for the next page; empty on the last.
+    next_page_token: String,
+}
+
+/// An execution as REST shows it: the run summary plus its times, who
+/// started or cancelled it, and its input.
+#[derive(Serialize, ToSchema)]
+struct ExecutionView {
+    #[serde(flatten)]
+    summary: Summary,
+    /// When it started.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    started_at: Option<Timestamp>,
+    /// When it ended; null while it runs.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    finished_at: Option<Timestamp>,
+    /// Who cancelled it, if anyone.
+    cancelled_by: String,
+    /// Who started it.
+    started_by: String,
+    /// The run's input.
+    #[schema(value_type = Object)]
+    input: Map<String, Value>,
+}
+
+impl From<&proto::Execution> for ExecutionView {
+    fn from(e: &proto::Execution) -> Self {
+        Self {
+            summary: summary(e),
+            started_at: e.started_at,
+            finished_at: e.finished_at,
+            cancelled_by: e.cancelled_by.clone(),
+            started_by: e.started_by.clone(),
+            input: e
+                .input
+                .as_ref()
+                .map(proto::struct_to_json_map)
+                .unwrap_or_default(),
+        }
+    }
 }
 
 fn state_param(v: Option<String>) -> Result<i32, HttpError> {
@@ -138,7 +277,7 @@ fn state_param(v: Option<String>) -> Result<i32, HttpError> {
 }
 
 /// An execution state by its lower-case name, or a 400 naming `field`.
-fn state_named(field: &str, v: &str) -> Result<i32, HttpError> {
+pub(super) fn state_named(field: &str, v: &str) -> Result<i32, HttpError> {
     let all = [
         ExecutionState::Pending,
         ExecutionState::Running,
@@ -159,6 +298,10 @@ fn state_named(field: &str, v: &str) -> Result<i32, HttpError> {
         })
 }
 
+/// Lists executions, newest first, a page at a time.
+#[utoipa::path(get, path = "/v1/executions", tag = "executions",
+    params(ListExecutionsQuery),
+    responses((status = 200, description = "One page", body = ExecutionPage)))]
 async fn list_executions(
     State(g): State<Gateway>,
     q: Result<Query<ListExecutionsQuery>, QueryRejection>,
@@ -173,230 +316,100 @@ async fn list_executions(
         page_token: q.page_token.unwrap_or_default(),
     };
     let page = g.executions.list(&request).await?;
-    let list: Vec<Value> = page.executions.iter().map(execution_json).collect();
-    ok(json!({"executions": list, "next_page_token": page.next_page_token}))
+    ok(ExecutionPage {
+        executions: page.executions.iter().map(ExecutionView::from).collect(),
+        next_page_token: page.next_page_token,
+    })
 }
 
-/// An execution as REST shows it: the run summary plus its times and input.
-fn execution_json(e: &proto::Execution) -> Value {
-    let mut v = summary(e);
-    if let Value::Object(m) = &mut v {
-        m.insert("started_at".into(), to_json(&e.started_at));
-        m.insert("finished_at".into(), to_json(&e.finished_at));
-        m.insert("cancelled_by".into(), json!(e.cancelled_by));
-        m.insert("started_by".into(), json!(e.started_by));
-        m.insert(
-            "input".into(),
-            Value::Object(
-                e.input
-                    .as_ref()
-                    .map(proto::struct_to_json_map)
-                    .unwrap_or_default(),
-            ),
-        );
-    }
-    v
-}
-
+/// One execution.
+#[utoipa::path(get, path = "/v1/executions/{id}", tag = "executions",
+    params(("id" = String, Path, description = "The execution's id")),
+    responses(
+        (status = 200, description = "The execution", body = ExecutionView),
+        (status = 404, description = "No such execution", body = ErrorBody),
+    ))]
 async fn get_execution(
     State(g): State<Gateway>,
     Extension(by): Extension<Identity>,
     Path(id): Path<String>,
 ) -> Reply {
-    ok(execution_json(&g.executions.get(&id, &by).await?))
+    ok(ExecutionView::from(&g.executions.get(&id, &by).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EventsQuery {
-    #[serde(default, alias = "fromSeq")]
-    from_seq: u64,
-    /// Read by the auth guard (EventSource cannot set headers).
-    #[serde(default, rename = "access_token")]
-    _access_token: Option<String>,
+/// What runs now, and the task pools.
+#[derive(Serialize, ToSchema)]
+struct ActiveList {
+    /// Running executions, and those ended within the last moments.
+    executions: Vec<ActiveView>,
+    /// Each task pool's figures, by pool name.
+    pools: BTreeMap<String, PoolView>,
 }
 
-/// Server-Sent Events: `id:` is the event's sequence number, `event:` its
-/// kind, `data:` the event as JSON. A reconnecting client's `Last-Event-ID`
-/// resumes after that event; the stream ends after the execution's end.
-async fn events(
-    State(g): State<Gateway>,
-    Extension(by): Extension<Identity>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    q: Result<Query<EventsQuery>, QueryRejection>,
-) -> Reply {
-    use axum::response::sse::{Event, KeepAlive, Sse};
-    use futures::StreamExt;
-
-    let q = query(q)?;
-    let after_last = match headers.get("last-event-id") {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .ok()
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .ok_or_else(|| {
-                    HttpError::bad_request("Last-Event-ID: expected a sequence number")
-                })?
-                + 1,
-        ),
-    };
-    g.executions.get(&id, &by).await?;
-    let from_seq = after_last.unwrap_or(q.from_seq);
-    let stream = crate::server::watch::watch(g.executions.engine().clone(), id, from_seq, None)
-        .map(|item| {
-            Ok::<_, std::convert::Infallible>(match item {
-                Ok(ev) => {
-                    let kind = ev.kind.as_ref().map_or("unknown", event_name);
-                    let mut data = to_json(&ev);
-                    proto::whole_numbers_as_integers(&mut data);
-                    Event::default()
-                        .id(ev.seq.to_string())
-                        .event(kind)
-                        .data(data.to_string())
-                }
-                Err(status) => Event::default().event("error").data(status.message()),
-            })
-        });
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+/// A row of the active table.
+#[derive(Serialize, ToSchema)]
+struct ActiveView {
+    /// The execution's id.
+    workflow_id: String,
+    /// The workflow's name.
+    workflow: String,
+    /// Its version.
+    version: u32,
+    /// The execution's state.
+    #[schema(schema_with = execution_states)]
+    status: &'static str,
+    /// When it started.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    started_at: Option<Timestamp>,
+    /// When it ended; null while it runs.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    finished_at: Option<Timestamp>,
+    /// The ids of the tasks running now.
+    running_tasks: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StreamQuery {
-    /// Workflow names, comma-separated.
-    workflow: Option<String>,
-    /// Execution states, comma-separated.
-    status: Option<String>,
-    /// Resume after this cursor (a browser's reconnect sends Last-Event-ID).
-    after: Option<String>,
-    /// Read by the auth guard (EventSource cannot set headers).
-    #[serde(default, rename = "access_token")]
-    _access_token: Option<String>,
+/// A task pool's figures.
+#[derive(Serialize, ToSchema)]
+struct PoolView {
+    /// Slots.
+    size: u64,
+    /// Slots in use.
+    busy: u64,
+    /// Tasks waiting for a slot.
+    queued: u64,
 }
 
-/// `GET /v1/executions/stream`: the server-wide feed of state changes as
-/// Server-Sent Events, each with its cursor as the event id.
-async fn stream(
-    State(g): State<Gateway>,
-    headers: HeaderMap,
-    q: Result<Query<StreamQuery>, QueryRejection>,
-) -> Reply {
-    use axum::response::sse::{Event, KeepAlive, Sse};
-    use futures::StreamExt;
-
-    let q = query(q)?;
-    let listed = |v: &Option<String>| -> Vec<String> {
-        v.iter()
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let filter = crate::server::feed::Filter {
-        workflows: listed(&q.workflow).into_iter().collect(),
-        states: listed(&q.status)
-            .iter()
-            .map(|s| state_named("status", s))
-            .collect::<Result<_, _>>()?,
-    };
-    let last_event_id = match headers.get("last-event-id") {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .map_err(|_| HttpError::bad_request("Last-Event-ID: not a feed cursor"))?
-                .to_owned(),
-        ),
-    };
-    let after = last_event_id.or(q.after);
-    let feed = g.executions.engine().feed().clone();
-    let changes = crate::server::feed::follow(feed, filter, after.as_deref())?;
-    let events = changes.map(|item| {
-        Ok::<_, std::convert::Infallible>(match item {
-            Ok(c) => Event::default()
-                .id(c.cursor.clone())
-                .event(
-                    proto::ChangeKind::try_from(c.kind)
-                        .unwrap_or_default()
-                        .label(),
-                )
-                .data(change_json(&c).to_string()),
-            Err(e) => Event::default().event("error").data(e.to_string()),
-        })
-    });
-    Ok(Sse::new(events)
-        .keep_alive(KeepAlive::default())
-        .into_response())
-}
-
-/// A feed change as REST shows it: the brief's names (`workflow_id` is
-/// the execution's id), states in lower case.
-fn change_json(c: &proto::ExecutionChange) -> Value {
-    let mut v = json!({
-        "cursor": c.cursor,
-        "kind": proto::ChangeKind::try_from(c.kind).unwrap_or_default().label(),
-        "workflow_id": c.execution_id,
-        "workflow": c.workflow,
-        "version": c.version,
-        "seq": c.seq,
-        "time": to_json(&c.time),
-        "status": ExecutionState::try_from(c.state).unwrap_or_default().label(),
-    });
-    if !c.task_id.is_empty() {
-        v["task_id"] = json!(c.task_id);
-        v["task_status"] = json!(
-            proto::TaskState::try_from(c.task_state)
-                .unwrap_or_default()
-                .label()
-        );
-        v["attempt"] = json!(c.attempt);
-    }
-    if !c.error.is_empty() {
-        v["error"] = json!(c.error);
-    }
-    v
-}
-
-fn event_name(kind: &proto::execution_event::Kind) -> &'static str {
-    use proto::execution_event::Kind;
-    match kind {
-        Kind::ExecutionStarted(_) => "execution_started",
-        Kind::ExecutionResumed(_) => "execution_resumed",
-        Kind::TaskStarted(_) => "task_started",
-        Kind::TaskAttemptFailed(_) => "task_attempt_failed",
-        Kind::TaskEnded(_) => "task_ended",
-        Kind::ExecutionEnded(_) => "execution_ended",
-    }
-}
-
+/// The executions running now, and both task pools (size, busy, queued).
+#[utoipa::path(get, path = "/v1/executions/active", tag = "executions",
+    responses((status = 200, description = "The active table", body = ActiveList)))]
 async fn list_active(State(g): State<Gateway>) -> Reply {
     let engine = g.executions.engine();
-    let active: Vec<Value> = engine
+    let executions = engine
         .active_table()
-        .iter()
-        .map(|a| {
-            json!({
-                "workflow_id": a.execution_id,
-                "workflow": a.workflow,
-                "version": a.version,
-                "status": ExecutionState::try_from(a.status).unwrap_or_default().label(),
-                "started_at": to_json(&a.started_at),
-                "finished_at": to_json(&a.finished_at),
-                "running_tasks": a.running_tasks,
-            })
+        .into_iter()
+        .map(|a| ActiveView {
+            status: ExecutionState::try_from(a.status)
+                .unwrap_or_default()
+                .label(),
+            workflow_id: a.execution_id,
+            workflow: a.workflow,
+            version: a.version,
+            started_at: a.started_at,
+            finished_at: a.finished_at,
+            running_tasks: a.running_tasks,
         })
         .collect();
-    let pools: serde_json::Map<String, Value> = engine
+    let pools = engine
         .pools()
         .into_iter()
         .map(|p| {
-            let figures = json!({ "size": p.size, "busy": p.busy, "queued": p.queued });
+            let figures = PoolView {
+                size: p.size,
+                busy: p.busy,
+                queued: p.queued,
+            };
             (p.name, figures)
         })
         .collect();
-    ok(json!({ "executions": active, "pools": pools }))
+    ok(ActiveList { executions, pools })
 }

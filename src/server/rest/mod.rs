@@ -1,31 +1,37 @@
 //! The REST/JSON gateway: the brief's paths over the same service
 //! implementations as gRPC. JSON uses the proto field names; states are
 //! lower case (`"completed"`); errors are `{code, message, details}` with
-//! the HTTP status of the one code table in `http_status`.
+//! the HTTP status of the one code table in `http_status`. Every route is
+//! registered with its OpenAPI description (utoipa), so the contract at
+//! `/v1/openapi.json` lists exactly the routes served.
 
+mod admin;
 mod events;
 mod executions;
+pub mod openapi;
 pub mod proto_schema;
 mod schedules;
-
-use std::collections::BTreeMap;
+mod streams;
+mod workflows;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::extract::{DefaultBodyLimit, Query};
+use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::auth::{Authenticator, Identity};
+use super::auth::Authenticator;
 use super::error::ApiError;
 use super::{AdminApi, EventApi, ExecutionApi, ScheduleApi, WorkflowApi};
-use crate::proto::{self, Workflow};
-use crate::spec::{Format, Limits};
+use crate::proto;
+use crate::spec::Limits;
 
 /// The services the gateway translates to.
 #[derive(Clone)]
@@ -49,29 +55,8 @@ pub struct Gateway {
 /// The routes, each behind the auth guard.
 pub fn router(gateway: Gateway, auth: std::sync::Arc<Authenticator>) -> Router {
     let body_limit = gateway.limits.max_bytes + 1024;
-    Router::new()
-        .route(
-            "/healthz",
-            get(|| async { axum::Json(json!({"status": "ok"})) }),
-        )
-        .route("/metrics", get(metrics))
-        .route("/v1/workflows", post(create_workflow).get(list_workflows))
-        .route("/v1/workflows/validate", post(validate_workflow))
-        .route(
-            "/v1/workflows/{name}",
-            get(get_workflow)
-                .put(update_workflow)
-                .delete(delete_workflow),
-        )
-        .route("/v1/workflows/{name}/versions", get(list_versions))
-        .route("/v1/workflows/{name}/archive", post(archive_workflow))
-        .route("/v1/workflows/{name}/restore", post(restore_workflow))
-        .route("/v1/stats/db", get(stats))
-        .route("/v1/admin/compact", post(compact))
-        .route("/v1/audit", get(audit))
-        .merge(executions::routes())
-        .merge(schedules::routes())
-        .merge(events::routes())
+    let (router, _) = routes().split_for_parts();
+    router
         .route_layer(axum::middleware::from_fn_with_state(
             auth,
             super::auth::rest_guard,
@@ -81,6 +66,41 @@ pub fn router(gateway: Gateway, auth: std::sync::Arc<Authenticator>) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(json_errors))
         .with_state(gateway)
+}
+
+/// Every route with its OpenAPI description.
+pub fn routes() -> OpenApiRouter<Gateway> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(healthz))
+        .routes(routes!(openapi_json))
+        .merge(workflows::routes())
+        .merge(executions::routes())
+        .merge(streams::routes())
+        .merge(schedules::routes())
+        .merge(events::routes())
+        .merge(admin::routes())
+}
+
+/// The service answers.
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// Always `ok`.
+    status: &'static str,
+}
+
+/// Liveness: the process answers HTTP.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Alive", body = Health)))]
+async fn healthz() -> axum::Json<Health> {
+    axum::Json(Health { status: "ok" })
+}
+
+/// This document: the REST contract (OpenAPI 3.1).
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", body = Object)))]
+async fn openapi_json() -> Response {
+    let content_type = [(header::CONTENT_TYPE, "application/json")];
+    (content_type, openapi::document_text()).into_response()
 }
 
 async fn no_route(method: Method, uri: Uri) -> HttpError {
@@ -137,22 +157,31 @@ async fn json_errors(response: Response) -> Response {
     answer
 }
 
+/// Every error's body.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The gRPC code's name (`NOT_FOUND`, `INVALID_ARGUMENT`, ...).
+    code: &'static str,
+    /// What went wrong, naming the field or task at fault.
+    message: String,
+    /// One line per problem, for definitions with several.
+    details: Vec<String>,
+}
+
 /// An HTTP error: a status and the `{code, message, details}` body.
 pub struct HttpError {
     status: StatusCode,
-    code: &'static str,
-    message: String,
-    details: Vec<String>,
+    body: ErrorBody,
 }
 
 impl HttpError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
+        let body = ErrorBody {
             code,
             message: message.into(),
             details: Vec::new(),
-        }
+        };
+        Self { status, body }
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
@@ -182,12 +211,12 @@ impl From<ApiError> for HttpError {
             ApiError::InvalidArgument { details, .. } => details.clone(),
             _ => Vec::new(),
         };
-        Self {
-            status,
+        let body = ErrorBody {
             code,
             message: e.to_string(),
             details,
-        }
+        };
+        Self { status, body }
     }
 }
 
@@ -207,14 +236,13 @@ impl From<BytesRejection> for HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let body = json!({"code": self.code, "message": self.message, "details": self.details});
-        (self.status, axum::Json(body)).into_response()
+        (self.status, axum::Json(self.body)).into_response()
     }
 }
 
 type Reply = Result<Response, HttpError>;
 
-fn ok(v: Value) -> Reply {
+fn ok<T: Serialize>(v: T) -> Reply {
     Ok(axum::Json(v).into_response())
 }
 
@@ -225,6 +253,12 @@ fn to_json<T: serde::Serialize>(v: &T) -> Value {
 /// Parses a JSON body into `T`; an error names the field at fault.
 fn body<T: DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) -> Result<T, HttpError> {
     let bytes = bytes?;
+    // serde would also fill a struct from an array, field by field.
+    if !bytes.trim_ascii_start().starts_with(b"{") {
+        return Err(HttpError::bad_request(
+            "invalid JSON body: expected an object",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(&bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -237,161 +271,10 @@ fn body<T: DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) -> Result<T, 
     })
 }
 
-/// A definition from a request body: JSON, or YAML with a YAML content type.
-fn definition(
-    g: &Gateway,
-    headers: &HeaderMap,
-    bytes: Result<Bytes, BytesRejection>,
-) -> Result<proto::WorkflowSpec, HttpError> {
-    let bytes = bytes?;
-    let yaml = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.contains("yaml"));
-    let text =
-        std::str::from_utf8(&bytes).map_err(|_| HttpError::bad_request("the body is not UTF-8"))?;
-    let format = if yaml { Format::Yaml } else { Format::Json };
-    Ok(g.workflows.parse(text, format).map_err(ApiError::from)?)
-}
-
 /// A query string's parameters, or a 400 naming the bad one.
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, HttpError> {
     q.map(|Query(t)| t)
         .map_err(|e| HttpError::bad_request(e.body_text()))
-}
-
-fn workflows_json(ws: &[Workflow]) -> Value {
-    json!({ "workflows": ws.iter().map(workflow_json).collect::<Vec<_>>() })
-}
-
-fn workflow_json(w: &Workflow) -> Value {
-    let mut v = to_json(w);
-    proto::whole_numbers_as_integers(&mut v);
-    v
-}
-
-async fn create_workflow(
-    State(g): State<Gateway>,
-    Extension(by): Extension<Identity>,
-    headers: HeaderMap,
-    b: Result<Bytes, BytesRejection>,
-) -> Reply {
-    let spec = definition(&g, &headers, b)?;
-    let w = g.workflows.create(Some(spec), by.subject()).await?;
-    Ok((StatusCode::CREATED, axum::Json(workflow_json(&w))).into_response())
-}
-
-async fn update_workflow(
-    State(g): State<Gateway>,
-    Extension(by): Extension<Identity>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    b: Result<Bytes, BytesRejection>,
-) -> Reply {
-    let spec = definition(&g, &headers, b)?;
-    if spec.name != name {
-        return Err(HttpError::bad_request(format!(
-            "name: the body names '{}' but the path names '{name}'",
-            spec.name
-        )));
-    }
-    ok(workflow_json(
-        &g.workflows.update(Some(spec), by.subject()).await?,
-    ))
-}
-
-async fn validate_workflow(
-    State(g): State<Gateway>,
-    headers: HeaderMap,
-    b: Result<Bytes, BytesRejection>,
-) -> Reply {
-    let problems = match definition(&g, &headers, b) {
-        Ok(spec) => g.workflows.validate(Some(spec)),
-        Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            return ok(json!({"valid": false, "problems": e.details, "message": e.message}));
-        }
-        Err(e) => return Err(e),
-    };
-    ok(to_json(&problems))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListWorkflowsQuery {
-    #[serde(default, alias = "includeArchived")]
-    include_archived: bool,
-}
-
-async fn list_workflows(
-    State(g): State<Gateway>,
-    q: Result<Query<ListWorkflowsQuery>, QueryRejection>,
-) -> Reply {
-    let q = query(q)?;
-    ok(workflows_json(&g.workflows.list(q.include_archived).await?))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VersionQuery {
-    #[serde(default)]
-    version: u32,
-}
-
-async fn get_workflow(
-    State(g): State<Gateway>,
-    Path(name): Path<String>,
-    q: Result<Query<VersionQuery>, QueryRejection>,
-) -> Reply {
-    let q = query(q)?;
-    ok(workflow_json(&g.workflows.get(&name, q.version).await?))
-}
-
-async fn list_versions(State(g): State<Gateway>, Path(name): Path<String>) -> Reply {
-    ok(workflows_json(&g.workflows.versions(&name).await?))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeleteQuery {
-    #[serde(default)]
-    purge: bool,
-}
-
-/// DELETE archives (soft delete); `?purge=true` removes every version.
-async fn delete_workflow(
-    State(g): State<Gateway>,
-    Extension(by): Extension<Identity>,
-    Path(name): Path<String>,
-    q: Result<Query<DeleteQuery>, QueryRejection>,
-) -> Reply {
-    let q = query(q)?;
-    if q.purge {
-        let n = g.workflows.purge(&name, by.subject()).await?;
-        return ok(json!({"name": name, "versions_removed": n}));
-    }
-    ok(workflow_json(
-        &g.workflows.set_archived(&name, true, by.subject()).await?,
-    ))
-}
-
-async fn archive_workflow(
-    State(g): State<Gateway>,
-    Extension(by): Extension<Identity>,
-    Path(name): Path<String>,
-) -> Reply {
-    ok(workflow_json(
-        &g.workflows.set_archived(&name, true, by.subject()).await?,
-    ))
-}
-
-async fn restore_workflow(
-    State(g): State<Gateway>,
-    Extension(by): Extension<Identity>,
-    Path(name): Path<String>,
-) -> Reply {
-    ok(workflow_json(
-        &g.workflows.set_archived(&name, false, by.subject()).await?,
-    ))
 }
 
 /// An RFC 3339 query parameter.
@@ -401,65 +284,4 @@ fn time_param(name: &str, v: Option<String>) -> Result<Option<pbjson_types::Time
         HttpError::bad_request(format!("{name}: expected an RFC 3339 time, got {v:?}"))
     })?;
     Ok(Some(proto::timestamp_from(t)))
-}
-
-async fn stats(State(g): State<Gateway>) -> Reply {
-    let s = g.admin.stats().await?;
-    let props: BTreeMap<String, Value> = s
-        .properties
-        .into_iter()
-        .map(|(k, v)| {
-            // Numbers stay numbers, so `jq '.["rocksdb.estimate-num-keys"]'` gives one.
-            let n = v
-                .parse::<u64>()
-                .map(Value::from)
-                .unwrap_or(Value::String(v));
-            (k, n)
-        })
-        .collect();
-    ok(to_json(&props))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AuditQuery {
-    #[serde(default)]
-    limit: u32,
-    from: Option<String>,
-    to: Option<String>,
-    #[serde(default)]
-    actor: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    target: String,
-    #[serde(default, alias = "pageToken")]
-    page_token: String,
-}
-
-async fn audit(State(g): State<Gateway>, q: Result<Query<AuditQuery>, QueryRejection>) -> Reply {
-    let q = query(q)?;
-    let request = proto::ListAuditRequest {
-        limit: q.limit,
-        from: time_param("from", q.from)?,
-        to: time_param("to", q.to)?,
-        actor: q.actor,
-        action: q.action,
-        target: q.target,
-        page_token: q.page_token,
-    };
-    ok(to_json(&g.admin.audit(&request).await?))
-}
-
-/// Prometheus text format.
-async fn metrics(State(g): State<Gateway>) -> Response {
-    let content_type = [(
-        header::CONTENT_TYPE,
-        "text/plain; version=0.0.4; charset=utf-8",
-    )];
-    (content_type, g.metrics.render()).into_response()
-}
-
-async fn compact(State(g): State<Gateway>) -> Reply {
-    ok(to_json(&g.admin.compact().await?))
 }

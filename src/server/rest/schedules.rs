@@ -4,50 +4,67 @@
 //! and the schedule as REST shows it: flat, policies in lower case, times
 //! in RFC 3339.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa::openapi::schema::Object;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{Gateway, HttpError, Reply, body, ok};
+use super::{ErrorBody, Gateway, HttpError, Reply, body, ok};
+use crate::engine::summary::labels;
 use crate::proto::{self, CatchUp, ConcurrencyPolicy, Schedule, ScheduleSpec};
 use crate::server::auth::Identity;
 
 /// The schedule routes.
-pub(super) fn routes() -> Router<Gateway> {
-    Router::new()
-        .route("/v1/schedules", post(create).get(list))
-        .route("/v1/schedules/{id}", get(fetch).put(update).delete(remove))
-        .route("/v1/schedules/{id}/pause", post(pause))
-        .route("/v1/schedules/{id}/resume", post(resume))
+pub(super) fn routes() -> OpenApiRouter<Gateway> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(fetch, update, remove))
+        .routes(routes!(pause))
+        .routes(routes!(resume))
 }
 
-#[derive(Deserialize)]
+/// A schedule as it is defined (create and update).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ScheduleBody {
+    /// Its id; made from the workflow's name when left out.
     #[serde(default)]
     id: String,
+    /// The workflow it runs.
     #[serde(default)]
     workflow_name: String,
+    /// When: five or six cron fields, or `@hourly`, `@every 30s`, ...
     #[serde(default)]
     cron_expr: String,
+    /// Whether it fires (default true).
     enabled: Option<bool>,
+    /// Runs of it at once (default 1).
     #[serde(default)]
     max_concurrent: u32,
+    /// A run's time limit, as a duration (`10m`).
     #[serde(default)]
     timeout: String,
+    /// An IANA time zone for the cron fields (default UTC).
     #[serde(default)]
     timezone: String,
+    /// Each run's input.
     #[serde(default)]
+    #[schema(value_type = Object)]
     parameters: Map<String, Value>,
+    /// What a tick does while `max_concurrent` runs are going.
     #[serde(default)]
+    #[schema(schema_with = policies)]
     concurrency_policy: String,
+    /// Which missed ticks run after a downtime.
     #[serde(default)]
+    #[schema(schema_with = catch_ups)]
     catch_up: String,
 }
 
@@ -80,6 +97,15 @@ pub(super) fn one_of<T: Copy>(
                 names.join(", ")
             ))
         })
+}
+
+/// The schema of a concurrency policy's name.
+pub(super) fn policies() -> Object {
+    labels(POLICIES.iter().map(|(n, _)| *n).collect())
+}
+
+fn catch_ups() -> Object {
+    labels(CATCH_UPS.iter().map(|(n, _)| *n).collect())
 }
 
 /// The lower-case name of `value` in `table`.
@@ -117,54 +143,142 @@ impl ScheduleBody {
 }
 
 /// A timestamp as RFC 3339 text (whole seconds, UTC).
-pub(super) fn rfc3339(t: &pbjson_types::Timestamp) -> Value {
+pub(super) fn rfc3339(t: &pbjson_types::Timestamp) -> Option<String> {
     let ms = proto::timestamp_ms(t);
-    chrono::DateTime::from_timestamp_millis(ms).map_or(Value::Null, |d| {
-        Value::String(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-    })
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
-/// A schedule as REST shows it.
-fn schedule_json(s: &Schedule) -> Value {
-    let spec = s.spec.clone().unwrap_or_default();
-    let policy =
-        crate::scheduler::spec::policy(spec.concurrency_policy).unwrap_or(ConcurrencyPolicy::Skip);
-    let catch_up = CatchUp::try_from(spec.catch_up)
-        .ok()
-        .filter(|c| *c != CatchUp::Unspecified)
-        .unwrap_or(CatchUp::None);
-    let recent: Vec<Value> = s
-        .recent
-        .iter()
-        .map(|t| {
-            json!({
-                "scheduled_at": t.scheduled_at.as_ref().map_or(Value::Null, rfc3339),
-                "outcome": t.outcome,
-                "execution_id": t.execution_id,
-                "detail": t.detail,
+/// A schedule as REST shows it: its definition with the defaults filled
+/// in, and what it did and will do.
+#[derive(Serialize, ToSchema)]
+struct ScheduleView {
+    /// Its id.
+    id: String,
+    /// The workflow it runs.
+    workflow_name: String,
+    /// When.
+    cron_expr: String,
+    /// Whether it fires.
+    enabled: bool,
+    /// Runs of it at once.
+    max_concurrent: u32,
+    /// A run's time limit; empty for the workflow's own.
+    timeout: String,
+    /// The cron fields' time zone.
+    timezone: String,
+    /// Each run's input.
+    #[schema(value_type = Object)]
+    parameters: Map<String, Value>,
+    /// What a tick does while `max_concurrent` runs are going.
+    #[schema(schema_with = policies)]
+    concurrency_policy: &'static str,
+    /// Which missed ticks run after a downtime.
+    #[schema(schema_with = catch_ups)]
+    catch_up: &'static str,
+    /// When it was defined.
+    #[schema(format = DateTime)]
+    created_at: Option<String>,
+    /// When it last changed.
+    #[schema(format = DateTime)]
+    updated_at: Option<String>,
+    /// The last tick handled.
+    #[schema(format = DateTime)]
+    last_tick: Option<String>,
+    /// Ticks skipped so far (policy `skip`).
+    skipped: u64,
+    /// The next few fire times.
+    next_fires: Vec<String>,
+    /// The latest ticks and what came of them, newest last.
+    recent: Vec<TickView>,
+}
+
+/// One tick of a schedule and what came of it.
+#[derive(Serialize, ToSchema)]
+struct TickView {
+    /// The tick's time.
+    #[schema(format = DateTime)]
+    scheduled_at: Option<String>,
+    /// `started`, `skipped`, `queued`, or `replaced` (started after
+    /// cancelling the oldest run).
+    outcome: String,
+    /// The run it started, if any.
+    execution_id: String,
+    /// Why, for a tick that started nothing.
+    detail: String,
+}
+
+impl From<&Schedule> for ScheduleView {
+    fn from(s: &Schedule) -> Self {
+        let spec = s.spec.clone().unwrap_or_default();
+        let policy = crate::scheduler::spec::policy(spec.concurrency_policy)
+            .unwrap_or(ConcurrencyPolicy::Skip);
+        let catch_up = CatchUp::try_from(spec.catch_up)
+            .ok()
+            .filter(|c| *c != CatchUp::Unspecified)
+            .unwrap_or(CatchUp::None);
+        let recent = s
+            .recent
+            .iter()
+            .map(|t| TickView {
+                scheduled_at: t.scheduled_at.as_ref().and_then(rfc3339),
+                outcome: t.outcome.clone(),
+                execution_id: t.execution_id.clone(),
+                detail: t.detail.clone(),
             })
-        })
-        .collect();
-    json!({
-        "id": spec.id,
-        "workflow_name": spec.workflow_name,
-        "cron_expr": spec.cron_expr,
-        "enabled": spec.enabled.unwrap_or(true),
-        "max_concurrent": spec.max_concurrent,
-        "timeout": spec.timeout,
-        "timezone": if spec.timezone.is_empty() { "UTC".to_owned() } else { spec.timezone },
-        "parameters": spec.parameters.as_ref().map_or(Map::new(), proto::struct_to_json_map),
-        "concurrency_policy": name_of(policy, &POLICIES),
-        "catch_up": name_of(catch_up, &CATCH_UPS),
-        "created_at": s.created_at.as_ref().map_or(Value::Null, rfc3339),
-        "updated_at": s.updated_at.as_ref().map_or(Value::Null, rfc3339),
-        "last_tick": s.last_tick.as_ref().map_or(Value::Null, rfc3339),
-        "skipped": s.skipped,
-        "next_fires": s.next_fires.iter().map(rfc3339).collect::<Vec<_>>(),
-        "recent": recent,
-    })
+            .collect();
+        Self {
+            id: spec.id,
+            workflow_name: spec.workflow_name,
+            cron_expr: spec.cron_expr,
+            enabled: spec.enabled.unwrap_or(true),
+            max_concurrent: spec.max_concurrent,
+            timeout: spec.timeout,
+            timezone: if spec.timezone.is_empty() {
+                "UTC".to_owned()
+            } else {
+                spec.timezone
+            },
+            parameters: spec
+                .parameters
+                .as_ref()
+                .map_or(Map::new(), proto::struct_to_json_map),
+            concurrency_policy: name_of(policy, &POLICIES),
+            catch_up: name_of(catch_up, &CATCH_UPS),
+            created_at: s.created_at.as_ref().and_then(rfc3339),
+            updated_at: s.updated_at.as_ref().and_then(rfc3339),
+            last_tick: s.last_tick.as_ref().and_then(rfc3339),
+            skipped: s.skipped,
+            next_fires: s.next_fires.iter().filter_map(rfc3339).collect(),
+            recent,
+        }
+    }
 }
 
+/// The schedules.
+#[derive(Serialize, ToSchema)]
+struct ScheduleList {
+    /// Every schedule.
+    schedules: Vec<ScheduleView>,
+}
+
+/// A schedule or trigger removed.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Removed {
+    /// Its id.
+    pub id: String,
+    /// Always true.
+    pub deleted: bool,
+}
+
+/// Defines a schedule.
+#[utoipa::path(post, path = "/v1/schedules", tag = "schedules",
+    request_body = ScheduleBody,
+    responses(
+        (status = 201, description = "Defined", body = ScheduleView),
+        (status = 400, description = "A bad field, named in the message", body = ErrorBody),
+        (status = 409, description = "A schedule of that id exists", body = ErrorBody),
+    ))]
 async fn create(
     State(g): State<Gateway>,
     Extension(by): Extension<Identity>,
@@ -172,9 +286,18 @@ async fn create(
 ) -> Reply {
     let spec = body::<ScheduleBody>(b)?.into_spec()?;
     let s = g.schedules.create(Some(spec), by.subject()).await?;
-    Ok((StatusCode::CREATED, axum::Json(schedule_json(&s))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(ScheduleView::from(&s))).into_response())
 }
 
+/// Redefines a schedule.
+#[utoipa::path(put, path = "/v1/schedules/{id}", tag = "schedules",
+    params(("id" = String, Path, description = "The schedule's id", example = "nightly")),
+    request_body = ScheduleBody,
+    responses(
+        (status = 200, description = "Redefined", body = ScheduleView),
+        (status = 400, description = "A bad field, named in the message", body = ErrorBody),
+        (status = 404, description = "No such schedule", body = ErrorBody),
+    ))]
 async fn update(
     State(g): State<Gateway>,
     Extension(by): Extension<Identity>,
@@ -189,45 +312,76 @@ async fn update(
         )));
     }
     spec.id = id;
-    ok(schedule_json(
+    ok(ScheduleView::from(
         &g.schedules.update(Some(spec), by.subject()).await?,
     ))
 }
 
+/// Lists the schedules.
+#[utoipa::path(get, path = "/v1/schedules", tag = "schedules",
+    responses((status = 200, description = "The schedules", body = ScheduleList)))]
 async fn list(State(g): State<Gateway>) -> Reply {
-    let all: Vec<Value> = g.schedules.list().iter().map(schedule_json).collect();
-    ok(json!({ "schedules": all }))
+    let schedules = g.schedules.list().iter().map(ScheduleView::from).collect();
+    ok(ScheduleList { schedules })
 }
 
+/// One schedule, with its next fire times and latest ticks.
+#[utoipa::path(get, path = "/v1/schedules/{id}", tag = "schedules",
+    params(("id" = String, Path, description = "The schedule's id", example = "nightly")),
+    responses(
+        (status = 200, description = "The schedule", body = ScheduleView),
+        (status = 404, description = "No such schedule", body = ErrorBody),
+    ))]
 async fn fetch(State(g): State<Gateway>, Path(id): Path<String>) -> Reply {
-    ok(schedule_json(&g.schedules.get(&id)?))
+    ok(ScheduleView::from(&g.schedules.get(&id)?))
 }
 
+/// Deletes a schedule.
+#[utoipa::path(delete, path = "/v1/schedules/{id}", tag = "schedules",
+    params(("id" = String, Path, description = "The schedule's id", example = "nightly")),
+    responses(
+        (status = 200, description = "Deleted", body = Removed),
+        (status = 404, description = "No such schedule", body = ErrorBody),
+    ))]
 async fn remove(
     State(g): State<Gateway>,
     Extension(by): Extension<Identity>,
     Path(id): Path<String>,
 ) -> Reply {
     g.schedules.delete(&id, by.subject()).await?;
-    ok(json!({ "id": id, "deleted": true }))
+    ok(Removed { id, deleted: true })
 }
 
+/// Stops a schedule firing.
+#[utoipa::path(post, path = "/v1/schedules/{id}/pause", tag = "schedules",
+    params(("id" = String, Path, description = "The schedule's id", example = "nightly")),
+    responses(
+        (status = 200, description = "Paused", body = ScheduleView),
+        (status = 404, description = "No such schedule", body = ErrorBody),
+    ))]
 async fn pause(
     State(g): State<Gateway>,
     Extension(by): Extension<Identity>,
     Path(id): Path<String>,
 ) -> Reply {
-    ok(schedule_json(
+    ok(ScheduleView::from(
         &g.schedules.set_enabled(&id, false, by.subject()).await?,
     ))
 }
 
+/// Lets a paused schedule fire again.
+#[utoipa::path(post, path = "/v1/schedules/{id}/resume", tag = "schedules",
+    params(("id" = String, Path, description = "The schedule's id", example = "nightly")),
+    responses(
+        (status = 200, description = "Resumed", body = ScheduleView),
+        (status = 404, description = "No such schedule", body = ErrorBody),
+    ))]
 async fn resume(
     State(g): State<Gateway>,
     Extension(by): Extension<Identity>,
     Path(id): Path<String>,
 ) -> Reply {
-    ok(schedule_json(
+    ok(ScheduleView::from(
         &g.schedules.set_enabled(&id, true, by.subject()).await?,
     ))
 }
