@@ -90,6 +90,9 @@ enum Command {
         /// RocksDB directory [env: ROCKSDB_PATH, default ./data].
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
+        /// Keep everything in PostgreSQL instead (postgres://user@host/db).
+        #[arg(long = "store", env = "DATABASE_URL", value_name = "URL", value_parser = parse_store_url)]
+        store_url: Option<String>,
         /// How long running executions may take to finish at shutdown.
         #[arg(long, env = "SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
         grace: std::time::Duration,
@@ -420,6 +423,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             grpc_addr,
             http_addr,
             data_dir,
+            store_url,
             grace,
             auth,
             tls_cert,
@@ -438,6 +442,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 grpc_addr,
                 http_addr,
                 data_dir: data_dir.unwrap_or_else(|| config.data_dir.clone()),
+                store_url,
                 grace,
                 auth: (*auth).into(),
                 insecure_no_auth,
@@ -559,6 +564,15 @@ impl From<AuthArgs> for server::auth::AuthOptions {
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     orchestrator::spec::parse_duration(s)
+}
+
+/// A store URL: PostgreSQL is the one database kept beside RocksDB.
+fn parse_store_url(s: &str) -> Result<String, String> {
+    if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+        Ok(s.to_owned())
+    } else {
+        Err("expected a PostgreSQL URL: postgres://user@host:5432/database".to_owned())
+    }
 }
 
 /// The exit code of a load run: 0 without errors, 1 with some, 2 when it

@@ -1,19 +1,22 @@
 //! Retention: ended executions with their events, the audit trail and
-//! expired cached results are pruned once past their limits, in both
+//! expired cached results are pruned once past their limits, in the three
 //! stores; unfinished executions stay however old; a server prunes in the
 //! background.
+
+mod common;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use common::pg::FreshDatabase;
 use orchestrator::proto::{
     self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, TaskStarted,
     execution_event::Kind,
 };
 use orchestrator::store::retention::{Policy, prune_periodically};
 use orchestrator::store::{
-    ExecutionQuery, MemoryStore, Pruned, Retention, RocksOptions, RocksStore, Store, StoreError,
-    Write,
+    ExecutionQuery, MemoryStore, PgOptions, PgStore, Pruned, Retention, RocksOptions, RocksStore,
+    Store, StoreError, Write,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -154,26 +157,19 @@ async fn records_past_their_retention_are_pruned(store: &dyn Store) {
     assert_eq!(store.events("recent", 0).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn the_memory_store_prunes_past_retention() {
-    records_past_their_retention_are_pruned(&MemoryStore::new()).await;
-}
-
-#[tokio::test]
-async fn the_rocksdb_store_prunes_past_retention_in_chunks() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = RocksStore::open(dir.path(), RocksOptions::default()).unwrap();
-    // More old ended runs than one chunk, interleaved with unfinished ones.
+/// `n` runs started 50 days ago, one in seven still running, each with two
+/// events: the ended ones go, the others stay.
+async fn old_runs_among_unfinished_ones_are_pruned(store: &dyn Store, n: i64) {
     let now = now_ms();
-    for i in 0..700 {
+    for i in 0..n {
         let state = if i % 7 == 0 {
             ExecutionState::Running
         } else {
             ExecutionState::Completed
         };
         execution(
-            &store,
-            &format!("bulk-{i:04}"),
+            store,
+            &format!("bulk-{i:05}"),
             now - 50 * DAY_MS + i,
             state,
             2,
@@ -186,8 +182,24 @@ async fn the_rocksdb_store_prunes_past_retention_in_chunks() {
         now_ms: now,
     };
     let pruned = store.prune(&retention).await.unwrap();
-    assert_eq!((pruned.executions, pruned.events), (600, 1200));
-    assert_eq!(store.unfinished_executions().await.unwrap().len(), 100);
+    let running = (n + 6) / 7;
+    let ended = (n - running) as u64;
+    assert_eq!((pruned.executions, pruned.events), (ended, 2 * ended));
+    let unfinished = store.unfinished_executions().await.unwrap().len();
+    assert_eq!(unfinished as i64, running);
+}
+
+#[tokio::test]
+async fn the_memory_store_prunes_past_retention() {
+    records_past_their_retention_are_pruned(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn the_rocksdb_store_prunes_past_retention_in_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RocksStore::open(dir.path(), RocksOptions::default()).unwrap();
+    // More old ended runs than one chunk.
+    old_runs_among_unfinished_ones_are_pruned(&store, 700).await;
     let stats = store.stats().await.unwrap();
     assert_eq!(stats["orchestrator.pruned-executions"], "600");
     assert!(stats.contains_key("rocksdb.estimate-num-keys"));
@@ -197,6 +209,27 @@ async fn the_rocksdb_store_prunes_past_retention_in_chunks() {
 
     let dir = tempfile::tempdir().unwrap();
     let store = RocksStore::open(dir.path(), RocksOptions::default()).unwrap();
+    records_past_their_retention_are_pruned(&store).await;
+}
+
+#[tokio::test]
+async fn the_postgres_store_prunes_past_retention_in_batches() {
+    let db = FreshDatabase::create().await;
+    let store = PgStore::connect(&db.url(), PgOptions::default())
+        .await
+        .unwrap();
+    // More old ended runs than two batches.
+    old_runs_among_unfinished_ones_are_pruned(&store, 2_450).await;
+    store.compact().await.unwrap();
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats["backend"], "postgres");
+    assert_eq!(stats["executions"], "350", "{stats:?}");
+    drop(store);
+
+    let db = FreshDatabase::create().await;
+    let store = PgStore::connect(&db.url(), PgOptions::default())
+        .await
+        .unwrap();
     records_past_their_retention_are_pruned(&store).await;
 }
 

@@ -1,18 +1,20 @@
-//! The `Store` contract, run against both implementations: workflow
-//! versions, archive and purge, executions with their event history, the
-//! time index, cached results, and RocksDB's durability across reopen.
+//! The `Store` contract, run against the three implementations (memory,
+//! RocksDB, and PostgreSQL on the machine's server, a fresh database per
+//! test): workflow versions, archive and purge, executions with their event
+//! history, the time index, cached results, and durability across reopen.
 
 mod common;
 
 use std::sync::Arc;
 
+use common::pg::FreshDatabase;
 use orchestrator::proto::{
     self, CacheEntry, Execution, ExecutionEvent, ExecutionState, TaskEnded, TaskResult,
     TaskStarted, TaskState, WorkflowSpec, execution_event::Kind,
 };
 use orchestrator::store::{
-    ExecutionQuery, MemoryStore, RocksOptions, RocksStore, Store, StoreError, Write,
-    save_if_changed,
+    ExecutionQuery, MemoryStore, PgOptions, PgStore, RocksOptions, RocksStore, Store, StoreError,
+    Write, save_if_changed,
 };
 
 fn spec(name: &str, description: &str) -> WorkflowSpec {
@@ -305,6 +307,108 @@ async fn rocksdb_store_keeps_the_contract_and_survives_reopen() {
             .unwrap()
             .expires_at_ms,
         99
+    );
+}
+
+/// Options for several stores on one database at once.
+fn shared() -> PgOptions {
+    PgOptions {
+        exclusive: false,
+        ..PgOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn postgres_store_keeps_the_contract_and_survives_reconnect() {
+    let db = FreshDatabase::create().await;
+    let shared = shared();
+    {
+        let store = PgStore::connect(&db.url(), shared.clone()).await.unwrap();
+        workflows_are_versioned_archived_restored_and_purged(&store).await;
+        executions_fold_their_events_and_index_by_time(&store).await;
+        writes_handed_over_together_apply_in_order(&store).await;
+        a_new_execution_never_overwrites_one_with_its_id(&store).await;
+    }
+    // A second connection (a restart, or another replica) reads it all and
+    // finds the schema migrated already.
+    let store = PgStore::connect(&db.url(), shared).await.unwrap();
+    assert_eq!(store.get_workflow("other", None).await.unwrap().version, 1);
+    assert_eq!(store.events("e1", 0).await.unwrap().len(), 3);
+    assert_eq!(
+        store
+            .get_cache(&[7u8; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .expires_at_ms,
+        99
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replicas_starting_together_migrate_the_schema_once() {
+    let db = FreshDatabase::create().await;
+    let url = db.url();
+    let shared = shared();
+    let starts = (0..3).map(|_| {
+        let (url, options) = (url.clone(), shared.clone());
+        tokio::spawn(async move { PgStore::connect(&url, options).await })
+    });
+    let stores: Vec<PgStore> = futures::future::join_all(starts)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().unwrap())
+        .collect();
+    stores[0]
+        .save_workflow(spec("wf", "from one"))
+        .await
+        .unwrap();
+    let seen = stores[2].get_workflow("wf", None).await.unwrap();
+    assert_eq!(seen.spec.unwrap().description, "from one");
+}
+
+#[tokio::test]
+async fn a_second_server_cannot_use_a_postgres_database_another_holds() {
+    let db = FreshDatabase::create().await;
+    let first = PgStore::connect(&db.url(), PgOptions::default())
+        .await
+        .unwrap();
+    match PgStore::connect(&db.url(), PgOptions::default()).await {
+        Err(StoreError::Locked(what)) => assert!(what.contains("another server"), "{what}"),
+        Err(e) => panic!("expected Locked, got {e}"),
+        Ok(_) => panic!("opened twice"),
+    }
+    drop(first);
+    // The lock goes with the store that held it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match PgStore::connect(&db.url(), PgOptions::default()).await {
+            Ok(_) => break,
+            Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await
+            }
+            Err(e) => panic!("not released: {e}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_bad_postgres_url_or_an_unreachable_server_is_a_clear_error() {
+    let e = PgStore::connect("postgres://[::1", PgOptions::default())
+        .await
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("bad PostgreSQL URL"), "{e}");
+    let e = PgStore::connect(
+        "postgres://postgres@127.0.0.1:1/none?connect_timeout=2",
+        PgOptions::default(),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert!(
+        e.to_string().contains("cannot connect to PostgreSQL"),
+        "{e}"
     );
 }
 

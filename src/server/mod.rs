@@ -48,7 +48,7 @@ use crate::proto::workflow_service_server::WorkflowServiceServer;
 use crate::scheduler::{
     KafkaSource, ScheduleError, Scheduler, SystemClock, TriggerError, Triggers,
 };
-use crate::store::{RocksOptions, RocksStore, StoreError, retention};
+use crate::store::{PgOptions, PgStore, RocksOptions, RocksStore, Store, StoreError, retention};
 use crate::telemetry::{MeteredStore, Metrics, MetricsError};
 
 /// The services' names, as health checks know them.
@@ -132,6 +132,8 @@ pub struct ServeOptions {
     pub http_addr: SocketAddr,
     /// RocksDB directory.
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL: keep everything there instead of in `data_dir`.
+    pub store_url: Option<String>,
     /// How long running executions may take to finish at shutdown.
     pub grace: Duration,
     /// How callers prove who they are.
@@ -171,13 +173,16 @@ pub async fn serve(
             None => {}
         }
     }
-    let store = Arc::new(RocksStore::open(
-        &options.data_dir,
-        RocksOptions {
-            audit_log: config.audit_log_file.clone(),
-            ..RocksOptions::default()
-        },
-    )?);
+    let store: Arc<dyn Store> = match &options.store_url {
+        Some(url) => Arc::new(PgStore::connect(url, PgOptions::default()).await?),
+        None => Arc::new(RocksStore::open(
+            &options.data_dir,
+            RocksOptions {
+                audit_log: config.audit_log_file.clone(),
+                ..RocksOptions::default()
+            },
+        )?),
+    };
     let metrics = Arc::new(Metrics::new()?);
     let store = Arc::new(MeteredStore::new(store, metrics.clone()));
     let registry = Registry::builtin(config);

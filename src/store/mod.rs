@@ -1,7 +1,8 @@
 //! Durable state: workflow versions, executions, their event histories,
 //! schedules, event triggers, the audit trail and cached task results. `Store` is the only thing the engine and the
 //! API know of storage; `rocks` is the embedded default and `memory` serves
-//! tests, benchmarks and `--ephemeral` runs.
+//! tests, benchmarks and `--ephemeral` runs; `pg` keeps it all in
+//! PostgreSQL, for several replicas on one database.
 //!
 //! Execution writes are appended in order and group-committed: `append`
 //! never blocks the engine, and `flush` waits until everything appended
@@ -10,6 +11,7 @@
 //! never leave it inconsistent.
 
 mod memory;
+mod pg;
 pub mod retention;
 mod rocks;
 
@@ -17,6 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use memory::MemoryStore;
+pub use pg::{PgOptions, PgStore};
 pub use retention::{Pruned, Retention};
 pub use rocks::{RocksOptions, RocksStore, WriteStats};
 

@@ -8,6 +8,7 @@ pub mod broker;
 pub mod faulty;
 pub mod fuzz;
 pub mod ort;
+pub mod pg;
 pub mod server;
 pub mod tls;
 

@@ -1,0 +1,578 @@
+//! The Store contract on PostgreSQL, for teams that run several replicas on
+//! a database they already operate (`serve --store postgres://…`). Records
+//! are the protobuf encodings the RocksDB store keeps, with the columns
+//! queries need beside them; the schema comes from the migrations in
+//! `migrations/postgres`, applied at start under sqlx's advisory lock, so
+//! replicas starting together migrate once. Writes go through one writer
+//! task that commits each group of queued writes as one transaction
+//! (`writer`); reads go straight to the pool. A server holds the database
+//! alone (`PgOptions::exclusive`) until replicas coordinate through it.
+
+mod writer;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row, SqlSafeStr};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    AuditPage, AuditQuery, ExecutionQuery, Pruned, Retention, Store, StoreError, Write, decode,
+    encode, fold_events, next_version,
+};
+use crate::proto::{
+    AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Trigger,
+    Workflow, WorkflowSpec,
+};
+use writer::Msg;
+
+/// The schema, in order; each applied once per database.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "store",
+    include_str!("../../../migrations/postgres/0001_store.sql"),
+)];
+
+/// How long one statement of the service may run.
+const STATEMENT_TIMEOUT: &str = "30s";
+/// How long a session may sit idle inside a transaction.
+const IDLE_IN_TRANSACTION_TIMEOUT: &str = "60s";
+/// Ended executions deleted per statement when pruning.
+const PRUNE_BATCH: i64 = 1000;
+
+/// The advisory lock an exclusive store holds for as long as it lives.
+const EXCLUSIVE_LOCK: i64 = 0x6f72_6368_6573_7472;
+
+/// Settings of a PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// Pooled connections for reads and the writer.
+    pub max_connections: u32,
+    /// Hold the database alone, as a server does: a second store opening
+    /// it exclusively is refused, the way a second process is refused a
+    /// RocksDB directory. Until replicas claim executions and schedule
+    /// ticks through the database, two serving one database would both
+    /// resume the same runs and fire the same ticks.
+    pub exclusive: bool,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            exclusive: true,
+        }
+    }
+}
+
+/// A store on a PostgreSQL database.
+pub struct PgStore {
+    pool: PgPool,
+    writes: mpsc::UnboundedSender<Msg>,
+    /// The session holding the exclusive lock: out of the pool, so the
+    /// lock goes when the store does.
+    _exclusive: Option<std::sync::Mutex<sqlx::PgConnection>>,
+}
+
+/// A database error as a store error.
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host/db`), applies the schema's
+    /// migrations that are missing, and starts the writer.
+    pub async fn connect(url: &str, options: PgOptions) -> Result<Self, StoreError> {
+        let connect: PgConnectOptions = url
+            .parse()
+            .map_err(|e| StoreError::Backend(format!("bad PostgreSQL URL: {e}")))?;
+        let connect = connect.options([
+            ("statement_timeout", STATEMENT_TIMEOUT),
+            (
+                "idle_in_transaction_session_timeout",
+                IDLE_IN_TRANSACTION_TIMEOUT,
+            ),
+        ]);
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(connect)
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
+        let exclusive = if options.exclusive {
+            let mut session = pool.acquire().await.map_err(backend)?;
+            let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                .bind(EXCLUSIVE_LOCK)
+                .fetch_one(&mut *session)
+                .await
+                .map_err(backend)?;
+            if !locked {
+                return Err(StoreError::Locked(format!(
+                    "PostgreSQL database {} (another server uses it)",
+                    redacted(url)
+                )));
+            }
+            Some(std::sync::Mutex::new(session.detach()))
+        } else {
+            None
+        };
+        migrator()
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot migrate the schema: {e}")))?;
+        let (writes, rx) = mpsc::unbounded_channel();
+        tokio::spawn(writer::write_loop(pool.clone(), rx));
+        Ok(Self {
+            pool,
+            writes,
+            _exclusive: exclusive,
+        })
+    }
+
+    fn send(&self, msg: Msg) {
+        // The writer lives as long as the store; a closed channel means
+        // the runtime is going down, and flush reports it.
+        let _ = self.writes.send(msg);
+    }
+
+    async fn latest(&self, name: &str) -> Result<Workflow, StoreError> {
+        let row = sqlx::query(
+            "SELECT w.record, coalesce(f.archived, false) AS archived
+             FROM workflows w LEFT JOIN workflow_flags f USING (name)
+             WHERE w.name = $1 ORDER BY w.version DESC LIMIT 1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| StoreError::WorkflowNotFound(name.to_owned()))?;
+        workflow_of(&row)
+    }
+
+    /// An execution with its task results (folded from its events while it
+    /// runs, or when its header does not carry them).
+    async fn full_execution(&self, mut e: Execution) -> Result<Execution, StoreError> {
+        let ended = ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final());
+        if !ended || e.task_results.is_empty() {
+            let events = self.events_from(&e.id, 0).await?;
+            fold_events(&mut e, &events);
+        }
+        Ok(e)
+    }
+
+    async fn events_from(
+        &self,
+        id: &str,
+        from_seq: u64,
+    ) -> Result<Vec<ExecutionEvent>, StoreError> {
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT record FROM events WHERE execution_id = $1 AND seq >= $2 ORDER BY seq",
+        )
+        .bind(id)
+        .bind(from_seq as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|r| decode(id, r)).collect()
+    }
+
+    async fn executions_where(
+        &self,
+        query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<Vec<Execution>, StoreError> {
+        let rows = query.fetch_all(&self.pool).await.map_err(backend)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.get("id");
+            let e: Execution = decode(&id, row.get::<&[u8], _>("record"))?;
+            out.push(self.full_execution(e).await?);
+        }
+        Ok(out)
+    }
+}
+
+/// A URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match url.parse::<reqwest::Url>() {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(unreadable URL)".to_owned(),
+    }
+}
+
+/// The embedded migrations.
+fn migrator() -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|(version, name, sql)| {
+                Migration::new(
+                    *version,
+                    (*name).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// A workflow version from a row of `record` and `archived`.
+fn workflow_of(row: &sqlx::postgres::PgRow) -> Result<Workflow, StoreError> {
+    let mut w: Workflow = decode("workflow", row.get::<&[u8], _>("record"))?;
+    w.archived = row.get("archived");
+    Ok(w)
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    async fn save_workflow(&self, spec: WorkflowSpec) -> Result<Workflow, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // Two replicas saving one name take turns, so versions stay dense.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('workflow:' || $1))")
+            .bind(&spec.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let prev = sqlx::query(
+            "SELECT w.record, coalesce(f.archived, false) AS archived
+             FROM workflows w LEFT JOIN workflow_flags f USING (name)
+             WHERE w.name = $1 ORDER BY w.version DESC LIMIT 1",
+        )
+        .bind(&spec.name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?
+        .map(|row| workflow_of(&row))
+        .transpose()?;
+        let name = spec.name.clone();
+        let w = next_version(prev, spec)?;
+        sqlx::query("INSERT INTO workflows (name, version, record) VALUES ($1, $2, $3)")
+            .bind(&name)
+            .bind(w.version as i32)
+            .bind(encode(&w))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(w)
+    }
+
+    async fn get_workflow(&self, name: &str, version: Option<u32>) -> Result<Workflow, StoreError> {
+        let latest = self.latest(name).await?;
+        let Some(v) = version else {
+            return Ok(latest);
+        };
+        let row = sqlx::query(
+            "SELECT record, $3::bool AS archived FROM workflows WHERE name = $1 AND version = $2",
+        )
+        .bind(name)
+        .bind(v as i32)
+        .bind(latest.archived)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .ok_or(StoreError::VersionNotFound {
+            name: name.to_owned(),
+            version: v,
+        })?;
+        workflow_of(&row)
+    }
+
+    async fn list_workflows(&self, include_archived: bool) -> Result<Vec<Workflow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT ON (w.name) w.record, coalesce(f.archived, false) AS archived
+             FROM workflows w LEFT JOIN workflow_flags f USING (name)
+             WHERE $1 OR NOT coalesce(f.archived, false)
+             ORDER BY w.name, w.version DESC",
+        )
+        .bind(include_archived)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(workflow_of).collect()
+    }
+
+    async fn list_versions(&self, name: &str) -> Result<Vec<Workflow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT w.record, coalesce(f.archived, false) AS archived
+             FROM workflows w LEFT JOIN workflow_flags f USING (name)
+             WHERE w.name = $1 ORDER BY w.version",
+        )
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        if rows.is_empty() {
+            return Err(StoreError::WorkflowNotFound(name.to_owned()));
+        }
+        rows.iter().map(workflow_of).collect()
+    }
+
+    async fn set_archived(&self, name: &str, archived: bool) -> Result<Workflow, StoreError> {
+        self.latest(name).await?;
+        sqlx::query(
+            "INSERT INTO workflow_flags (name, archived) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET archived = EXCLUDED.archived",
+        )
+        .bind(name)
+        .bind(archived)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        self.latest(name).await
+    }
+
+    async fn purge_workflow(&self, name: &str) -> Result<u32, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let removed = sqlx::query("DELETE FROM workflows WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if removed == 0 {
+            return Err(StoreError::WorkflowNotFound(name.to_owned()));
+        }
+        sqlx::query("DELETE FROM workflow_flags WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(removed as u32)
+    }
+
+    fn append(&self, write: Write) {
+        self.send(Msg::Write(write));
+    }
+
+    fn append_all(&self, writes: Vec<Write>) {
+        self.send(Msg::Writes(writes));
+    }
+
+    async fn flush(&self) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Msg::Flush(tx));
+        rx.await
+            .map_err(|_| StoreError::Backend("the store's writer has stopped".into()))?
+    }
+
+    async fn get_execution(&self, id: &str) -> Result<Execution, StoreError> {
+        let record: Vec<u8> = sqlx::query_scalar("SELECT record FROM executions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::ExecutionNotFound(id.to_owned()))?;
+        self.full_execution(decode(id, &record)?).await
+    }
+
+    async fn events(&self, id: &str, from_seq: u64) -> Result<Vec<ExecutionEvent>, StoreError> {
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM executions WHERE id = $1)")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+        if !exists {
+            return Err(StoreError::ExecutionNotFound(id.to_owned()));
+        }
+        self.events_from(id, from_seq).await
+    }
+
+    async fn list_executions(&self, q: &ExecutionQuery) -> Result<Vec<Execution>, StoreError> {
+        let (after_ms, after_id) = q
+            .after
+            .clone()
+            .map_or((None, None), |(ms, id)| (Some(ms), Some(id)));
+        let query = sqlx::query(
+            "SELECT id, record FROM executions
+             WHERE ($1::bigint IS NULL OR started_ms >= $1)
+               AND ($2::bigint IS NULL OR started_ms < $2)
+               AND ($3::text IS NULL OR workflow = $3)
+               AND ($4::int IS NULL OR status = $4)
+               AND ($5::bigint IS NULL OR (started_ms, id) < ($5, $6::text))
+             ORDER BY started_ms DESC, id DESC
+             LIMIT $7",
+        )
+        .bind(q.from_ms)
+        .bind(q.to_ms)
+        .bind(q.workflow.as_deref())
+        .bind(q.status.map(|s| s as i32))
+        .bind(after_ms)
+        .bind(after_id)
+        .bind(if q.limit == 0 {
+            i64::MAX
+        } else {
+            q.limit as i64
+        });
+        self.executions_where(query).await
+    }
+
+    async fn unfinished_executions(&self) -> Result<Vec<Execution>, StoreError> {
+        self.executions_where(sqlx::query(
+            "SELECT id, record FROM executions WHERE NOT finished ORDER BY id",
+        ))
+        .await
+    }
+
+    async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
+        let record: Option<Vec<u8>> = sqlx::query_scalar("SELECT record FROM cache WHERE key = $1")
+            .bind(key.as_slice())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        record.map(|r| decode("cache", &r)).transpose()
+    }
+
+    async fn list_schedules(&self) -> Result<Vec<Schedule>, StoreError> {
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT record FROM schedules ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|r| decode("schedule", r)).collect()
+    }
+
+    async fn list_triggers(&self) -> Result<Vec<Trigger>, StoreError> {
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT record FROM triggers ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|r| decode("trigger", r)).collect()
+    }
+
+    async fn audit_page(&self, q: &AuditQuery) -> Result<AuditPage, StoreError> {
+        // The cursor is the id of the last record of the previous page.
+        let before = q
+            .before
+            .as_deref()
+            .map(|c| {
+                c.parse::<i64>().map_err(|_| {
+                    StoreError::Backend(format!("audit cursor {c:?} is not one this store made"))
+                })
+            })
+            .transpose()?;
+        let limit = if q.limit == 0 {
+            i64::MAX - 1
+        } else {
+            q.limit as i64
+        };
+        let rows = sqlx::query(
+            "SELECT id, record FROM audit
+             WHERE ($1::bigint IS NULL OR id < $1)
+               AND ($2::bigint IS NULL OR time_ms >= $2)
+               AND ($3::bigint IS NULL OR time_ms < $3)
+               AND ($4::text IS NULL OR actor = $4)
+               AND ($5::text IS NULL OR action = $5)
+               AND ($6::text IS NULL OR target = $6)
+             ORDER BY id DESC LIMIT $7",
+        )
+        .bind(before)
+        .bind(q.from_ms)
+        .bind(q.to_ms)
+        .bind(q.actor.as_deref())
+        .bind(q.action.as_deref())
+        .bind(q.target.as_deref())
+        .bind(limit + 1)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut page = AuditPage::default();
+        for row in rows.iter().take(limit as usize) {
+            page.records.push(decode::<AuditRecord>(
+                "audit",
+                row.get::<&[u8], _>("record"),
+            )?);
+        }
+        if rows.len() as i64 > limit {
+            let last: i64 = rows[limit as usize - 1].get("id");
+            page.next = Some(last.to_string());
+        }
+        Ok(page)
+    }
+
+    async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError> {
+        // Planner estimates, not counts: a count of a big history table
+        // would scan it.
+        let rows = sqlx::query(
+            "SELECT relname::text AS name, greatest(reltuples, 0)::bigint AS rows
+             FROM pg_class WHERE relname = ANY($1) AND relkind = 'r'",
+        )
+        .bind(["workflows", "executions", "events", "cache", "audit"])
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut stats = BTreeMap::from([("backend".to_owned(), "postgres".to_owned())]);
+        let mut total = 0i64;
+        for row in rows {
+            let n: i64 = row.get("rows");
+            total += n;
+            stats.insert(row.get("name"), n.to_string());
+        }
+        stats.insert("estimate-num-rows".to_owned(), total.to_string());
+        Ok(stats)
+    }
+
+    async fn compact(&self) -> Result<(), StoreError> {
+        sqlx::query("VACUUM (ANALYZE) executions, events, cache, audit")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn prune(&self, r: &Retention) -> Result<Pruned, StoreError> {
+        // Writes queued before the pruning land first, as in the other stores.
+        self.flush().await?;
+        let mut pruned = Pruned::default();
+        if let Some(before) = r.executions_before_ms {
+            // In batches, so no statement holds many row locks for long.
+            loop {
+                let row = sqlx::query(
+                    "WITH doomed AS (
+                         SELECT id FROM executions WHERE finished AND started_ms < $1 LIMIT $2
+                     ), gone_events AS (
+                         DELETE FROM events WHERE execution_id IN (SELECT id FROM doomed) RETURNING 1
+                     ), gone AS (
+                         DELETE FROM executions WHERE id IN (SELECT id FROM doomed) RETURNING 1
+                     )
+                     SELECT (SELECT count(*) FROM gone) AS executions,
+                            (SELECT count(*) FROM gone_events) AS events",
+                )
+                .bind(before)
+                .bind(PRUNE_BATCH)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+                let (executions, events): (i64, i64) = (row.get("executions"), row.get("events"));
+                pruned.executions += executions as u64;
+                pruned.events += events as u64;
+                if executions < PRUNE_BATCH {
+                    break;
+                }
+            }
+        }
+        if let Some(before) = r.audit_before_ms {
+            pruned.audit = sqlx::query("DELETE FROM audit WHERE time_ms < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+        }
+        pruned.cache = sqlx::query("DELETE FROM cache WHERE expires_ms <= $1")
+            .bind(r.now_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        Ok(pruned)
+    }
+}

@@ -1,0 +1,322 @@
+//! The writer task of the PostgreSQL store: it takes everything queued and
+//! applies it as one transaction (a group commit) with one statement per
+//! kind of record, arrays bound as parameters, then answers the flushes
+//! that were waiting on it. Within a group the last write of a record wins,
+//! which is what applying them one by one would leave; a new execution
+//! whose id is taken is refused with its later writes, as in the other
+//! stores.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot};
+
+use super::backend;
+use crate::proto::{self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState};
+use crate::store::{Refused, StoreError, Write, encode};
+
+/// Most writes folded into one transaction.
+const MAX_GROUP: usize = 8192;
+
+/// A request to the writer.
+pub(super) enum Msg {
+    Write(Write),
+    /// Writes handed over together, applied in order.
+    Writes(Vec<Write>),
+    Flush(oneshot::Sender<Result<(), StoreError>>),
+}
+
+/// One group's writes, folded.
+#[derive(Default)]
+struct Group {
+    /// Execution headers by id: the last one, and whether the group creates it.
+    executions: HashMap<String, (Arc<Execution>, bool)>,
+    events: Vec<Arc<ExecutionEvent>>,
+    audit: Vec<AuditRecord>,
+    /// Schedules by id: the record, or None to delete.
+    schedules: HashMap<String, Option<Vec<u8>>>,
+    /// Triggers by id: the record, or None to delete.
+    triggers: HashMap<String, Option<Vec<u8>>>,
+    cache: HashMap<[u8; 32], CacheEntry>,
+}
+
+impl Group {
+    fn is_empty(&self) -> bool {
+        self.executions.is_empty()
+            && self.events.is_empty()
+            && self.audit.is_empty()
+            && self.schedules.is_empty()
+            && self.triggers.is_empty()
+            && self.cache.is_empty()
+    }
+
+    /// Adds a write. A new execution whose id is stored already (`stored`)
+    /// or was created earlier in this group is refused, and so is every
+    /// later write of that id (the caller asks `refused` before adding).
+    fn add(&mut self, w: Write, stored: &HashSet<String>, refused: &mut Refused) {
+        match w {
+            Write::NewExecution(e) => {
+                let created_here = self.executions.get(&e.id).is_some_and(|(_, new)| *new);
+                if created_here || stored.contains(&e.id) {
+                    refused.refuse(&e.id);
+                } else {
+                    self.executions.insert(e.id.clone(), (e, true));
+                }
+            }
+            Write::Execution(e) => {
+                let new = self.executions.get(&e.id).is_some_and(|(_, new)| *new);
+                self.executions.insert(e.id.clone(), (e, new));
+            }
+            Write::Event(ev) => self.events.push(ev),
+            Write::Audit(r) => self.audit.push(r),
+            Write::Schedule(s) => {
+                let id = s.spec.as_ref().map_or("", |s| s.id.as_str()).to_owned();
+                self.schedules.insert(id, Some(encode(&*s)));
+            }
+            Write::DeleteSchedule(id) => {
+                self.schedules.insert(id, None);
+            }
+            Write::Trigger(t) => {
+                let id = t.spec.as_ref().map_or("", |s| s.id.as_str()).to_owned();
+                self.triggers.insert(id, Some(encode(&*t)));
+            }
+            Write::DeleteTrigger(id) => {
+                self.triggers.insert(id, None);
+            }
+            Write::Cache { key, entry } => {
+                self.cache.insert(key, entry);
+            }
+        }
+    }
+}
+
+/// Applies queued writes in group commits until the channel closes.
+pub(super) async fn write_loop(pool: PgPool, mut rx: mpsc::UnboundedReceiver<Msg>) {
+    // After a failed write nothing later may be written: history must not
+    // have holes. Every later flush reports the first failure.
+    let mut failed: Option<StoreError> = None;
+    let mut refused = Refused::default();
+    while let Some(first) = rx.recv().await {
+        let mut writes = Vec::new();
+        let mut waiters = Vec::new();
+        let mut msg = Some(first);
+        while let Some(m) = msg.take() {
+            match m {
+                Msg::Write(w) => writes.push(w),
+                Msg::Writes(ws) => writes.extend(ws),
+                Msg::Flush(tx) => waiters.push(tx),
+            }
+            if writes.len() < MAX_GROUP {
+                msg = rx.try_recv().ok();
+            }
+        }
+        if failed.is_none() && !writes.is_empty() {
+            let result = match stored_ids(&pool, &writes).await {
+                Ok(stored) => {
+                    let mut group = Group::default();
+                    for w in writes {
+                        if !refused.drops(&w) {
+                            group.add(w, &stored, &mut refused);
+                        }
+                    }
+                    if group.is_empty() {
+                        Ok(())
+                    } else {
+                        commit(&pool, group).await
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %e, "store write failed; no further writes are accepted");
+                failed = Some(e);
+            }
+        }
+        for w in waiters {
+            let _ = w.send(failed.clone().map_or(Ok(()), Err));
+        }
+    }
+}
+
+/// Which of the executions `writes` create are stored already.
+async fn stored_ids(pool: &PgPool, writes: &[Write]) -> Result<HashSet<String>, StoreError> {
+    let new: Vec<&str> = writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::NewExecution(e) => Some(e.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    if new.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM executions WHERE id = ANY($1)")
+        .bind(&new)
+        .fetch_all(pool)
+        .await
+        .map_err(backend)?;
+    Ok(stored.into_iter().collect())
+}
+
+/// Writes one group in one transaction.
+async fn commit(pool: &PgPool, g: Group) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await.map_err(backend)?;
+    if !g.executions.is_empty() {
+        let rows = Rows::of(g.executions.values().map(|(e, _)| &**e));
+        // A header replaces the stored one; a new execution's id was
+        // checked against the stored ones before the group was made.
+        sqlx::query(
+            "INSERT INTO executions (id, workflow, status, started_ms, finished, record)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bool[], $6::bytea[])
+             ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status,
+                 finished = EXCLUDED.finished, record = EXCLUDED.record",
+        )
+        .bind(&rows.ids)
+        .bind(&rows.workflows)
+        .bind(&rows.statuses)
+        .bind(&rows.started)
+        .bind(&rows.finished)
+        .bind(&rows.records)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    }
+    let events = &g.events;
+    if !events.is_empty() {
+        let ids: Vec<&str> = events.iter().map(|e| e.execution_id.as_str()).collect();
+        let seqs: Vec<i64> = events.iter().map(|e| e.seq as i64).collect();
+        let records: Vec<Vec<u8>> = events.iter().map(|e| encode(&**e)).collect();
+        let written = sqlx::query(
+            "INSERT INTO events (execution_id, seq, record)
+             SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bytea[])
+             ON CONFLICT (execution_id, seq) DO NOTHING",
+        )
+        .bind(&ids)
+        .bind(&seqs)
+        .bind(&records)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        if written < events.len() as u64 {
+            tracing::error!(
+                kept = events.len() as u64 - written,
+                "events whose sequence number was taken were not stored: the history keeps the first"
+            );
+        }
+    }
+    if !g.audit.is_empty() {
+        let ms: Vec<i64> = g
+            .audit
+            .iter()
+            .map(|r| r.time.as_ref().map_or(0, proto::timestamp_ms))
+            .collect();
+        let actors: Vec<&str> = g.audit.iter().map(|r| r.actor.as_str()).collect();
+        let actions: Vec<&str> = g.audit.iter().map(|r| r.action.as_str()).collect();
+        let targets: Vec<&str> = g.audit.iter().map(|r| r.target.as_str()).collect();
+        let records: Vec<Vec<u8>> = g.audit.iter().map(encode).collect();
+        sqlx::query(
+            "INSERT INTO audit (time_ms, actor, action, target, record)
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bytea[])",
+        )
+        .bind(&ms)
+        .bind(&actors)
+        .bind(&actions)
+        .bind(&targets)
+        .bind(&records)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    }
+    keyed(&mut tx, "schedules", g.schedules).await?;
+    keyed(&mut tx, "triggers", g.triggers).await?;
+    if !g.cache.is_empty() {
+        let keys: Vec<Vec<u8>> = g.cache.keys().map(|k| k.to_vec()).collect();
+        let expires: Vec<i64> = g.cache.values().map(|c| c.expires_at_ms).collect();
+        let records: Vec<Vec<u8>> = g.cache.values().map(encode).collect();
+        sqlx::query(
+            "INSERT INTO cache (key, expires_ms, record)
+             SELECT * FROM UNNEST($1::bytea[], $2::bigint[], $3::bytea[])
+             ON CONFLICT (key) DO UPDATE SET expires_ms = EXCLUDED.expires_ms, record = EXCLUDED.record",
+        )
+        .bind(&keys)
+        .bind(&expires)
+        .bind(&records)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    }
+    tx.commit().await.map_err(backend)?;
+    Ok(())
+}
+
+/// Upserts and deletes of a table keyed by `id` with a `record`.
+async fn keyed(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    table: &'static str,
+    writes: HashMap<String, Option<Vec<u8>>>,
+) -> Result<(), StoreError> {
+    let (put, gone): (Vec<_>, Vec<_>) = writes.into_iter().partition(|(_, r)| r.is_some());
+    if !put.is_empty() {
+        let (ids, records): (Vec<String>, Vec<Vec<u8>>) = put
+            .into_iter()
+            .map(|(id, r)| (id, r.unwrap_or_default()))
+            .unzip();
+        // `table` is one of this module's names, never input.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} (id, record) SELECT * FROM UNNEST($1::text[], $2::bytea[])
+             ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record"
+        )))
+        .bind(&ids)
+        .bind(&records)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    }
+    if !gone.is_empty() {
+        let ids: Vec<String> = gone.into_iter().map(|(id, _)| id).collect();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE id = ANY($1)"
+        )))
+        .bind(&ids)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Execution headers as columns.
+struct Rows {
+    ids: Vec<String>,
+    workflows: Vec<String>,
+    statuses: Vec<i32>,
+    started: Vec<i64>,
+    finished: Vec<bool>,
+    records: Vec<Vec<u8>>,
+}
+
+impl Rows {
+    fn of<'a>(executions: impl Iterator<Item = &'a Execution>) -> Self {
+        let mut rows = Rows {
+            ids: Vec::new(),
+            workflows: Vec::new(),
+            statuses: Vec::new(),
+            started: Vec::new(),
+            finished: Vec::new(),
+            records: Vec::new(),
+        };
+        for e in executions {
+            rows.ids.push(e.id.clone());
+            rows.workflows.push(e.workflow.clone());
+            rows.statuses.push(e.status);
+            rows.started
+                .push(e.started_at.as_ref().map_or(0, proto::timestamp_ms));
+            rows.finished
+                .push(ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final()));
+            rows.records.push(encode(e));
+        }
+        rows
+    }
+}
