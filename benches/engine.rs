@@ -4,6 +4,9 @@
 //! - fan-out 1 → 1,000 → 1 `echo` tasks with RocksDB: ≤ 50 ms
 //! - validate and compile a 100,000-task random DAG: ≤ 200 ms
 //!
+//! and the same chain and fan-out on the PostgreSQL store (a fresh database
+//! `orchestrator_bench` on this machine's server), for comparison.
+//!
 //! Run: `cargo bench --bench engine` (figures in README.md).
 
 use std::sync::Arc;
@@ -15,7 +18,7 @@ use orchestrator::engine::{Engine, EngineConfig, RunRequest};
 use orchestrator::plugins::Registry;
 use orchestrator::proto::ExecutionState;
 use orchestrator::spec::{self, Limits, Plan};
-use orchestrator::store::{MemoryStore, RocksOptions, RocksStore, Store};
+use orchestrator::store::{MemoryStore, PgOptions, PgStore, RocksOptions, RocksStore, Store};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
@@ -136,14 +139,47 @@ fn engine_rocksdb(c: &mut Criterion) {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
     let engine = rt.block_on(async { rocks_engine(dir.path()) });
-    let mut g = c.benchmark_group("rocksdb_synced");
+    durable_runs(c, &rt, "rocksdb_synced", &engine);
+}
+
+/// The database the PostgreSQL benchmark starts afresh each time.
+const PG_BENCH_DB: &str = "orchestrator_bench";
+
+async fn postgres_engine() -> Engine {
+    use sqlx::Connection;
+    let admin_url = "postgres://postgres@127.0.0.1:5432/postgres";
+    let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)"),
+        format!("CREATE DATABASE {PG_BENCH_DB}"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    let url = format!("postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}");
+    let store: Arc<dyn Store> =
+        Arc::new(PgStore::connect(&url, PgOptions::default()).await.unwrap());
+    Engine::new(store, registry(), &EngineConfig::default())
+}
+
+fn engine_postgres(c: &mut Criterion) {
+    let rt = runtime();
+    let engine = rt.block_on(postgres_engine());
+    durable_runs(c, &rt, "postgres", &engine);
+}
+
+/// A chain of 40 and a fan-out of 1,000 on `engine`, each run durable.
+fn durable_runs(c: &mut Criterion, rt: &tokio::runtime::Runtime, group: &str, engine: &Engine) {
+    let mut g = c.benchmark_group(group);
     g.sample_size(50);
     for (name, plan) in [
         ("chain_40_echo", plan(&chain(40))),
         ("fan_out_1_1000_1_echo", plan(&fan_out(1_000))),
     ] {
         g.bench_function(name, |b| {
-            b.to_async(&rt).iter_custom(|iters| {
+            b.to_async(rt).iter_custom(|iters| {
                 let (engine, plan) = (engine.clone(), plan.clone());
                 async move {
                     let mut total = Duration::ZERO;
@@ -181,6 +217,7 @@ criterion_group!(
     benches,
     engine_wide_memory,
     engine_rocksdb,
+    engine_postgres,
     compile_random_dag
 );
 criterion_main!(benches);
