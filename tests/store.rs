@@ -288,6 +288,15 @@ async fn memory_store_keeps_the_contract() {
     executions_fold_their_events_and_index_by_time(&store).await;
 }
 
+/// What the contract's checks left behind, read by another handle on the
+/// same storage (a reopened directory, a new connection).
+async fn what_the_contract_wrote_is_still_there(store: &dyn Store) {
+    assert_eq!(store.get_workflow("other", None).await.unwrap().version, 1);
+    assert_eq!(store.events("e1", 0).await.unwrap().len(), 3);
+    let cached = store.get_cache(&[7u8; 32]).await.unwrap().unwrap();
+    assert_eq!(cached.expires_at_ms, 99);
+}
+
 #[tokio::test]
 async fn rocksdb_store_keeps_the_contract_and_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -297,17 +306,7 @@ async fn rocksdb_store_keeps_the_contract_and_survives_reopen() {
         executions_fold_their_events_and_index_by_time(&store).await;
     }
     let store = RocksStore::open(dir.path(), RocksOptions::default()).unwrap();
-    assert_eq!(store.get_workflow("other", None).await.unwrap().version, 1);
-    assert_eq!(store.events("e1", 0).await.unwrap().len(), 3);
-    assert_eq!(
-        store
-            .get_cache(&[7u8; 32])
-            .await
-            .unwrap()
-            .unwrap()
-            .expires_at_ms,
-        99
-    );
+    what_the_contract_wrote_is_still_there(&store).await;
 }
 
 /// Options for several stores on one database at once.
@@ -332,17 +331,7 @@ async fn postgres_store_keeps_the_contract_and_survives_reconnect() {
     // A second connection (a restart, or another replica) reads it all and
     // finds the schema migrated already.
     let store = PgStore::connect(&db.url(), shared).await.unwrap();
-    assert_eq!(store.get_workflow("other", None).await.unwrap().version, 1);
-    assert_eq!(store.events("e1", 0).await.unwrap().len(), 3);
-    assert_eq!(
-        store
-            .get_cache(&[7u8; 32])
-            .await
-            .unwrap()
-            .unwrap()
-            .expires_at_ms,
-        99
-    );
+    what_the_contract_wrote_is_still_there(&store).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
