@@ -172,6 +172,49 @@ tasks:
 }
 
 #[tokio::test]
+async fn tasks_hand_their_peers_an_idempotency_key_of_execution_task_and_attempt() {
+    let server = CountingServer::start().await;
+    let probe = Arc::new(Probe::default());
+    let engine = memory_engine(&probe);
+    let yaml = format!(
+        r#"
+name: keys
+tasks:
+  - id: call
+    type: http
+    url: "{url}"
+  - id: own
+    type: http
+    url: "{url}"
+    headers: {{Idempotency-Key: "mine-{{{{ workflow.id }}}}"}}
+  - id: sh
+    type: shell
+    program: sh
+    args: ["-c", 'echo "$ORCHESTRATOR_IDEMPOTENCY_KEY"']
+  - id: flaky
+    type: probe
+    fail_times: 1
+    retry: {{max_attempts: 2, initial_backoff: 10ms}}
+"#,
+        url = server.url("/keys"),
+    );
+    let e = run_yaml(&engine, &yaml, json!({})).await;
+    let id = &e.id;
+    assert_eq!(
+        output(&e, "call")["idempotency_key"],
+        format!("{id}/call/1")
+    );
+    // A key the task sets itself is the one sent.
+    assert_eq!(output(&e, "own")["idempotency_key"], format!("mine-{id}"));
+    assert_eq!(output(&e, "sh")["stdout"], format!("{id}/sh/1\n"));
+    // Each attempt is its own call, with its own key.
+    assert_eq!(
+        *probe.keys.lock().unwrap(),
+        [format!("{id}/flaky/1"), format!("{id}/flaky/2")]
+    );
+}
+
+#[tokio::test]
 async fn shell_output_is_capped_and_non_zero_exit_fails() {
     let probe = Arc::new(Probe::default());
     let yaml = r#"

@@ -613,8 +613,8 @@ tasks:
     assert_eq!(output(&e, "a"), json!({"v": 41}));
     assert_eq!(
         task(&e, "b").attempts,
-        2,
-        "the interrupted attempt runs again, counted"
+        1,
+        "the interrupted attempt runs again as itself, under the same idempotency key"
     );
     assert_eq!(output(&e, "c"), json!({"from_a": 42, "from_b": "b"}));
     assert!(

@@ -79,6 +79,11 @@ impl Attempt {
         let last = self.retry.max_attempts.max(self.first_attempt);
         let mut attempt = self.first_attempt;
         loop {
+            // No side effect starts while this replica's lease is lapsed
+            // (another may be taking its executions over).
+            if let Some(o) = &self.shared.ownership {
+                o.live().await;
+            }
             // A task waiting on a service holds no CPU slot.
             let permit = self.shared.pools.of(self.plugin.load()).acquire().await;
             self.started[self.index as usize].store(attempt, Ordering::Relaxed);

@@ -10,7 +10,7 @@ use super::handle::{Active, lock_active};
 use super::recorder::Recorder;
 use super::{Ended, Engine, EngineError, live_entry};
 use crate::proto::{self, Execution, ExecutionEnded, ExecutionState, execution_event::Kind};
-use crate::store::{Store, Write};
+use crate::store::{Ownership, Store, Write};
 
 impl Engine {
     /// Lets running executions finish for `grace`, then cancels the rest
@@ -18,7 +18,13 @@ impl Engine {
     /// record it. Returns how many were still running then: a run that
     /// does not stop (a plugin blocking its thread) must not hold shutdown
     /// forever; left unfinished in the store, it resumes at the next start.
+    ///
+    /// On a store shared by replicas nothing is cancelled: see
+    /// [`Engine::hand_back`].
     pub async fn drain(&self, grace: Duration, cancel_wait: Duration) -> usize {
+        if let Some(ownership) = self.shared.ownership.clone() {
+            return self.hand_back(&ownership, grace, cancel_wait).await;
+        }
         if self.idle_within(grace).await {
             return 0;
         }
@@ -38,6 +44,43 @@ impl Engine {
             count = stuck,
             "executions did not stop after cancellation; leaving them to resume at the next start"
         );
+        stuck
+    }
+
+    /// Hands this replica's executions to the others at shutdown: no new
+    /// task attempt starts, those in flight have `grace` to end (and be
+    /// recorded), then every execution still here is stopped unrecorded
+    /// and, once the store has its last writes, released for another
+    /// replica to claim at once rather than after the lease's TTL.
+    async fn hand_back(&self, ownership: &Ownership, grace: Duration, wait: Duration) -> usize {
+        ownership.close();
+        let deadline = tokio::time::Instant::now().checked_add(grace);
+        while self.shared.pools.figures().iter().any(|p| p.busy > 0)
+            && deadline.is_none_or(|d| tokio::time::Instant::now() < d)
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let left = self.active();
+        if !left.is_empty() {
+            tracing::info!(
+                count = left.len(),
+                "handing executions back to the other replicas"
+            );
+        }
+        for a in &left {
+            self.abandon(&a.execution_id);
+        }
+        let stuck = if self.idle_within(wait).await {
+            0
+        } else {
+            self.active_count()
+        };
+        if let Err(e) = self.shared.store.flush().await {
+            tracing::error!(error = %e, "last writes failed before handing executions back");
+        }
+        if let Err(e) = ownership.release().await {
+            tracing::error!(error = %e, "cannot hand executions back; others take them over when the lease expires");
+        }
         stuck
     }
 
@@ -80,6 +123,23 @@ impl Drop for Listing {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(row);
+        }
+    }
+}
+
+/// Stops each execution the store reports lost to another replica, for
+/// as long as the engine lives.
+pub(super) async fn drop_lost(
+    active: std::sync::Weak<Active>,
+    mut lost: tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
+    while let Some(id) = lost.recv().await {
+        let Some(active) = active.upgrade() else {
+            return;
+        };
+        let live = lock_active(&active).get(&id).cloned();
+        if let Some(live) = live {
+            live.control.abandon();
         }
     }
 }

@@ -38,6 +38,9 @@ use crate::spec::{Plan, PlanTask};
 /// What every execution of one engine shares.
 pub(crate) struct Shared {
     pub store: Arc<dyn crate::store::Store>,
+    /// This replica's lease when it shares the store: attempts start
+    /// only while it is live.
+    pub ownership: Option<Arc<crate::store::Ownership>>,
     /// Slots of tasks: CPU work (`WORKERS`) and waiting work
     /// (`MAX_INFLIGHT_TASKS`).
     pub pools: Arc<super::pools::Pools>,
@@ -56,9 +59,19 @@ pub(crate) struct Control {
     pub token: CancellationToken,
     /// (reason, who asked).
     pub reason: Mutex<Option<(String, String)>>,
+    /// Stop without recording anything: another replica runs it now, or
+    /// this one hands it back.
+    pub abandoned: std::sync::atomic::AtomicBool,
 }
 
 impl Control {
+    /// Stops the execution here, recording nothing: its tasks in flight
+    /// are dropped (their child processes killed).
+    pub fn abandon(&self) {
+        self.abandoned.store(true, Ordering::Release);
+        self.token.cancel();
+    }
+
     pub fn cancel(&self, reason: &str, by: &str) {
         let mut r = self.reason.lock().unwrap_or_else(|e| e.into_inner());
         if r.is_none() {
@@ -224,6 +237,10 @@ impl Run {
                 Some((i, outcome)) = self.running.next() => self.task_done(i, outcome),
             }
         };
+        if self.live.control.abandoned.load(Ordering::Acquire) {
+            let id = std::mem::take(&mut self.header.id);
+            return Err(crate::store::StoreError::OwnershipLost(id).into());
+        }
         if let Some((state, why)) = &abort {
             self.abort(*state, why);
         }

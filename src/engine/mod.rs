@@ -208,8 +208,10 @@ impl Engine {
             config.result_cache_ttl,
             store.clone(),
         );
-        Self {
+        let ownership = store.ownership();
+        let engine = Self {
             shared: Arc::new(Shared {
+                ownership: ownership.clone(),
                 store,
                 pools: Arc::new(pools::Pools {
                     cpu: Slots::new(config.workers),
@@ -232,7 +234,11 @@ impl Engine {
             plans: Arc::new(Mutex::new(LruCache::new(
                 NonZeroUsize::new(config.plan_cache_size.max(1)).expect("at least 1"),
             ))),
+        };
+        if let Some(lost) = ownership.and_then(|o| o.lost_executions()) {
+            tokio::spawn(ending::drop_lost(Arc::downgrade(&engine.active), lost));
         }
+        engine
     }
 
     /// Counts every execution's events in `metrics`.
@@ -355,11 +361,28 @@ impl Engine {
     /// Resumes every execution the store holds as unfinished. Tasks that
     /// ended keep their results; tasks that were running run again. All
     /// are listed at once; their work starts at `resume_rate` a second.
+    ///
+    /// On a store shared by replicas, "unfinished" means claimed: the
+    /// executions whose replica stopped heartbeating or handed them back,
+    /// which this one takes over; a server calls this periodically.
     pub async fn resume_unfinished(&self) -> Result<Vec<ExecutionHandle>, EngineError> {
         let store = &self.shared.store;
         let mut handles = Vec::new();
-        for exec in store.unfinished_executions().await? {
-            let last_seq = store.events(&exec.id, 0).await?.last().map_or(0, |e| e.seq);
+        let unfinished = match &self.shared.ownership {
+            None => store.unfinished_executions().await?,
+            Some(ownership) => {
+                let mut claimed = Vec::new();
+                for id in ownership.claim_orphans().await? {
+                    if !self.lock_active().contains_key(&id) {
+                        claimed.push(store.get_execution(&id).await?);
+                    }
+                }
+                claimed
+            }
+        };
+        for mut exec in unfinished {
+            let events = store.events(&exec.id, 0).await?;
+            let last_seq = events.last().map_or(0, |e| e.seq);
             let plan = match store.get_workflow(&exec.workflow, Some(exec.version)).await {
                 Ok(w) => self.plan(&w),
                 Err(e) => Err(EngineError::Store(e)),
@@ -367,6 +390,7 @@ impl Engine {
             match plan {
                 Ok(plan) => {
                     tracing::info!(execution = %exec.id, workflow = %exec.workflow, "resuming");
+                    rerun_interrupted_attempts(&mut exec, &events);
                     let how = Arming::Resumed(last_seq);
                     let armed = self.arm(plan, Arc::new(exec), how, Watchers::eager());
                     let delay = resume_delay(handles.len(), self.resume_rate);
@@ -412,6 +436,14 @@ impl Engine {
             .get_workflow(&exec.workflow, Some(exec.version))
             .await?;
         let plan = self.plan(&workflow)?;
+        // Whoever ran it last, this replica runs it again.
+        if let Some(o) = &self.shared.ownership
+            && !o.claim_ended(id).await?
+        {
+            return Err(EngineError::State(format!(
+                "execution '{id}' is running on another replica"
+            )));
+        }
         let last_seq = store.events(id, 0).await?.last().map_or(0, |e| e.seq);
         // Tasks to run again: every one that did not succeed or get
         // skipped, and everything downstream of those.
@@ -488,7 +520,16 @@ impl Engine {
                 }),
             ),
             Arming::Resumed(seq) | Arming::Retried(seq) => {
-                (seq, Kind::ExecutionResumed(ExecutionResumed {}))
+                let ownership = self.shared.ownership.as_ref();
+                let resumed = ExecutionResumed {
+                    replica: ownership
+                        .map(|o| o.replica().to_owned())
+                        .unwrap_or_default(),
+                    epoch: ownership
+                        .and_then(|o| o.epoch_of(&header.id))
+                        .map_or(0, |e| e as u64),
+                };
+                (seq, Kind::ExecutionResumed(resumed))
             }
         };
         let fresh_timeout = matches!(how, Arming::Retried(_));
@@ -630,6 +671,13 @@ impl Engine {
         found
     }
 
+    /// Stops a running execution here without recording anything, for
+    /// another replica to continue; false when none with that id runs here.
+    pub fn abandon(&self, id: &str) -> bool {
+        let live = self.lock_active().get(id).cloned();
+        live.map(|l| l.control.abandon()).is_some()
+    }
+
     /// Adds a record to the audit trail.
     pub fn audit(&self, actor: &str, action: &str, target: &str, reason: &str) {
         self.shared.store.append(Write::Audit(AuditRecord {
@@ -645,6 +693,32 @@ impl Engine {
     /// Events from before the call are read from the store.
     pub fn subscribe(&self, id: &str) -> Option<broadcast::Receiver<Arc<ExecutionEvent>>> {
         self.lock_active().get(id).map(|l| l.watchers.subscribe())
+    }
+}
+
+/// Makes each attempt that was in flight when the execution stopped here
+/// (its last event is its start) run again under its own number, so the
+/// peer sees the same idempotency key for the same attempt; a task that
+/// was waiting to retry goes on with its next attempt.
+fn rerun_interrupted_attempts(exec: &mut Execution, events: &[ExecutionEvent]) {
+    let mut last: std::collections::HashMap<&str, Option<u32>> = Default::default();
+    for ev in events {
+        match &ev.kind {
+            Some(Kind::TaskStarted(s)) => {
+                last.insert(&s.task_id, Some(s.attempt));
+            }
+            Some(Kind::TaskAttemptFailed(f)) => {
+                last.insert(&f.task_id, None);
+            }
+            _ => {}
+        }
+    }
+    for (task, in_flight) in last {
+        if let (Some(attempt), Some(r)) = (in_flight, exec.task_results.get_mut(task))
+            && r.status == TaskState::Running as i32
+        {
+            r.attempts = attempt.saturating_sub(1);
+        }
     }
 }
 

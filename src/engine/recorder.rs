@@ -118,7 +118,18 @@ impl Recorder {
         let store = &self.inner.store;
         store.append(Write::Event(ev.clone()));
         store.append(record);
-        let flushed = store.flush().await;
+        let mut flushed = store.flush().await;
+        // An end fenced off because another replica runs the execution
+        // now did not happen.
+        if flushed.is_ok()
+            && store
+                .ownership()
+                .is_some_and(|o| o.has_lost(&self.inner.execution_id))
+        {
+            flushed = Err(crate::store::StoreError::OwnershipLost(
+                self.inner.execution_id.clone(),
+            ));
+        }
         // Watchers hear of the end even when the flush failed: they must
         // not wait for an execution that is over here.
         self.publish(ev);

@@ -200,6 +200,7 @@ impl TaskPlugin for GrpcPlugin {
     }
 
     async fn execute(&self, ctx: TaskContext) -> Result<TaskOutput, TaskError> {
+        let key = ctx.idempotency_key();
         let mut config = ctx.config;
         if let Some(v) = config.get_mut("metadata") {
             super::stringify_scalars(v);
@@ -226,6 +227,11 @@ impl TaskPlugin for GrpcPlugin {
                 .parse()
                 .map_err(|_| TaskError::permanent(format!("config: metadata.{k}: bad value")))?;
             req.metadata_mut().insert(key, value);
+        }
+        if !req.metadata().contains_key("idempotency-key")
+            && let Ok(key) = key.parse()
+        {
+            req.metadata_mut().insert("idempotency-key", key);
         }
         if let Some(t) = ctx.timeout {
             req.set_timeout(t);

@@ -201,6 +201,7 @@ impl TaskPlugin for HttpPlugin {
 
     async fn execute(&self, ctx: TaskContext) -> Result<TaskOutput, TaskError> {
         let server_cap = ctx.max_output_bytes;
+        let key = ctx.idempotency_key();
         let mut config = ctx.config;
         for field in ["headers", "query", "url", "method"] {
             if let Some(v) = config.get_mut(field) {
@@ -224,9 +225,12 @@ impl TaskPlugin for HttpPlugin {
             }
         };
         let client = self.client(&cfg).await?;
-        let mut req = client
-            .request(method, url)
-            .headers(header_map(&cfg.headers)?);
+        let mut headers = header_map(&cfg.headers)?;
+        // The task's own key, if it sets one, is the one sent.
+        if let Ok(key) = reqwest::header::HeaderValue::from_str(&key) {
+            headers.entry("idempotency-key").or_insert(key);
+        }
+        let mut req = client.request(method, url).headers(headers);
         if let Some(auth) = &cfg.auth {
             let secret = self
                 .secrets

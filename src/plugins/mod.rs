@@ -69,6 +69,17 @@ pub struct TaskContext {
     pub max_output_bytes: u64,
 }
 
+impl TaskContext {
+    /// `execution/task/attempt`: the same for a re-run of an attempt that
+    /// another replica started before it stopped, so a peer that
+    /// remembers keys can do the work once. Sent as `Idempotency-Key`
+    /// (http), `idempotency-key` metadata (grpc), `idempotency_key` in a
+    /// python script's context and `ORCHESTRATOR_IDEMPOTENCY_KEY` (shell).
+    pub fn idempotency_key(&self) -> String {
+        format!("{}/{}/{}", self.execution_id, self.task_id, self.attempt)
+    }
+}
+
 /// The cap a task works under: its own (`0`: none given), never above the
 /// server's (output bytes, SQL rows).
 pub fn output_cap(task: u64, server: u64) -> u64 {

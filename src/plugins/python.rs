@@ -187,6 +187,7 @@ impl TaskPlugin for PythonPlugin {
         context.insert("execution_id".into(), json!(&*ctx.execution_id));
         context.insert("task_id".into(), json!(&*ctx.task_id));
         context.insert("attempt".into(), json!(ctx.attempt));
+        context.insert("idempotency_key".into(), json!(ctx.idempotency_key()));
         if cfg.file.is_empty() {
             context.insert("__source__".into(), Value::String(cfg.script.clone()));
         } else {

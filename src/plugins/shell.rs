@@ -244,13 +244,17 @@ impl TaskPlugin for ShellPlugin {
     }
 
     async fn execute(&self, ctx: TaskContext) -> Result<TaskOutput, TaskError> {
+        let key = ctx.idempotency_key();
         let mut config = ctx.config;
         for field in ["args", "env", "stdin"] {
             if let Some(v) = config.get_mut(field) {
                 super::stringify_scalars(v);
             }
         }
-        let cfg: ShellConfig = super::decode(&config)?;
+        let mut cfg: ShellConfig = super::decode(&config)?;
+        cfg.env
+            .entry("ORCHESTRATOR_IDEMPOTENCY_KEY".to_owned())
+            .or_insert(key);
         if let Some(m) = self.refuse(&cfg.program) {
             return Err(TaskError::permanent(m));
         }

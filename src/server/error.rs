@@ -98,7 +98,9 @@ impl From<StoreError> for ApiError {
             StoreError::WorkflowNotFound(_)
             | StoreError::VersionNotFound { .. }
             | StoreError::ExecutionNotFound(_) => Self::NotFound(e.to_string()),
-            StoreError::Archived(_) => Self::FailedPrecondition(e.to_string()),
+            StoreError::Archived(_) | StoreError::OwnershipLost(_) => {
+                Self::FailedPrecondition(e.to_string())
+            }
             StoreError::Locked(_) | StoreError::Backend(_) | StoreError::Corrupt { .. } => {
                 tracing::error!(error = %e, "storage failure");
                 Self::Internal(e.to_string())

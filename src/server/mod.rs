@@ -2,6 +2,9 @@
 //! life cycle. Start-up opens the store and resumes unfinished executions;
 //! shutdown stops accepting, lets running executions finish for a grace
 //! period, cancels the rest with reason "shutdown" and flushes the store.
+//! On a store shared by replicas it also takes over the executions of
+//! replicas that stopped, and at shutdown hands its own back instead of
+//! cancelling them.
 //!
 //! Every API call goes through one implementation per service
 //! (`WorkflowApi`, `ExecutionApi`, `AdminApi`, `ScheduleApi`, `EventApi`); the
@@ -17,6 +20,7 @@ mod executions;
 mod feed;
 pub mod rest;
 mod schedules;
+mod takeover;
 pub mod tls;
 mod watch;
 mod workflows;
@@ -190,6 +194,9 @@ pub async fn serve(
     metrics.watch_models(registry.model_stats());
     let engine = Engine::new(store, Arc::new(registry), &EngineConfig::from(config))
         .with_metrics(metrics.clone());
+    if let Some(ownership) = engine.store().ownership() {
+        metrics.watch_ownership(ownership);
+    }
     let resumed = engine.resume_unfinished().await?;
     if !resumed.is_empty() {
         tracing::info!(count = resumed.len(), "resumed unfinished executions");
@@ -246,6 +253,10 @@ pub async fn serve(
     let pruner = tokio::spawn(retention::prune_periodically(
         engine.store().clone(),
         retention::Policy::from(config),
+        stop_rx.clone(),
+    ));
+    let takeover = tokio::spawn(takeover::take_over_periodically(
+        engine.clone(),
         stop_rx.clone(),
     ));
     let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
@@ -334,8 +345,10 @@ pub async fn serve(
     }
 
     scheduler.stop();
-    if let Err(e) = pruner.await {
-        tracing::error!(error = %e, "the pruning task failed");
+    for (what, task) in [("pruning", pruner), ("takeover", takeover)] {
+        if let Err(e) = task.await {
+            tracing::error!(error = %e, "the {what} task failed");
+        }
     }
     if let Some(k) = &kafka {
         k.stop();

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use memory::MemoryStore;
-pub use pg::{PgOptions, PgStore};
+pub use pg::{LeaseTiming, Ownership, OwnershipFigures, PgOptions, PgStore};
 pub use retention::{Pruned, Retention};
 pub use rocks::{RocksOptions, RocksStore, WriteStats};
 
@@ -51,6 +51,10 @@ pub enum StoreError {
     /// Another process has the data directory open.
     #[error("data directory {0} is in use by another process")]
     Locked(String),
+    /// Another replica runs the execution now: this one's writes of it
+    /// were fenced.
+    #[error("execution '{0}' is run by another replica now")]
+    OwnershipLost(String),
     /// The storage engine failed (disk full, I/O error, ...).
     #[error("storage failure: {0}")]
     Backend(String),
@@ -218,6 +222,13 @@ pub trait Store: Send + Sync + 'static {
     async fn set_archived(&self, name: &str, archived: bool) -> Result<Workflow, StoreError>;
     /// Removes every version of a workflow; returns how many there were.
     async fn purge_workflow(&self, name: &str) -> Result<u32, StoreError>;
+
+    /// How this server shares the store with other replicas, when it
+    /// does: which executions it owns, its lease. None for a store one
+    /// process holds alone, which owns everything in it.
+    fn ownership(&self) -> Option<Arc<Ownership>> {
+        None
+    }
 
     /// Queues a write; writes are applied in the order appended.
     fn append(&self, write: Write);

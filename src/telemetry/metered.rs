@@ -10,7 +10,7 @@ use crate::proto::{
     CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
 };
 use crate::store::{
-    AuditPage, AuditQuery, ExecutionQuery, Pruned, Retention, Store, StoreError, Write,
+    AuditPage, AuditQuery, ExecutionQuery, Ownership, Pruned, Retention, Store, StoreError, Write,
 };
 
 /// Times the calls of the store it wraps.
@@ -84,6 +84,9 @@ impl Store for MeteredStore {
             "purge_workflow",
             self.inner.purge_workflow(name)
         )
+    }
+    fn ownership(&self) -> Option<Arc<Ownership>> {
+        self.inner.ownership()
     }
     fn append(&self, write: Write) {
         // Enqueueing is not the write; `flush` measures durability.

@@ -219,6 +219,63 @@ impl Metrics {
             .build();
     }
 
+    /// Reports how this replica shares a PostgreSQL store:
+    /// `swarm_workflow_claim_duration_seconds` (each claim of stopped
+    /// replicas' executions), `swarm_workflow_takeovers_total`,
+    /// `swarm_workflow_fenced_writes_total`, `swarm_workflow_executions_lost_total`
+    /// and `swarm_workflow_store_dead_tuples{table}` of the hot tables.
+    pub fn watch_ownership(&self, ownership: std::sync::Arc<crate::store::Ownership>) {
+        let claims = self
+            .meter
+            .f64_histogram("swarm_workflow_claim_duration_seconds")
+            .with_description("Claims of executions whose replica stopped")
+            .with_boundaries(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ])
+            .build();
+        ownership.on_claim(move |took, _| claims.record(took.as_secs_f64(), &[]));
+        let count =
+            |name: &'static str,
+             what: &'static str,
+             of: fn(&crate::store::OwnershipFigures) -> &std::sync::atomic::AtomicU64| {
+                let o = ownership.clone();
+                self.meter
+                    .u64_observable_counter(name)
+                    .with_description(what)
+                    .with_callback(move |obs| {
+                        obs.observe(
+                            of(o.figures()).load(std::sync::atomic::Ordering::Relaxed),
+                            &[],
+                        )
+                    })
+                    .build();
+            };
+        count(
+            "swarm_workflow_takeovers",
+            "Executions claimed from a replica that stopped or handed them back",
+            |f| &f.takeovers,
+        );
+        count(
+            "swarm_workflow_fenced_writes",
+            "Writes dropped because another replica runs their execution now",
+            |f| &f.fenced_writes,
+        );
+        count(
+            "swarm_workflow_executions_lost",
+            "Executions this replica lost to another",
+            |f| &f.lost,
+        );
+        self.meter
+            .i64_observable_gauge("swarm_workflow_store_dead_tuples")
+            .with_description("Dead rows of the store's hot tables, awaiting vacuum")
+            .with_callback(move |o| {
+                for (table, n) in ownership.dead_tuples() {
+                    o.observe(n, &[KeyValue::new("table", table)]);
+                }
+            })
+            .build();
+    }
+
     /// Reports the Kafka trigger source's lag as
     /// `swarm_workflow_kafka_lag{topic, partition}` at each scrape.
     pub fn watch_kafka_lag(&self, lag: crate::scheduler::Lag) {

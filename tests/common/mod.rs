@@ -40,7 +40,7 @@ use orchestrator::store::{self, MemoryStore, Store};
 /// in flight and waits until the test lets it through ([`Self::let_through`]);
 /// `/redirect/{path}` sends a 302 to `/{path}`; `/endless` streams a body
 /// that never ends; anything else echoes the request as `{"path", "body",
-/// "n", "authorization"}`.
+/// "n", "authorization", "idempotency_key"}`.
 pub struct CountingServer {
     pub addr: SocketAddr,
     state: Arc<ServerState>,
@@ -226,6 +226,9 @@ async fn handle(
             "authorization": headers
                 .get("authorization")
                 .and_then(|v| v.to_str().ok()),
+            "idempotency_key": headers
+                .get("idempotency-key")
+                .and_then(|v| v.to_str().ok()),
         }))
         .into_response(),
     }
@@ -237,6 +240,8 @@ async fn handle(
 #[derive(Default)]
 pub struct Probe {
     pub calls: Mutex<HashMap<String, u32>>,
+    /// The idempotency key of every call, in order.
+    pub keys: Mutex<Vec<String>>,
     pub running: AtomicUsize,
     pub max_running: AtomicUsize,
 }
@@ -283,6 +288,7 @@ impl TaskPlugin for ProbePlugin {
             *e += 1;
             *e
         };
+        self.0.keys.lock().unwrap().push(ctx.idempotency_key());
         let now = self.0.running.fetch_add(1, Ordering::SeqCst) + 1;
         self.0.max_running.fetch_max(now, Ordering::SeqCst);
         let _guard = RunningGuard(&self.0.running);

@@ -5,10 +5,16 @@
 //! `migrations/postgres`, applied at start under sqlx's advisory lock, so
 //! replicas starting together migrate once. Writes go through one writer
 //! task that commits each group of queued writes as one transaction
-//! (`writer`); reads go straight to the pool. A server holds the database
-//! alone (`PgOptions::exclusive`) until replicas coordinate through it.
+//! (`writer`); reads go straight to the pool. Every store is a replica
+//! (`ownership`): it owns the executions it starts or claims, and its
+//! writes of them are fenced by their epoch. A server holds the database
+//! alone (`PgOptions::exclusive`) until schedules fire once across
+//! replicas.
 
+mod ownership;
 mod writer;
+
+use std::sync::Arc;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -26,14 +32,22 @@ use crate::proto::{
     AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Trigger,
     Workflow, WorkflowSpec,
 };
+pub use ownership::{LeaseTiming, Ownership, OwnershipFigures};
 use writer::Msg;
 
 /// The schema, in order; each applied once per database.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "store",
-    include_str!("../../../migrations/postgres/0001_store.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "store",
+        include_str!("../../../migrations/postgres/0001_store.sql"),
+    ),
+    (
+        2,
+        "ownership",
+        include_str!("../../../migrations/postgres/0002_ownership.sql"),
+    ),
+];
 
 /// How long one statement of the service may run.
 const STATEMENT_TIMEOUT: &str = "30s";
@@ -56,6 +70,9 @@ pub struct PgOptions {
     /// ticks through the database, two serving one database would both
     /// resume the same runs and fire the same ticks.
     pub exclusive: bool,
+    /// How often this replica heartbeats, and when others may take its
+    /// executions over.
+    pub lease: LeaseTiming,
 }
 
 impl Default for PgOptions {
@@ -63,6 +80,7 @@ impl Default for PgOptions {
         Self {
             max_connections: 8,
             exclusive: true,
+            lease: LeaseTiming::default(),
         }
     }
 }
@@ -71,6 +89,7 @@ impl Default for PgOptions {
 pub struct PgStore {
     pool: PgPool,
     writes: mpsc::UnboundedSender<Msg>,
+    ownership: Arc<Ownership>,
     /// The session holding the exclusive lock: out of the pool, so the
     /// lock goes when the store does.
     _exclusive: Option<std::sync::Mutex<sqlx::PgConnection>>,
@@ -98,7 +117,7 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await
             .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
         let exclusive = if options.exclusive {
@@ -122,11 +141,13 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot migrate the schema: {e}")))?;
+        let ownership = Ownership::start(pool.clone(), connect, options.lease).await?;
         let (writes, rx) = mpsc::unbounded_channel();
-        tokio::spawn(writer::write_loop(pool.clone(), rx));
+        tokio::spawn(writer::write_loop(pool.clone(), ownership.clone(), rx));
         Ok(Self {
             pool,
             writes,
+            ownership,
             _exclusive: exclusive,
         })
     }
@@ -347,6 +368,10 @@ impl Store for PgStore {
             .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(removed as u32)
+    }
+
+    fn ownership(&self) -> Option<Arc<Ownership>> {
+        Some(self.ownership.clone())
     }
 
     fn append(&self, write: Write) {

@@ -5,14 +5,22 @@
 //! which is what applying them one by one would leave; a new execution
 //! whose id is taken is refused with its later writes, as in the other
 //! stores.
+//!
+//! Writes of executions created before the group are fenced: inside the
+//! transaction their rows are locked, and only those that still name this
+//! replica as owner at the epoch it holds, with the history standing
+//! exactly where the group's first event continues it, are written. The
+//! writes of the others are dropped and the execution reported lost
+//! (`Ownership::settle`), so a history never forks between two replicas.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use sqlx::PgPool;
+use sqlx::{PgPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use super::backend;
+use super::ownership::Ownership;
 use crate::proto::{self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState};
 use crate::store::{Refused, StoreError, Write, encode};
 
@@ -92,7 +100,11 @@ impl Group {
 }
 
 /// Applies queued writes in group commits until the channel closes.
-pub(super) async fn write_loop(pool: PgPool, mut rx: mpsc::UnboundedReceiver<Msg>) {
+pub(super) async fn write_loop(
+    pool: PgPool,
+    ownership: Arc<Ownership>,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+) {
     // After a failed write nothing later may be written: history must not
     // have holes. Every later flush reports the first failure.
     let mut failed: Option<StoreError> = None;
@@ -123,7 +135,7 @@ pub(super) async fn write_loop(pool: PgPool, mut rx: mpsc::UnboundedReceiver<Msg
                     if group.is_empty() {
                         Ok(())
                     } else {
-                        commit(&pool, group).await
+                        commit(&pool, &ownership, group).await
                     }
                 }
                 Err(e) => Err(e),
@@ -159,16 +171,24 @@ async fn stored_ids(pool: &PgPool, writes: &[Write]) -> Result<HashSet<String>, 
     Ok(stored.into_iter().collect())
 }
 
-/// Writes one group in one transaction.
-async fn commit(pool: &PgPool, g: Group) -> Result<(), StoreError> {
+/// Writes one group in one transaction, fenced.
+async fn commit(pool: &PgPool, ownership: &Ownership, mut g: Group) -> Result<(), StoreError> {
     let mut tx = pool.begin().await.map_err(backend)?;
+    let fenced = fence(&mut tx, ownership, &mut g).await?;
+    let created: Vec<&str> = g
+        .executions
+        .iter()
+        .filter(|(_, (_, new))| *new)
+        .map(|(id, _)| id.as_str())
+        .collect();
     if !g.executions.is_empty() {
         let rows = Rows::of(g.executions.values().map(|(e, _)| &**e));
         // A header replaces the stored one; a new execution's id was
-        // checked against the stored ones before the group was made.
+        // checked against the stored ones before the group was made, and
+        // this replica owns it from the start.
         sqlx::query(
-            "INSERT INTO executions (id, workflow, status, started_ms, finished, record)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bool[], $6::bytea[])
+            "INSERT INTO executions (id, workflow, status, started_ms, finished, record, owner, epoch)
+             SELECT u.*, $7, 1 FROM UNNEST($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bool[], $6::bytea[]) u
              ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status,
                  finished = EXCLUDED.finished, record = EXCLUDED.record",
         )
@@ -178,12 +198,29 @@ async fn commit(pool: &PgPool, g: Group) -> Result<(), StoreError> {
         .bind(&rows.started)
         .bind(&rows.finished)
         .bind(&rows.records)
+        .bind(ownership.replica())
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
     }
     let events = &g.events;
     if !events.is_empty() {
+        // Where each history now stands: one past its last event.
+        let mut next: HashMap<&str, i64> = HashMap::new();
+        for e in events {
+            let n = next.entry(e.execution_id.as_str()).or_default();
+            *n = (*n).max(e.seq as i64 + 1);
+        }
+        let (ids, seqs): (Vec<&str>, Vec<i64>) = next.into_iter().unzip();
+        sqlx::query(
+            "UPDATE executions e SET next_seq = v.n
+             FROM UNNEST($1::text[], $2::bigint[]) AS v(id, n) WHERE e.id = v.id",
+        )
+        .bind(&ids)
+        .bind(&seqs)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         let ids: Vec<&str> = events.iter().map(|e| e.execution_id.as_str()).collect();
         let seqs: Vec<i64> = events.iter().map(|e| e.seq as i64).collect();
         let records: Vec<Vec<u8>> = events.iter().map(|e| encode(&**e)).collect();
@@ -248,7 +285,112 @@ async fn commit(pool: &PgPool, g: Group) -> Result<(), StoreError> {
         .map_err(backend)?;
     }
     tx.commit().await.map_err(backend)?;
+    ownership.hold_new(created.into_iter());
+    let ended: Vec<&str> = g
+        .executions
+        .values()
+        .filter(|(e, _)| ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final()))
+        .map(|(e, _)| e.id.as_str())
+        .collect();
+    ownership.settle(&ended, &fenced.ids, fenced.writes);
     Ok(())
+}
+
+/// The executions of a group whose writes were dropped, and how many.
+#[derive(Default)]
+struct Fenced {
+    ids: Vec<String>,
+    writes: u64,
+}
+
+/// Locks the rows of the executions the group continues (not those it
+/// creates) and drops the writes of every one this replica no longer
+/// owns at the epoch it holds, or whose history does not stand where the
+/// group's first event of it continues.
+async fn fence(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    ownership: &Ownership,
+    g: &mut Group,
+) -> Result<Fenced, StoreError> {
+    // The first event of each continued execution in this group.
+    let mut first: HashMap<&str, u64> = HashMap::new();
+    for (id, (_, new)) in &g.executions {
+        if !new {
+            first.entry(id.as_str()).or_insert(0);
+        }
+    }
+    for e in &g.events {
+        if g.executions
+            .get(&e.execution_id)
+            .is_some_and(|(_, new)| *new)
+        {
+            continue;
+        }
+        let f = first.entry(e.execution_id.as_str()).or_insert(0);
+        if *f == 0 {
+            *f = e.seq;
+        }
+    }
+    if first.is_empty() {
+        return Ok(Fenced::default());
+    }
+    let mut ids: Vec<&str> = first.keys().copied().collect();
+    ids.sort_unstable();
+    // In id order, so two replicas' transactions cannot deadlock.
+    let rows = sqlx::query(
+        "SELECT id, owner, epoch, next_seq FROM executions
+         WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+    )
+    .bind(&ids)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(backend)?;
+    let stored: HashMap<String, (Option<String>, i64, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.get("id"),
+                (r.get("owner"), r.get("epoch"), r.get("next_seq")),
+            )
+        })
+        .collect();
+    let me = ownership.replica();
+    // A header of an execution no one stored creates it: no replica can
+    // hold what is not there.
+    let absent: Vec<String> = first
+        .keys()
+        .filter(|id| !stored.contains_key(**id) && g.executions.contains_key(**id))
+        .map(|id| (*id).to_owned())
+        .collect();
+    let lost: HashSet<String> = first
+        .iter()
+        .filter(|(id, seq)| {
+            let held = ownership.epoch_of(id);
+            let ok = stored.get(**id).is_some_and(|(owner, epoch, next)| {
+                owner.as_deref() == Some(me)
+                    && held == Some(*epoch)
+                    && (**seq == 0 || **seq as i64 == *next)
+            });
+            !ok && !absent.contains(&(**id).to_owned())
+        })
+        .map(|(id, _)| (*id).to_owned())
+        .collect();
+    for id in absent {
+        if let Some((_, new)) = g.executions.get_mut(&id) {
+            *new = true;
+        }
+    }
+    if lost.is_empty() {
+        return Ok(Fenced::default());
+    }
+    let before = g.executions.len() + g.events.len();
+    g.executions.retain(|id, _| !lost.contains(id));
+    g.events.retain(|e| !lost.contains(&e.execution_id));
+    let writes = (before - g.executions.len() - g.events.len()) as u64;
+    Ok(Fenced {
+        ids: lost.into_iter().collect(),
+        writes,
+    })
 }
 
 /// Upserts and deletes of a table keyed by `id` with a `record`.

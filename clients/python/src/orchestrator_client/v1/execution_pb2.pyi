@@ -342,16 +342,32 @@ Global___ExecutionStarted: _TypeAlias = ExecutionStarted  # noqa: Y015
 
 @_typing.final
 class ExecutionResumed(_message.Message):
-    """The execution continues after a restart of the process that ran it."""
+    """The execution continues: after a restart of the process that ran it, a
+    retry, or on another replica that took it over. Attempts in flight
+    before it run again.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    REPLICA_FIELD_NUMBER: _builtins.int
+    EPOCH_FIELD_NUMBER: _builtins.int
+    replica: _builtins.str
+    """The replica that runs it from here on (empty when one process holds
+    the store alone).
+    """
+    epoch: _builtins.int
+    """Its ownership epoch from here on, raised by every takeover (0 when
+    one process holds the store alone).
+    """
     def __init__(
         self,
+        *,
+        replica: _builtins.str = ...,
+        epoch: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["epoch", b"epoch", "replica", b"replica"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

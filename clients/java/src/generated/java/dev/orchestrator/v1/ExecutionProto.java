@@ -110,29 +110,30 @@ public final class ExecutionProto {
       "\n\021execution_resumed\030\017 \001(\0132!.orchestrator" +
       ".v1.ExecutionResumedH\000B\006\n\004kind\"5\n\020Execut" +
       "ionStarted\022\020\n\010workflow\030\001 \001(\t\022\017\n\007version\030" +
-      "\002 \001(\r\"\022\n\020ExecutionResumed\"/\n\013TaskStarted" +
-      "\022\017\n\007task_id\030\001 \001(\t\022\017\n\007attempt\030\002 \001(\r\"X\n\021Ta" +
-      "skAttemptFailed\022\017\n\007task_id\030\001 \001(\t\022\017\n\007atte" +
-      "mpt\030\002 \001(\r\022\r\n\005error\030\003 \001(\t\022\022\n\nbackoff_ms\030\004" +
-      " \001(\004\"8\n\tTaskEnded\022+\n\006result\030\001 \001(\0132\033.orch" +
-      "estrator.v1.TaskResult\"{\n\016ExecutionEnded" +
-      "\022/\n\006status\030\001 \001(\0162\037.orchestrator.v1.Execu" +
-      "tionState\022\r\n\005error\030\002 \001(\t\022\024\n\014cancelled_by" +
-      "\030\003 \001(\t\022\023\n\013duration_ms\030\004 \001(\004*\344\001\n\016Executio" +
-      "nState\022\037\n\033EXECUTION_STATE_UNSPECIFIED\020\000\022" +
-      "\033\n\027EXECUTION_STATE_PENDING\020\001\022\033\n\027EXECUTIO" +
-      "N_STATE_RUNNING\020\002\022\035\n\031EXECUTION_STATE_COM" +
-      "PLETED\020\003\022\032\n\026EXECUTION_STATE_FAILED\020\004\022\035\n\031" +
-      "EXECUTION_STATE_CANCELLED\020\005\022\035\n\031EXECUTION" +
-      "_STATE_TIMED_OUT\020\006*\324\001\n\tTaskState\022\032\n\026TASK" +
-      "_STATE_UNSPECIFIED\020\000\022\026\n\022TASK_STATE_PENDI" +
-      "NG\020\001\022\026\n\022TASK_STATE_RUNNING\020\002\022\030\n\024TASK_STA" +
-      "TE_SUCCEEDED\020\003\022\025\n\021TASK_STATE_FAILED\020\004\022\026\n" +
-      "\022TASK_STATE_SKIPPED\020\005\022\030\n\024TASK_STATE_CANC" +
-      "ELLED\020\006\022\030\n\024TASK_STATE_TIMED_OUT\020\007Bd\n\023dev" +
-      ".orchestrator.v1B\016ExecutionProtoP\001Z;orch" +
-      "estrator.local/clients/go/orchestratorv1" +
-      ";orchestratorv1b\006proto3"
+      "\002 \001(\r\"2\n\020ExecutionResumed\022\017\n\007replica\030\001 \001" +
+      "(\t\022\r\n\005epoch\030\002 \001(\004\"/\n\013TaskStarted\022\017\n\007task" +
+      "_id\030\001 \001(\t\022\017\n\007attempt\030\002 \001(\r\"X\n\021TaskAttemp" +
+      "tFailed\022\017\n\007task_id\030\001 \001(\t\022\017\n\007attempt\030\002 \001(" +
+      "\r\022\r\n\005error\030\003 \001(\t\022\022\n\nbackoff_ms\030\004 \001(\004\"8\n\t" +
+      "TaskEnded\022+\n\006result\030\001 \001(\0132\033.orchestrator" +
+      ".v1.TaskResult\"{\n\016ExecutionEnded\022/\n\006stat" +
+      "us\030\001 \001(\0162\037.orchestrator.v1.ExecutionStat" +
+      "e\022\r\n\005error\030\002 \001(\t\022\024\n\014cancelled_by\030\003 \001(\t\022\023" +
+      "\n\013duration_ms\030\004 \001(\004*\344\001\n\016ExecutionState\022\037" +
+      "\n\033EXECUTION_STATE_UNSPECIFIED\020\000\022\033\n\027EXECU" +
+      "TION_STATE_PENDING\020\001\022\033\n\027EXECUTION_STATE_" +
+      "RUNNING\020\002\022\035\n\031EXECUTION_STATE_COMPLETED\020\003" +
+      "\022\032\n\026EXECUTION_STATE_FAILED\020\004\022\035\n\031EXECUTIO" +
+      "N_STATE_CANCELLED\020\005\022\035\n\031EXECUTION_STATE_T" +
+      "IMED_OUT\020\006*\324\001\n\tTaskState\022\032\n\026TASK_STATE_U" +
+      "NSPECIFIED\020\000\022\026\n\022TASK_STATE_PENDING\020\001\022\026\n\022" +
+      "TASK_STATE_RUNNING\020\002\022\030\n\024TASK_STATE_SUCCE" +
+      "EDED\020\003\022\025\n\021TASK_STATE_FAILED\020\004\022\026\n\022TASK_ST" +
+      "ATE_SKIPPED\020\005\022\030\n\024TASK_STATE_CANCELLED\020\006\022" +
+      "\030\n\024TASK_STATE_TIMED_OUT\020\007Bd\n\023dev.orchest" +
+      "rator.v1B\016ExecutionProtoP\001Z;orchestrator" +
+      ".local/clients/go/orchestratorv1;orchest" +
+      "ratorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -175,7 +176,7 @@ public final class ExecutionProto {
     internal_static_orchestrator_v1_ExecutionResumed_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_orchestrator_v1_ExecutionResumed_descriptor,
-        new java.lang.String[] { });
+        new java.lang.String[] { "Replica", "Epoch", });
     internal_static_orchestrator_v1_TaskStarted_descriptor =
       getDescriptor().getMessageTypes().get(5);
     internal_static_orchestrator_v1_TaskStarted_fieldAccessorTable = new

@@ -5,7 +5,9 @@ package dev.orchestrator.v1;
 
 /**
  * <pre>
- * The execution continues after a restart of the process that ran it.
+ * The execution continues: after a restart of the process that ran it, a
+ * retry, or on another replica that took it over. Attempts in flight
+ * before it run again.
  * </pre>
  *
  * Protobuf type {@code orchestrator.v1.ExecutionResumed}
@@ -20,6 +22,7 @@ private static final long serialVersionUID = 0L;
     super(builder);
   }
   private ExecutionResumed() {
+    replica_ = "";
   }
 
   @java.lang.Override
@@ -47,6 +50,71 @@ private static final long serialVersionUID = 0L;
             dev.orchestrator.v1.ExecutionResumed.class, dev.orchestrator.v1.ExecutionResumed.Builder.class);
   }
 
+  public static final int REPLICA_FIELD_NUMBER = 1;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object replica_ = "";
+  /**
+   * <pre>
+   * The replica that runs it from here on (empty when one process holds
+   * the store alone).
+   * </pre>
+   *
+   * <code>string replica = 1;</code>
+   * @return The replica.
+   */
+  @java.lang.Override
+  public java.lang.String getReplica() {
+    java.lang.Object ref = replica_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      replica_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The replica that runs it from here on (empty when one process holds
+   * the store alone).
+   * </pre>
+   *
+   * <code>string replica = 1;</code>
+   * @return The bytes for replica.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getReplicaBytes() {
+    java.lang.Object ref = replica_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      replica_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int EPOCH_FIELD_NUMBER = 2;
+  private long epoch_ = 0L;
+  /**
+   * <pre>
+   * Its ownership epoch from here on, raised by every takeover (0 when
+   * one process holds the store alone).
+   * </pre>
+   *
+   * <code>uint64 epoch = 2;</code>
+   * @return The epoch.
+   */
+  @java.lang.Override
+  public long getEpoch() {
+    return epoch_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -61,6 +129,12 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public void writeTo(com.google.protobuf.CodedOutputStream output)
                       throws java.io.IOException {
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(replica_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 1, replica_);
+    }
+    if (epoch_ != 0L) {
+      output.writeUInt64(2, epoch_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -70,6 +144,13 @@ private static final long serialVersionUID = 0L;
     if (size != -1) return size;
 
     size = 0;
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(replica_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(1, replica_);
+    }
+    if (epoch_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(2, epoch_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -85,6 +166,10 @@ private static final long serialVersionUID = 0L;
     }
     dev.orchestrator.v1.ExecutionResumed other = (dev.orchestrator.v1.ExecutionResumed) obj;
 
+    if (!getReplica()
+        .equals(other.getReplica())) return false;
+    if (getEpoch()
+        != other.getEpoch()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -96,6 +181,11 @@ private static final long serialVersionUID = 0L;
     }
     int hash = 41;
     hash = (19 * hash) + getDescriptor().hashCode();
+    hash = (37 * hash) + REPLICA_FIELD_NUMBER;
+    hash = (53 * hash) + getReplica().hashCode();
+    hash = (37 * hash) + EPOCH_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getEpoch());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -193,7 +283,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The execution continues after a restart of the process that ran it.
+   * The execution continues: after a restart of the process that ran it, a
+   * retry, or on another replica that took it over. Attempts in flight
+   * before it run again.
    * </pre>
    *
    * Protobuf type {@code orchestrator.v1.ExecutionResumed}
@@ -228,6 +320,9 @@ private static final long serialVersionUID = 0L;
     @java.lang.Override
     public Builder clear() {
       super.clear();
+      bitField0_ = 0;
+      replica_ = "";
+      epoch_ = 0L;
       return this;
     }
 
@@ -254,8 +349,19 @@ private static final long serialVersionUID = 0L;
     @java.lang.Override
     public dev.orchestrator.v1.ExecutionResumed buildPartial() {
       dev.orchestrator.v1.ExecutionResumed result = new dev.orchestrator.v1.ExecutionResumed(this);
+      if (bitField0_ != 0) { buildPartial0(result); }
       onBuilt();
       return result;
+    }
+
+    private void buildPartial0(dev.orchestrator.v1.ExecutionResumed result) {
+      int from_bitField0_ = bitField0_;
+      if (((from_bitField0_ & 0x00000001) != 0)) {
+        result.replica_ = replica_;
+      }
+      if (((from_bitField0_ & 0x00000002) != 0)) {
+        result.epoch_ = epoch_;
+      }
     }
 
     @java.lang.Override
@@ -302,6 +408,14 @@ private static final long serialVersionUID = 0L;
 
     public Builder mergeFrom(dev.orchestrator.v1.ExecutionResumed other) {
       if (other == dev.orchestrator.v1.ExecutionResumed.getDefaultInstance()) return this;
+      if (!other.getReplica().isEmpty()) {
+        replica_ = other.replica_;
+        bitField0_ |= 0x00000001;
+        onChanged();
+      }
+      if (other.getEpoch() != 0L) {
+        setEpoch(other.getEpoch());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -328,6 +442,16 @@ private static final long serialVersionUID = 0L;
             case 0:
               done = true;
               break;
+            case 10: {
+              replica_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000001;
+              break;
+            } // case 10
+            case 16: {
+              epoch_ = input.readUInt64();
+              bitField0_ |= 0x00000002;
+              break;
+            } // case 16
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -341,6 +465,151 @@ private static final long serialVersionUID = 0L;
       } finally {
         onChanged();
       } // finally
+      return this;
+    }
+    private int bitField0_;
+
+    private java.lang.Object replica_ = "";
+    /**
+     * <pre>
+     * The replica that runs it from here on (empty when one process holds
+     * the store alone).
+     * </pre>
+     *
+     * <code>string replica = 1;</code>
+     * @return The replica.
+     */
+    public java.lang.String getReplica() {
+      java.lang.Object ref = replica_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        replica_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The replica that runs it from here on (empty when one process holds
+     * the store alone).
+     * </pre>
+     *
+     * <code>string replica = 1;</code>
+     * @return The bytes for replica.
+     */
+    public com.google.protobuf.ByteString
+        getReplicaBytes() {
+      java.lang.Object ref = replica_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        replica_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The replica that runs it from here on (empty when one process holds
+     * the store alone).
+     * </pre>
+     *
+     * <code>string replica = 1;</code>
+     * @param value The replica to set.
+     * @return This builder for chaining.
+     */
+    public Builder setReplica(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      replica_ = value;
+      bitField0_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The replica that runs it from here on (empty when one process holds
+     * the store alone).
+     * </pre>
+     *
+     * <code>string replica = 1;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearReplica() {
+      replica_ = getDefaultInstance().getReplica();
+      bitField0_ = (bitField0_ & ~0x00000001);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The replica that runs it from here on (empty when one process holds
+     * the store alone).
+     * </pre>
+     *
+     * <code>string replica = 1;</code>
+     * @param value The bytes for replica to set.
+     * @return This builder for chaining.
+     */
+    public Builder setReplicaBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      replica_ = value;
+      bitField0_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+
+    private long epoch_ ;
+    /**
+     * <pre>
+     * Its ownership epoch from here on, raised by every takeover (0 when
+     * one process holds the store alone).
+     * </pre>
+     *
+     * <code>uint64 epoch = 2;</code>
+     * @return The epoch.
+     */
+    @java.lang.Override
+    public long getEpoch() {
+      return epoch_;
+    }
+    /**
+     * <pre>
+     * Its ownership epoch from here on, raised by every takeover (0 when
+     * one process holds the store alone).
+     * </pre>
+     *
+     * <code>uint64 epoch = 2;</code>
+     * @param value The epoch to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEpoch(long value) {
+      
+      epoch_ = value;
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Its ownership epoch from here on, raised by every takeover (0 when
+     * one process holds the store alone).
+     * </pre>
+     *
+     * <code>uint64 epoch = 2;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearEpoch() {
+      bitField0_ = (bitField0_ & ~0x00000002);
+      epoch_ = 0L;
+      onChanged();
       return this;
     }
     @java.lang.Override

@@ -6,4 +6,37 @@ package dev.orchestrator.v1;
 public interface ExecutionResumedOrBuilder extends
     // @@protoc_insertion_point(interface_extends:orchestrator.v1.ExecutionResumed)
     com.google.protobuf.MessageOrBuilder {
+
+  /**
+   * <pre>
+   * The replica that runs it from here on (empty when one process holds
+   * the store alone).
+   * </pre>
+   *
+   * <code>string replica = 1;</code>
+   * @return The replica.
+   */
+  java.lang.String getReplica();
+  /**
+   * <pre>
+   * The replica that runs it from here on (empty when one process holds
+   * the store alone).
+   * </pre>
+   *
+   * <code>string replica = 1;</code>
+   * @return The bytes for replica.
+   */
+  com.google.protobuf.ByteString
+      getReplicaBytes();
+
+  /**
+   * <pre>
+   * Its ownership epoch from here on, raised by every takeover (0 when
+   * one process holds the store alone).
+   * </pre>
+   *
+   * <code>uint64 epoch = 2;</code>
+   * @return The epoch.
+   */
+  long getEpoch();
 }

@@ -1,0 +1,535 @@
+//! Which replica runs which execution when several share one database.
+//! PostgreSQL is the only coordinator: each replica heartbeats a row of
+//! `replicas` on the database's clock, from a connection of its own; an
+//! unfinished execution names its owner, and a replica claims the ones
+//! whose owner stopped heartbeating (or handed them back) with
+//! `FOR UPDATE SKIP LOCKED`, raising their epoch. The writer commits an
+//! owner's history only while the row still names it at the epoch it
+//! holds (`writer`), so a replica that was paused or cut off cannot add to
+//! a history another one continues: its writes are fenced and the engine
+//! drops the execution.
+//!
+//! A replica whose heartbeat fails closes its lease: no task attempt
+//! starts until it heartbeats again, and when it does after a lapse it
+//! first checks which of its executions are still its own.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection, PgPool, Row};
+use tokio::sync::{Notify, mpsc};
+
+use super::backend;
+use crate::store::StoreError;
+
+/// Most executions claimed by one statement.
+pub const CLAIM_BATCH: i64 = 500;
+
+/// Replica rows kept this long after their last heartbeat, for operators
+/// reading the table; older ones are removed by claims.
+const FORGET_REPLICAS_AFTER: &str = "1 hour";
+
+/// Heartbeat timing of a replica.
+#[derive(Debug, Clone, Copy)]
+pub struct LeaseTiming {
+    /// How often the replica heartbeats.
+    pub interval: Duration,
+    /// How long after its last heartbeat a replica's executions may be
+    /// claimed by others.
+    pub ttl: Duration,
+}
+
+impl Default for LeaseTiming {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(2),
+            ttl: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Counts of what ownership did, for metrics.
+#[derive(Debug, Default)]
+pub struct OwnershipFigures {
+    /// Executions claimed from a replica that stopped or handed them back.
+    pub takeovers: AtomicU64,
+    /// Writes dropped because their execution is no longer this replica's.
+    pub fenced_writes: AtomicU64,
+    /// Executions this replica lost to another.
+    pub lost: AtomicU64,
+}
+
+/// Called with each claim's duration and how many executions it took.
+type ClaimHook = Box<dyn Fn(Duration, usize) + Send + Sync>;
+
+/// This replica's part in sharing a database: its identity, its lease,
+/// and the executions it holds with their epochs.
+pub struct Ownership {
+    me: String,
+    pool: PgPool,
+    timing: LeaseTiming,
+    /// Executions this replica owns, by id, with the epoch it holds.
+    held: Mutex<HashMap<String, i64>>,
+    /// Executions lost since the engine last asked (bounded by what the
+    /// engine has not yet dropped).
+    lost: Mutex<HashSet<String>>,
+    lost_tx: mpsc::UnboundedSender<String>,
+    lost_rx: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
+    /// Milliseconds since `base` until which side effects may start.
+    lease_until_ms: AtomicU64,
+    base: Instant,
+    renewed: Notify,
+    released: AtomicBool,
+    figures: OwnershipFigures,
+    on_claim: OnceLock<ClaimHook>,
+    /// Dead rows of the hot tables, as last sampled.
+    dead_tuples: Mutex<Vec<(String, i64)>>,
+}
+
+impl Ownership {
+    /// Registers a new replica and starts its heartbeat on a connection of
+    /// its own.
+    pub(super) async fn start(
+        pool: PgPool,
+        connect: PgConnectOptions,
+        timing: LeaseTiming,
+    ) -> Result<Arc<Self>, StoreError> {
+        let (lost_tx, lost_rx) = mpsc::unbounded_channel();
+        let me = Arc::new(Self {
+            me: replica_id(),
+            pool,
+            timing,
+            held: Mutex::default(),
+            lost: Mutex::default(),
+            lost_tx,
+            lost_rx: Mutex::new(Some(lost_rx)),
+            lease_until_ms: AtomicU64::new(0),
+            base: Instant::now(),
+            renewed: Notify::new(),
+            released: AtomicBool::new(false),
+            figures: OwnershipFigures::default(),
+            on_claim: OnceLock::new(),
+            dead_tuples: Mutex::default(),
+        });
+        let mut conn = PgConnection::connect_with(&connect)
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
+        let sent = Instant::now();
+        me.beat(&mut conn).await?;
+        me.renew(sent);
+        forget_replicas(&me.pool).await?;
+        tracing::info!(replica = %me.me, "registered as a replica");
+        tokio::spawn(heartbeat_loop(Arc::downgrade(&me), conn, connect));
+        Ok(me)
+    }
+
+    /// This replica's id in the `replicas` table.
+    pub fn replica(&self) -> &str {
+        &self.me
+    }
+
+    /// What ownership did so far.
+    pub fn figures(&self) -> &OwnershipFigures {
+        &self.figures
+    }
+
+    /// Dead rows of the hot tables, as last sampled.
+    pub fn dead_tuples(&self) -> Vec<(String, i64)> {
+        self.dead_tuples
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Samples the dead rows of the hot tables (the statistics collector's
+    /// figures: no table is scanned).
+    pub async fn sample_dead_tuples(&self) -> Result<(), StoreError> {
+        let rows = sqlx::query(
+            "SELECT relname::text AS name, n_dead_tup AS dead FROM pg_stat_user_tables
+             WHERE relname = ANY($1)",
+        )
+        .bind(["executions", "events", "replicas", "cache"])
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        *self.dead_tuples.lock().unwrap_or_else(|e| e.into_inner()) = rows
+            .iter()
+            .map(|r| (r.get("name"), r.get("dead")))
+            .collect();
+        Ok(())
+    }
+
+    /// How often this replica heartbeats (and claims).
+    pub fn interval(&self) -> Duration {
+        self.timing.interval
+    }
+
+    /// Calls `hook` with every claim's duration and count.
+    pub fn on_claim(&self, hook: impl Fn(Duration, usize) + Send + Sync + 'static) {
+        let _ = self.on_claim.set(Box::new(hook));
+    }
+
+    /// The ids of executions this replica lost, as it learns of them;
+    /// handed out once (the engine drops each it hears of).
+    pub fn lost_executions(&self) -> Option<mpsc::UnboundedReceiver<String>> {
+        self.lost_rx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    /// Whether this replica lost `id` to another (its writes were fenced).
+    pub fn has_lost(&self, id: &str) -> bool {
+        self.lost
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(id)
+    }
+
+    /// Forgets a lost execution once the engine has dropped it.
+    pub fn forget(&self, id: &str) {
+        self.lost
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+    }
+
+    /// Waits until this replica may start side effects: its heartbeat is
+    /// live. After [`Ownership::release`] it never may again.
+    pub async fn live(&self) {
+        loop {
+            if self.released.load(Ordering::Acquire) {
+                std::future::pending::<()>().await;
+            }
+            let now = self.base.elapsed().as_millis() as u64;
+            if now < self.lease_until_ms.load(Ordering::Acquire) {
+                return;
+            }
+            // Woken by a renewal, or checks again: a lease can also open
+            // between the check and the wait.
+            let _ = tokio::time::timeout(Duration::from_millis(500), self.renewed.notified()).await;
+        }
+    }
+
+    /// Whether the lease is live now.
+    pub fn is_live(&self) -> bool {
+        !self.released.load(Ordering::Acquire)
+            && (self.base.elapsed().as_millis() as u64)
+                < self.lease_until_ms.load(Ordering::Acquire)
+    }
+
+    /// Claims unfinished executions whose owner stopped heartbeating or
+    /// handed them back, raising each one's epoch; returns their ids. Rows
+    /// another replica is claiming at the same moment are skipped, not
+    /// waited for.
+    pub async fn claim_orphans(&self) -> Result<Vec<String>, StoreError> {
+        if !self.is_live() {
+            return Ok(Vec::new());
+        }
+        let started = Instant::now();
+        let rows = sqlx::query(
+            "UPDATE executions e SET owner = $1, epoch = e.epoch + 1
+             FROM (SELECT x.id FROM executions x
+                   WHERE NOT x.finished
+                     AND (x.owner IS NULL OR (x.owner <> $1 AND NOT EXISTS (
+                          SELECT 1 FROM replicas r WHERE r.id = x.owner
+                            AND r.heartbeat_at > now() - make_interval(secs => $2))))
+                   ORDER BY x.id LIMIT $3
+                   FOR UPDATE OF x SKIP LOCKED) c
+             WHERE e.id = c.id
+             RETURNING e.id, e.epoch",
+        )
+        .bind(&self.me)
+        .bind(self.timing.ttl.as_secs_f64())
+        .bind(CLAIM_BATCH)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let claimed: Vec<(String, i64)> =
+            rows.iter().map(|r| (r.get("id"), r.get("epoch"))).collect();
+        if let Some(hook) = self.on_claim.get() {
+            hook(started.elapsed(), claimed.len());
+        }
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.figures
+            .takeovers
+            .fetch_add(claimed.len() as u64, Ordering::Relaxed);
+        tracing::info!(
+            count = claimed.len(),
+            "claimed executions of replicas that stopped"
+        );
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let mut lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
+        let ids = claimed.iter().map(|(id, _)| id.clone()).collect();
+        for (id, epoch) in claimed {
+            lost.remove(&id);
+            held.insert(id, epoch);
+        }
+        Ok(ids)
+    }
+
+    /// Takes an ended execution over to run it again (a retry), whoever
+    /// ran it before; refused while it has not ended.
+    pub async fn claim_ended(&self, id: &str) -> Result<bool, StoreError> {
+        let epoch: Option<i64> = sqlx::query_scalar(
+            "UPDATE executions SET owner = $1, epoch = epoch + 1
+             WHERE id = $2 AND finished RETURNING epoch",
+        )
+        .bind(&self.me)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some(epoch) = epoch else {
+            return Ok(false);
+        };
+        self.forget(id);
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_owned(), epoch);
+        Ok(true)
+    }
+
+    /// Closes the lease for good: no task attempt starts here any more
+    /// (the first step of leaving).
+    pub fn close(&self) {
+        self.released.store(true, Ordering::Release);
+        self.renewed.notify_waiters();
+    }
+
+    /// Hands every unfinished execution this replica holds back, so that
+    /// the others claim them at once rather than after the TTL, and
+    /// leaves the table; nothing may start here afterwards.
+    pub async fn release(&self) -> Result<u64, StoreError> {
+        self.close();
+        let handed =
+            sqlx::query("UPDATE executions SET owner = NULL WHERE owner = $1 AND NOT finished")
+                .bind(&self.me)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+        sqlx::query("DELETE FROM replicas WHERE id = $1")
+            .bind(&self.me)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        self.held.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        tracing::info!(replica = %self.me, handed_back = handed, "left the replicas");
+        Ok(handed)
+    }
+
+    /// The epoch this replica holds `id` at, if it holds it.
+    pub fn epoch_of(&self, id: &str) -> Option<i64> {
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .copied()
+    }
+
+    /// Notes executions this replica created (epoch 1).
+    pub(super) fn hold_new<'a>(&self, ids: impl Iterator<Item = &'a str>) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        for id in ids {
+            held.insert(id.to_owned(), 1);
+        }
+    }
+
+    /// After a commit: lets go of executions that ended, and reports those
+    /// whose writes were fenced (`dropped` writes in all).
+    pub(super) fn settle(&self, ended: &[&str], fenced: &[String], dropped: u64) {
+        if ended.is_empty() && fenced.is_empty() {
+            return;
+        }
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        for id in ended {
+            held.remove(*id);
+        }
+        for id in fenced {
+            held.remove(id);
+        }
+        drop(held);
+        if !fenced.is_empty() {
+            self.lose(fenced);
+            self.figures
+                .fenced_writes
+                .fetch_add(dropped, Ordering::Relaxed);
+        }
+    }
+
+    fn lose(&self, ids: &[String]) {
+        let mut lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
+        for id in ids {
+            tracing::warn!(execution = %id, "execution is run by another replica now; dropping it here");
+            lost.insert(id.clone());
+            let _ = self.lost_tx.send(id.clone());
+        }
+        self.figures
+            .lost
+            .fetch_add(ids.len() as u64, Ordering::Relaxed);
+    }
+
+    /// Heartbeats once; whether the replica was live (had heartbeated
+    /// within the TTL) just before.
+    async fn beat(&self, conn: &mut PgConnection) -> Result<bool, StoreError> {
+        let live: Option<bool> = sqlx::query_scalar(
+            "WITH prev AS (
+                 SELECT heartbeat_at > now() - make_interval(secs => $2) AS live
+                 FROM replicas WHERE id = $1)
+             INSERT INTO replicas (id) VALUES ($1)
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()
+             RETURNING (SELECT live FROM prev)",
+        )
+        .bind(&self.me)
+        .bind(self.timing.ttl.as_secs_f64())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend)?;
+        Ok(live.unwrap_or(false))
+    }
+
+    /// After a lapse: drops every held execution another replica took.
+    async fn recheck(&self, conn: &mut PgConnection) -> Result<(), StoreError> {
+        let held: Vec<(String, i64)> = self
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(id, e)| (id.clone(), *e))
+            .collect();
+        if held.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<&str> = held.iter().map(|(id, _)| id.as_str()).collect();
+        let rows =
+            sqlx::query("SELECT id, epoch FROM executions WHERE id = ANY($1) AND owner = $2")
+                .bind(&ids)
+                .bind(&self.me)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(backend)?;
+        let still: HashMap<String, i64> =
+            rows.iter().map(|r| (r.get("id"), r.get("epoch"))).collect();
+        let gone: Vec<String> = held
+            .into_iter()
+            .filter(|(id, epoch)| still.get(id) != Some(epoch))
+            .map(|(id, _)| id)
+            .collect();
+        if !gone.is_empty() {
+            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            for id in &gone {
+                held.remove(id);
+            }
+            drop(held);
+            self.lose(&gone);
+        }
+        Ok(())
+    }
+
+    /// Opens the lease until a TTL after `sent`, less a margin for the
+    /// clocks' drift and the statement's time (one heartbeat, at most a
+    /// quarter of the TTL).
+    fn renew(&self, sent: Instant) {
+        let margin = self.timing.interval.min(self.timing.ttl / 4);
+        let until = sent.duration_since(self.base) + self.timing.ttl.saturating_sub(margin);
+        self.lease_until_ms
+            .store(until.as_millis() as u64, Ordering::Release);
+        self.renewed.notify_waiters();
+    }
+}
+
+/// Heartbeats until the ownership is dropped or released, reconnecting
+/// when the connection fails.
+async fn heartbeat_loop(me: Weak<Ownership>, conn: PgConnection, connect: PgConnectOptions) {
+    let interval = match me.upgrade() {
+        Some(o) => o.timing.interval,
+        None => return,
+    };
+    let mut conn = Some(conn);
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    let mut failing = false;
+    loop {
+        ticks.tick().await;
+        let Some(me) = me.upgrade() else {
+            return;
+        };
+        if me.released.load(Ordering::Acquire) {
+            return;
+        }
+        let sent = Instant::now();
+        let beat = async {
+            if conn.is_none() {
+                conn = Some(
+                    PgConnection::connect_with(&connect)
+                        .await
+                        .map_err(backend)?,
+                );
+            }
+            let c = conn.as_mut().expect("connected above");
+            let was_live = me.beat(c).await?;
+            if !was_live {
+                tracing::warn!(replica = %me.me, "heartbeat had lapsed; checking which executions are still ours");
+                me.recheck(c).await?;
+            }
+            Ok::<_, StoreError>(())
+        };
+        match tokio::time::timeout(me.timing.ttl, beat).await {
+            Ok(Ok(())) => {
+                if failing {
+                    tracing::info!(replica = %me.me, "heartbeat restored; starting tasks again");
+                    failing = false;
+                }
+                me.renew(sent);
+            }
+            Ok(Err(e)) => {
+                conn = None;
+                if !failing {
+                    tracing::error!(replica = %me.me, error = %e, "heartbeat failed; no new task attempts start until it succeeds");
+                    failing = true;
+                }
+            }
+            Err(_) => {
+                conn = None;
+                if !failing {
+                    tracing::error!(replica = %me.me, "heartbeat timed out; no new task attempts start until it succeeds");
+                    failing = true;
+                }
+            }
+        }
+    }
+}
+
+/// A replica id: the host, the process and a random part, so that a
+/// restarted process is a new replica whose predecessor's runs are
+/// claimed like any other stopped replica's.
+fn replica_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".to_owned());
+    let random = uuid::Uuid::now_v7().simple().to_string();
+    format!(
+        "{host}-{}-{}",
+        std::process::id(),
+        &random[random.len() - 8..]
+    )
+}
+
+/// Removes replica rows nobody has heard of for long.
+async fn forget_replicas(pool: &PgPool) -> Result<(), StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM replicas WHERE heartbeat_at < now() - interval '{FORGET_REPLICAS_AFTER}'"
+    )))
+    .execute(pool)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
