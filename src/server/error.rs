@@ -45,6 +45,10 @@ pub enum ApiError {
     /// A failure of the server itself (storage).
     #[error("{0}")]
     Internal(String),
+    /// The server cannot serve this now (its database is out of reach);
+    /// the same request may succeed later.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl ApiError {
@@ -77,6 +81,7 @@ impl ApiError {
             Self::Unauthenticated(_) => Code::Unauthenticated,
             Self::PermissionDenied(_) => Code::PermissionDenied,
             Self::Internal(_) => Code::Internal,
+            Self::Unavailable(_) => Code::Unavailable,
         }
     }
 }
@@ -100,6 +105,10 @@ impl From<StoreError> for ApiError {
             | StoreError::ExecutionNotFound(_) => Self::NotFound(e.to_string()),
             StoreError::Archived(_) | StoreError::OwnershipLost(_) => {
                 Self::FailedPrecondition(e.to_string())
+            }
+            StoreError::Unavailable(_) => {
+                tracing::warn!(error = %e, "store unavailable");
+                Self::Unavailable(e.to_string())
             }
             StoreError::Locked(_) | StoreError::Backend(_) | StoreError::Corrupt { .. } => {
                 tracing::error!(error = %e, "storage failure");

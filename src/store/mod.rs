@@ -55,6 +55,10 @@ pub enum StoreError {
     /// were fenced.
     #[error("execution '{0}' is run by another replica now")]
     OwnershipLost(String),
+    /// The database cannot be reached now (connection lost, a failover
+    /// under way); the same request may succeed later.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
     /// The storage engine failed (disk full, I/O error, ...).
     #[error("storage failure: {0}")]
     Backend(String),

@@ -9,6 +9,7 @@ pub mod faulty;
 pub mod fuzz;
 pub mod ort;
 pub mod pg;
+pub mod proxy;
 pub mod server;
 pub mod tls;
 

@@ -53,6 +53,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 const STATEMENT_TIMEOUT: &str = "30s";
 /// How long a session may sit idle inside a transaction.
 const IDLE_IN_TRANSACTION_TIMEOUT: &str = "60s";
+/// How long a request waits for a connection before the store answers
+/// that it is unavailable (the database out of reach).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Ended executions deleted per statement when pruning.
 const PRUNE_BATCH: i64 = 1000;
 
@@ -95,9 +98,38 @@ pub struct PgStore {
     _exclusive: Option<std::sync::Mutex<sqlx::PgConnection>>,
 }
 
-/// A database error as a store error.
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+/// A database error as a store error: one that passes when the database
+/// is back (or its standby promoted) is `Unavailable`.
+fn backend(e: sqlx::Error) -> StoreError {
+    if transient(&e) {
+        StoreError::Unavailable(e.to_string())
+    } else {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+/// Whether an error is the database being out of reach for a while: the
+/// connection lost or refused, the server shutting down or starting, a
+/// standby that is read-only until promoted, a transaction that lost a
+/// serialization race or a deadlock.
+fn transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            // 08: connection exception; 57P01-03: shutdown, crash,
+            // cannot connect now; 25006: read-only transaction (a
+            // standby); 40001, 40P01: serialization failure, deadlock;
+            // 53300: too many connections.
+            c.starts_with("08")
+                || c.starts_with("57P")
+                || matches!(&*c, "25006" | "40001" | "40P01" | "53300")
+        }),
+        _ => false,
+    }
 }
 
 impl PgStore {
@@ -116,7 +148,7 @@ impl PgStore {
         ]);
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(connect.clone())
             .await
             .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;

@@ -12,9 +12,16 @@
 //! exactly where the group's first event continues it, are written. The
 //! writes of the others are dropped and the execution reported lost
 //! (`Ownership::settle`), so a history never forks between two replicas.
+//!
+//! While the database is out of reach (a lost connection, a failover) the
+//! writer tries the same writes again until they land, and flushes wait.
+//! A commit whose answer was lost may have landed: applied again, its
+//! executions are its own and its events are stored once; only an audit
+//! record of that group may be stored twice.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::{PgPool, Row};
 use tokio::sync::{mpsc, oneshot};
@@ -123,27 +130,12 @@ pub(super) async fn write_loop(
                 msg = rx.try_recv().ok();
             }
         }
-        if failed.is_none() && !writes.is_empty() {
-            let result = match stored_ids(&pool, &writes).await {
-                Ok(stored) => {
-                    let mut group = Group::default();
-                    for w in writes {
-                        if !refused.drops(&w) {
-                            group.add(w, &stored, &mut refused);
-                        }
-                    }
-                    if group.is_empty() {
-                        Ok(())
-                    } else {
-                        commit(&pool, &ownership, group).await
-                    }
-                }
-                Err(e) => Err(e),
-            };
-            if let Err(e) = result {
-                tracing::error!(error = %e, "store write failed; no further writes are accepted");
-                failed = Some(e);
-            }
+        if failed.is_none()
+            && !writes.is_empty()
+            && let Err(e) = apply(&pool, &ownership, writes, &mut refused).await
+        {
+            tracing::error!(error = %e, "store write failed; no further writes are accepted");
+            failed = Some(e);
         }
         for w in waiters {
             let _ = w.send(failed.clone().map_or(Ok(()), Err));
@@ -151,8 +143,57 @@ pub(super) async fn write_loop(
     }
 }
 
-/// Which of the executions `writes` create are stored already.
-async fn stored_ids(pool: &PgPool, writes: &[Write]) -> Result<HashSet<String>, StoreError> {
+/// Applies a batch of writes in one group commit, again and again while
+/// the database is out of reach.
+async fn apply(
+    pool: &PgPool,
+    ownership: &Ownership,
+    writes: Vec<Write>,
+    refused: &mut Refused,
+) -> Result<(), StoreError> {
+    let mut backoff = Duration::from_millis(100);
+    let mut again = false;
+    loop {
+        let attempt = async {
+            let stored = stored_ids(pool, &writes, again.then(|| ownership.replica())).await?;
+            let mut group = Group::default();
+            for w in writes.iter().cloned() {
+                if !refused.drops(&w) {
+                    group.add(w, &stored, refused);
+                }
+            }
+            if group.is_empty() {
+                return Ok(());
+            }
+            commit(pool, ownership, group, again).await
+        };
+        match attempt.await {
+            Err(StoreError::Unavailable(why)) => {
+                if !again {
+                    tracing::error!(error = %why, "the database is out of reach; writes wait and are tried again");
+                }
+                again = true;
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+            result => {
+                if again && result.is_ok() {
+                    tracing::info!("the database is back; the writes that waited are stored");
+                }
+                return result;
+            }
+        }
+    }
+}
+
+/// Which of the executions `writes` create are stored already. Trying a
+/// group again (`mine`), those this replica stored are not counted: the
+/// commit that stored them may be the group's own first try.
+async fn stored_ids(
+    pool: &PgPool,
+    writes: &[Write],
+    mine: Option<&str>,
+) -> Result<HashSet<String>, StoreError> {
     let new: Vec<&str> = writes
         .iter()
         .filter_map(|w| match w {
@@ -163,18 +204,27 @@ async fn stored_ids(pool: &PgPool, writes: &[Write]) -> Result<HashSet<String>, 
     if new.is_empty() {
         return Ok(HashSet::new());
     }
-    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM executions WHERE id = ANY($1)")
-        .bind(&new)
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
+    let stored: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM executions WHERE id = ANY($1) AND ($2::text IS NULL OR owner IS DISTINCT FROM $2)",
+    )
+    .bind(&new)
+    .bind(mine)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
     Ok(stored.into_iter().collect())
 }
 
-/// Writes one group in one transaction, fenced.
-async fn commit(pool: &PgPool, ownership: &Ownership, mut g: Group) -> Result<(), StoreError> {
+/// Writes one group in one transaction, fenced; `again` when the group
+/// may have been committed by an earlier try whose answer was lost.
+async fn commit(
+    pool: &PgPool,
+    ownership: &Ownership,
+    mut g: Group,
+    again: bool,
+) -> Result<(), StoreError> {
     let mut tx = pool.begin().await.map_err(backend)?;
-    let fenced = fence(&mut tx, ownership, &mut g).await?;
+    let fenced = fence(&mut tx, ownership, &mut g, again).await?;
     let created: Vec<&str> = g
         .executions
         .iter()
@@ -306,17 +356,20 @@ struct Fenced {
 /// Locks the rows of the executions the group continues (not those it
 /// creates) and drops the writes of every one this replica no longer
 /// owns at the epoch it holds, or whose history does not stand where the
-/// group's first event of it continues.
+/// group's first event of it continues (or, tried `again`, just past its
+/// last one: the earlier try landed).
 async fn fence(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     ownership: &Ownership,
     g: &mut Group,
+    again: bool,
 ) -> Result<Fenced, StoreError> {
-    // The first event of each continued execution in this group.
-    let mut first: HashMap<&str, u64> = HashMap::new();
+    // The first and last event of each continued execution in this group
+    // (0 for none).
+    let mut first: HashMap<&str, (u64, u64)> = HashMap::new();
     for (id, (_, new)) in &g.executions {
         if !new {
-            first.entry(id.as_str()).or_insert(0);
+            first.entry(id.as_str()).or_insert((0, 0));
         }
     }
     for e in &g.events {
@@ -326,10 +379,11 @@ async fn fence(
         {
             continue;
         }
-        let f = first.entry(e.execution_id.as_str()).or_insert(0);
-        if *f == 0 {
-            *f = e.seq;
+        let span = first.entry(e.execution_id.as_str()).or_insert((0, 0));
+        if span.0 == 0 {
+            span.0 = e.seq;
         }
+        span.1 = e.seq;
     }
     if first.is_empty() {
         return Ok(Fenced::default());
@@ -364,12 +418,12 @@ async fn fence(
         .collect();
     let lost: HashSet<String> = first
         .iter()
-        .filter(|(id, seq)| {
+        .filter(|(id, (from, to))| {
             let held = ownership.epoch_of(id);
             let ok = stored.get(**id).is_some_and(|(owner, epoch, next)| {
                 owner.as_deref() == Some(me)
                     && held == Some(*epoch)
-                    && (**seq == 0 || **seq as i64 == *next)
+                    && (*from == 0 || *from as i64 == *next || (again && *to as i64 + 1 == *next))
             });
             !ok && !absent.contains(&(**id).to_owned())
         })
