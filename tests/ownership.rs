@@ -64,6 +64,21 @@ async fn end_of(
         .expect("the execution ended within a minute")
 }
 
+/// The sequence numbers a watcher on `engine` gets of `id`, until the
+/// stream ends.
+async fn watched(engine: &Engine, id: &str) -> tokio::task::JoinHandle<Vec<u64>> {
+    use futures::StreamExt;
+    let stream = orchestrator::server::watch::watch(engine.clone(), id.to_owned(), 0, None);
+    tokio::spawn(async move {
+        let seqs = stream
+            .map(|e| e.expect("a watched event").seq)
+            .collect::<Vec<_>>();
+        tokio::time::timeout(Duration::from_secs(60), seqs)
+            .await
+            .expect("the watch ended within a minute")
+    })
+}
+
 fn ownership_of(engine: &Engine) -> Arc<orchestrator::store::Ownership> {
     engine
         .store()
@@ -102,6 +117,9 @@ async fn a_stalled_replicas_execution_is_taken_over_and_its_late_writes_are_fenc
     let on_a = a.start(p, RunRequest::default());
     let id = on_a.id().to_owned();
     a.store().flush().await.unwrap();
+    // Watched on a, which loses it: the watcher sees what is stored, not
+    // what a announced and then had fenced off.
+    let watcher = watched(&a, &id).await;
     eventually("the first task runs on a", || a_probe.calls("first") == 1).await;
 
     // While a's heartbeat is fresh, b takes nothing.
@@ -125,6 +143,8 @@ async fn a_stalled_replicas_execution_is_taken_over_and_its_late_writes_are_fenc
     assert_eq!(done.status, ExecutionState::Completed as i32);
 
     let kinds = history(b.store().as_ref(), &id).await;
+    let all: Vec<u64> = (1..=kinds.len() as u64).collect();
+    assert_eq!(watcher.await.unwrap(), all);
     let resumed = kinds
         .iter()
         .position(|k| matches!(k, Kind::ExecutionResumed(_)))
@@ -317,5 +337,87 @@ async fn a_run_ended_on_one_replica_is_retried_on_another() {
             .fenced_writes
             .load(Ordering::Relaxed),
         0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watchers_on_one_replica_see_every_event_of_runs_on_others_once_in_order() {
+    let db = FreshDatabase::create().await;
+    let ttl = Duration::from_secs(600);
+    let (a, _) = replica(&db, healthy(ttl)).await;
+    let (b, _) = replica(&db, healthy(ttl)).await;
+    let (c, _) = replica(&db, healthy(ttl)).await;
+    let changes = a
+        .store()
+        .changes()
+        .expect("a shared store sends change notices");
+    assert!(
+        changes.notices_arrive(),
+        "the start-up probe's notice arrived"
+    );
+    let yaml = "name: steps\ntasks:\n  - {id: s1, type: probe, sleep_ms: 400}\n  - {id: s2, type: probe, sleep_ms: 400, depends_on: [s1]}\n  - {id: s3, type: probe, sleep_ms: 400, depends_on: [s2]}\n";
+    let on_b = b.start(plan(&b, yaml).await, RunRequest::default());
+    let on_c = c.start(plan(&c, yaml).await, RunRequest::default());
+    let (id_b, id_c) = (on_b.id().to_owned(), on_c.id().to_owned());
+    b.store().flush().await.unwrap();
+    c.store().flush().await.unwrap();
+    let (watch_b, watch_c) = (watched(&a, &id_b).await, watched(&a, &id_c).await);
+
+    // Mid-run, every listener's connection is cut from the server side.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let admin = sqlx::PgPool::connect(&db.url()).await.unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    assert_eq!(cut.len(), 3, "one listener per replica");
+
+    for (h, watcher, store) in [(on_b, watch_b, b.store()), (on_c, watch_c, c.store())] {
+        let e = end_of(h).await.unwrap();
+        assert_eq!(e.status, ExecutionState::Completed as i32);
+        let n = history(store.as_ref(), &e.id).await.len() as u64;
+        assert_eq!(watcher.await.unwrap(), (1..=n).collect::<Vec<_>>());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancel_asked_of_one_replica_stops_the_run_another_one_runs() {
+    let db = FreshDatabase::create().await;
+    let ttl = Duration::from_secs(600);
+    let (a, a_probe) = replica(&db, healthy(ttl)).await;
+    let (b, _) = replica(&db, healthy(ttl)).await;
+    let p = plan(
+        &a,
+        "name: long\ntasks:\n  - {id: wait, type: probe, sleep_ms: 600000}\n  - {id: never, type: probe, depends_on: [wait]}\n",
+    )
+    .await;
+    let on_a = a.start(p, RunRequest::default());
+    let id = on_a.id().to_owned();
+    // Acknowledged, as the API acknowledges a start: durable.
+    a.store().flush().await.unwrap();
+    eventually("the task runs on a", || a_probe.calls("wait") == 1).await;
+
+    assert!(
+        b.cancel_anywhere(&id, "contained by hand", "analyst")
+            .await
+            .unwrap()
+    );
+    let e = end_of(on_a).await.unwrap();
+    assert_eq!(e.status, ExecutionState::Cancelled as i32);
+    assert_eq!(e.error, "contained by hand");
+    assert_eq!(e.cancelled_by, "analyst");
+    assert_eq!(a_probe.calls("never"), 0);
+    // Nothing left to cancel, and no such execution: refused alike.
+    assert!(!b.cancel_anywhere(&id, "again", "analyst").await.unwrap());
+    assert!(!b.cancel_anywhere("nope", "x", "analyst").await.unwrap());
+    let audit = b.store().audit_trail(10).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.action == "execution.cancel" && r.target == id && r.actor == "analyst"),
+        "{audit:?}"
     );
 }

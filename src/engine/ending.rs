@@ -10,7 +10,7 @@ use super::handle::{Active, lock_active};
 use super::recorder::Recorder;
 use super::{Ended, Engine, EngineError, live_entry};
 use crate::proto::{self, Execution, ExecutionEnded, ExecutionState, execution_event::Kind};
-use crate::store::{Ownership, Store, Write};
+use crate::store::{Changes, Ownership, Store, Write};
 
 impl Engine {
     /// Lets running executions finish for `grace`, then cancels the rest
@@ -140,6 +140,42 @@ pub(super) async fn drop_lost(
         let live = lock_active(&active).get(&id).cloned();
         if let Some(live) = live {
             live.control.abandon();
+        }
+    }
+}
+
+/// Cancels the executions running here that another replica was asked to
+/// cancel (in the asker's name, audited there), as notices of such
+/// requests arrive and at every heartbeat interval, for as long as the
+/// engine lives.
+pub(super) async fn follow_cancel_requests(
+    active: std::sync::Weak<Active>,
+    ownership: Arc<Ownership>,
+    changes: Arc<Changes>,
+) {
+    loop {
+        tokio::select! {
+            _ = changes.cancel_asked() => {}
+            _ = tokio::time::sleep(ownership.interval()) => {}
+        }
+        if active.strong_count() == 0 {
+            return;
+        }
+        let asked = match ownership.cancel_requests().await {
+            Ok(asked) => asked,
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot read the cancellations asked");
+                continue;
+            }
+        };
+        let Some(active) = active.upgrade() else {
+            return;
+        };
+        for (id, reason, by) in asked {
+            let live = lock_active(&active).get(&id).cloned();
+            if let Some(live) = live {
+                live.control.cancel(&reason, &by);
+            }
         }
     }
 }

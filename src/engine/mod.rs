@@ -235,8 +235,15 @@ impl Engine {
                 NonZeroUsize::new(config.plan_cache_size.max(1)).expect("at least 1"),
             ))),
         };
-        if let Some(lost) = ownership.and_then(|o| o.lost_executions()) {
+        if let Some(lost) = ownership.as_ref().and_then(|o| o.lost_executions()) {
             tokio::spawn(ending::drop_lost(Arc::downgrade(&engine.active), lost));
+        }
+        if let (Some(ownership), Some(changes)) = (ownership, engine.shared.store.changes()) {
+            tokio::spawn(ending::follow_cancel_requests(
+                Arc::downgrade(&engine.active),
+                ownership,
+                changes,
+            ));
         }
         engine
     }
@@ -669,6 +676,30 @@ impl Engine {
             self.audit(by, "execution.cancel", id, reason);
         }
         found
+    }
+
+    /// Cancels an execution wherever it runs: here at once, or — on a
+    /// store replicas share — by asking the replica that runs it through
+    /// the database (it cancels within a heartbeat, at once when notices
+    /// arrive). Audited here; false when no unfinished execution has that
+    /// id.
+    pub async fn cancel_anywhere(
+        &self,
+        id: &str,
+        reason: &str,
+        by: &str,
+    ) -> Result<bool, EngineError> {
+        if self.cancel(id, reason, by) {
+            return Ok(true);
+        }
+        let Some(ownership) = &self.shared.ownership else {
+            return Ok(false);
+        };
+        let asked = ownership.request_cancel(id, reason, by).await?;
+        if asked {
+            self.audit(by, "execution.cancel", id, reason);
+        }
+        Ok(asked)
     }
 
     /// Stops a running execution here without recording anything, for

@@ -168,15 +168,15 @@ impl ExecutionApi {
         Ok(Arc::new(self.engine.store().get_execution(id).await?))
     }
 
-    /// Cancels a running execution.
-    pub fn cancel(&self, id: &str, reason: &str, by: &str) -> Result<(), ApiError> {
+    /// Cancels a running execution, whichever replica runs it.
+    pub async fn cancel(&self, id: &str, reason: &str, by: &str) -> Result<(), ApiError> {
         ApiError::require("execution_id", id)?;
         let reason = if reason.is_empty() {
             "cancelled"
         } else {
             reason
         };
-        if self.engine.cancel(id, reason, by) {
+        if self.engine.cancel_anywhere(id, reason, by).await? {
             tracing::info!(execution = id, reason, by, "cancel requested");
             Ok(())
         } else {
@@ -277,7 +277,8 @@ impl ExecutionService for ExecutionApi {
     async fn cancel(&self, r: Request<CancelRequest>) -> Result<Response<CancelResponse>, Status> {
         let by = super::caller(&r);
         let r = r.into_inner();
-        self.cancel(&r.execution_id, &r.reason, by.subject())?;
+        self.cancel(&r.execution_id, &r.reason, by.subject())
+            .await?;
         Ok(Response::new(CancelResponse {
             execution_id: r.execution_id,
         }))

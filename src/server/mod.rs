@@ -22,7 +22,7 @@ pub mod rest;
 mod schedules;
 mod takeover;
 pub mod tls;
-mod watch;
+pub mod watch;
 mod workflows;
 
 use std::future::Future;

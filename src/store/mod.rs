@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use memory::MemoryStore;
-pub use pg::{LeaseTiming, Ownership, OwnershipFigures, PgOptions, PgStore};
+pub use pg::{Changes, LeaseTiming, Ownership, OwnershipFigures, PgOptions, PgStore};
 pub use retention::{Pruned, Retention};
 pub use rocks::{RocksOptions, RocksStore, WriteStats};
 
@@ -231,6 +231,13 @@ pub trait Store: Send + Sync + 'static {
     /// does: which executions it owns, its lease. None for a store one
     /// process holds alone, which owns everything in it.
     fn ownership(&self) -> Option<Arc<Ownership>> {
+        None
+    }
+
+    /// Notices of executions' new events written by other processes, when
+    /// others write to this store. None when this process is its only
+    /// writer (live watchers hear of its own runs from the engine).
+    fn changes(&self) -> Option<Arc<Changes>> {
         None
     }
 

@@ -10,7 +10,8 @@ use crate::proto::{
     CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
 };
 use crate::store::{
-    AuditPage, AuditQuery, ExecutionQuery, Ownership, Pruned, Retention, Store, StoreError, Write,
+    AuditPage, AuditQuery, Changes, ExecutionQuery, Ownership, Pruned, Retention, Store,
+    StoreError, Write,
 };
 
 /// Times the calls of the store it wraps.
@@ -87,6 +88,9 @@ impl Store for MeteredStore {
     }
     fn ownership(&self) -> Option<Arc<Ownership>> {
         self.inner.ownership()
+    }
+    fn changes(&self) -> Option<Arc<Changes>> {
+        self.inner.changes()
     }
     fn append(&self, write: Write) {
         // Enqueueing is not the write; `flush` measures durability.

@@ -195,7 +195,7 @@ async fn cancel(
     } else {
         body(Ok(bytes))?
     };
-    g.executions.cancel(&id, &c.reason, by.subject())?;
+    g.executions.cancel(&id, &c.reason, by.subject()).await?;
     ok(Cancelling {
         workflow_id: id,
         status: "cancelling",

@@ -11,6 +11,7 @@
 //! alone (`PgOptions::exclusive`) until schedules fire once across
 //! replicas.
 
+mod notify;
 mod ownership;
 mod writer;
 
@@ -32,6 +33,7 @@ use crate::proto::{
     AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Trigger,
     Workflow, WorkflowSpec,
 };
+pub use notify::Changes;
 pub use ownership::{LeaseTiming, Ownership, OwnershipFigures};
 use writer::Msg;
 
@@ -46,6 +48,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "ownership",
         include_str!("../../../migrations/postgres/0002_ownership.sql"),
+    ),
+    (
+        3,
+        "cancel_requests",
+        include_str!("../../../migrations/postgres/0003_cancel_requests.sql"),
     ),
 ];
 
@@ -93,6 +100,7 @@ pub struct PgStore {
     pool: PgPool,
     writes: mpsc::UnboundedSender<Msg>,
     ownership: Arc<Ownership>,
+    changes: Arc<Changes>,
     /// The session holding the exclusive lock: out of the pool, so the
     /// lock goes when the store does.
     _exclusive: Option<std::sync::Mutex<sqlx::PgConnection>>,
@@ -174,12 +182,16 @@ impl PgStore {
             .await
             .map_err(|e| StoreError::Backend(format!("cannot migrate the schema: {e}")))?;
         let ownership = Ownership::start(pool.clone(), connect, options.lease).await?;
+        let changes = notify::start(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot listen for changes: {e}")))?;
         let (writes, rx) = mpsc::unbounded_channel();
         tokio::spawn(writer::write_loop(pool.clone(), ownership.clone(), rx));
         Ok(Self {
             pool,
             writes,
             ownership,
+            changes,
             _exclusive: exclusive,
         })
     }
@@ -404,6 +416,10 @@ impl Store for PgStore {
 
     fn ownership(&self) -> Option<Arc<Ownership>> {
         Some(self.ownership.clone())
+    }
+
+    fn changes(&self) -> Option<Arc<Changes>> {
+        Some(self.changes.clone())
     }
 
     fn append(&self, write: Write) {

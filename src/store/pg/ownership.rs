@@ -303,6 +303,49 @@ impl Ownership {
         self.renewed.notify_waiters();
     }
 
+    /// Asks whichever replica runs `id` to cancel it, with `reason` in
+    /// `by`'s name; false when no unfinished execution has that id. The
+    /// owner hears of it at once through a notice, or at its next look.
+    pub async fn request_cancel(
+        &self,
+        id: &str,
+        reason: &str,
+        by: &str,
+    ) -> Result<bool, StoreError> {
+        let asked: Option<String> = sqlx::query_scalar(
+            "WITH asked AS (
+                 UPDATE executions SET cancel_reason = coalesce(cancel_reason, $2),
+                        cancel_by = coalesce(cancel_by, $3)
+                 WHERE id = $1 AND NOT finished RETURNING id)
+             SELECT asked.id FROM asked, LATERAL (SELECT pg_notify($4, asked.id)) AS notice",
+        )
+        .bind(id)
+        .bind(reason)
+        .bind(by)
+        .bind(super::notify::CANCEL_CHANNEL)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(asked.is_some())
+    }
+
+    /// The cancellations asked of executions this replica runs: id,
+    /// reason, who asked.
+    pub async fn cancel_requests(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, cancel_reason, coalesce(cancel_by, '') AS cancel_by FROM executions
+             WHERE owner = $1 AND NOT finished AND cancel_reason IS NOT NULL",
+        )
+        .bind(&self.me)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("id"), r.get("cancel_reason"), r.get("cancel_by")))
+            .collect())
+    }
+
     /// Hands every unfinished execution this replica holds back, so that
     /// the others claim them at once rather than after the TTL, and
     /// leaves the table; nothing may start here afterwards.

@@ -26,8 +26,8 @@ use std::time::Duration;
 use sqlx::{PgPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use super::backend;
 use super::ownership::Ownership;
+use super::{backend, notify};
 use crate::proto::{self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState};
 use crate::store::{Refused, StoreError, Write, encode};
 
@@ -261,7 +261,7 @@ async fn commit(
             let n = next.entry(e.execution_id.as_str()).or_default();
             *n = (*n).max(e.seq as i64 + 1);
         }
-        let (ids, seqs): (Vec<&str>, Vec<i64>) = next.into_iter().unzip();
+        let (ids, seqs): (Vec<&str>, Vec<i64>) = next.iter().map(|(id, n)| (*id, *n)).unzip();
         sqlx::query(
             "UPDATE executions e SET next_seq = v.n
              FROM UNNEST($1::text[], $2::bigint[]) AS v(id, n) WHERE e.id = v.id",
@@ -271,6 +271,14 @@ async fn commit(
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
+        // Watchers on other replicas hear of it when this commits.
+        let notices = notify::payloads(next.iter().map(|(id, n)| (*id, *n as u64 - 1)));
+        sqlx::query("SELECT pg_notify($1, p) FROM UNNEST($2::text[]) AS p")
+            .bind(notify::CHANNEL)
+            .bind(&notices)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         let ids: Vec<&str> = events.iter().map(|e| e.execution_id.as_str()).collect();
         let seqs: Vec<i64> = events.iter().map(|e| e.seq as i64).collect();
         let records: Vec<Vec<u8>> = events.iter().map(|e| encode(&**e)).collect();
