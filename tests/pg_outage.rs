@@ -46,6 +46,19 @@ fn event(id: &str, seq: u64) -> Write {
     }))
 }
 
+/// A store on `db` whose every connection goes through a proxy the test
+/// can cut.
+async fn through_proxy(db: &FreshDatabase) -> (Proxy, PgStore) {
+    let proxy = Proxy::start("127.0.0.1:5432").await;
+    let url = db.url().replace(":5432/", &format!(":{}/", proxy.port()));
+    let options = PgOptions {
+        exclusive: false,
+        ..PgOptions::default()
+    };
+    let store = PgStore::connect(&url, options).await.unwrap();
+    (proxy, store)
+}
+
 async fn seqs(store: &dyn Store, id: &str) -> Vec<u64> {
     store
         .events(id, 0)
@@ -59,13 +72,8 @@ async fn seqs(store: &dyn Store, id: &str) -> Vec<u64> {
 #[tokio::test(flavor = "multi_thread")]
 async fn writes_wait_out_a_lost_database_and_land_once_it_is_back() {
     let db = FreshDatabase::create().await;
-    let proxy = Proxy::start("127.0.0.1:5432").await;
-    let url = db.url().replace(":5432/", &format!(":{}/", proxy.port()));
-    let options = PgOptions {
-        exclusive: false,
-        ..PgOptions::default()
-    };
-    let store = Arc::new(PgStore::connect(&url, options).await.unwrap());
+    let (proxy, store) = through_proxy(&db).await;
+    let store = Arc::new(store);
     store.append_all(vec![Write::NewExecution(header("e1")), event("e1", 1)]);
     store.flush().await.unwrap();
 
@@ -103,13 +111,7 @@ async fn writes_wait_out_a_lost_database_and_land_once_it_is_back() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_read_while_the_database_is_away_is_unavailable_not_a_failure() {
     let db = FreshDatabase::create().await;
-    let proxy = Proxy::start("127.0.0.1:5432").await;
-    let url = db.url().replace(":5432/", &format!(":{}/", proxy.port()));
-    let options = PgOptions {
-        exclusive: false,
-        ..PgOptions::default()
-    };
-    let store = PgStore::connect(&url, options).await.unwrap();
+    let (proxy, store) = through_proxy(&db).await;
     proxy.cut();
     let read = store.get_execution("e1").await;
     assert!(
