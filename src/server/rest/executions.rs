@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ErrorBody, Gateway, HttpError, Reply, body, ok, query, time_param};
+use super::{ErrorBody, Gateway, HttpError, Reply, body, ok, optional_body, query, time_param};
 use crate::engine::summary::{Summary, execution_states, labels, summary};
 use crate::proto::{self, ExecutionState, ListExecutionsRequest, RunRequest};
 use crate::server::auth::Identity;
@@ -137,12 +137,7 @@ async fn retry(
     Path(id): Path<String>,
     b: Result<Bytes, BytesRejection>,
 ) -> Reply {
-    let bytes = b?;
-    let wait = if bytes.is_empty() {
-        true
-    } else {
-        body::<RetryBody>(Ok(bytes))?.wait
-    };
+    let wait = optional_body::<RetryBody>(b)?.wait;
     let e = g.executions.retry(&id, wait, by.subject()).await?;
     if wait {
         return ok(summary(&e));
@@ -151,7 +146,7 @@ async fn retry(
 }
 
 /// Why a run is cancelled; the body may be left out.
-#[derive(Deserialize, Default, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CancelBody {
     /// Recorded in the history and the audit trail.
@@ -189,12 +184,7 @@ async fn cancel(
     Path(id): Path<String>,
     b: Result<Bytes, BytesRejection>,
 ) -> Reply {
-    let bytes = b?;
-    let c: CancelBody = if bytes.is_empty() {
-        CancelBody::default()
-    } else {
-        body(Ok(bytes))?
-    };
+    let c: CancelBody = optional_body(b)?;
     g.executions.cancel(&id, &c.reason, by.subject()).await?;
     ok(Cancelling {
         workflow_id: id,

@@ -272,6 +272,19 @@ fn body<T: DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) -> Result<T, 
     })
 }
 
+/// A JSON object body that may be left out: none reads as `{}`, so the
+/// fields' defaults apply.
+fn optional_body<T: DeserializeOwned>(
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<T, HttpError> {
+    let bytes = bytes?;
+    body(Ok(if bytes.is_empty() {
+        Bytes::from_static(b"{}")
+    } else {
+        bytes
+    }))
+}
+
 /// A query string's parameters, or a 400 naming the bad one.
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, HttpError> {
     q.map(|Query(t)| t)
