@@ -26,7 +26,7 @@ use super::backend;
 use crate::store::StoreError;
 
 /// Most executions claimed by one statement.
-pub const CLAIM_BATCH: i64 = 500;
+const CLAIM_BATCH: i64 = 500;
 
 /// Replica rows kept this long after their last heartbeat, for operators
 /// reading the table; older ones are removed by claims.
@@ -189,8 +189,8 @@ impl Ownership {
             .contains(id)
     }
 
-    /// Forgets a lost execution once the engine has dropped it.
-    pub fn forget(&self, id: &str) {
+    /// Forgets that `id` was lost: this replica holds it again.
+    fn forget(&self, id: &str) {
         self.lost
             .lock()
             .unwrap_or_else(|e| e.into_inner())
