@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-
 use common::pg::FreshDatabase;
 use common::server::{Server, client, send};
 use reqwest::StatusCode;
@@ -60,27 +58,12 @@ async fn a_second_server_on_the_same_database_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let url = db.url();
     let _first = Server::start_at(&dir.path().join("a"), &["--store", &url]);
-    let second = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
-        .args([
-            "serve",
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--http-addr",
-            "127.0.0.1:0",
-        ])
-        .args(["--store", &url])
-        .stdout(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!second.status.success());
-    let stderr = String::from_utf8_lossy(&second.stderr);
+    let stderr = Server::refused(&dir.path().join("b"), &["--store", &url]);
     assert!(stderr.contains("another server uses it"), "{stderr}");
 
-    let bad = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
-        .args(["serve", "--store", "mysql://root@127.0.0.1/test"])
-        .output()
-        .unwrap();
-    assert!(!bad.status.success());
-    let stderr = String::from_utf8_lossy(&bad.stderr);
+    let stderr = Server::refused(
+        &dir.path().join("c"),
+        &["--store", "mysql://root@127.0.0.1/test"],
+    );
     assert!(stderr.contains("expected a PostgreSQL URL"), "{stderr}");
 }

@@ -178,25 +178,10 @@ fn a_key_without_its_certificate_is_refused_at_start() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-cert"));
     let bad = dir.path().join("cert.pem");
     std::fs::write(&bad, "not a certificate").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_orchestrator"))
-        .args([
-            "serve",
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--http-addr",
-            "127.0.0.1:0",
-        ])
-        .args([
-            "--tls-cert",
-            bad.to_str().unwrap(),
-            "--tls-key",
-            bad.to_str().unwrap(),
-            "--data-dir",
-        ])
-        .arg(dir.path().join("data"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let bad = bad.to_str().unwrap();
+    let err = Server::refused(
+        &dir.path().join("data"),
+        &["--tls-cert", bad, "--tls-key", bad],
+    );
     assert!(err.contains("TLS") && err.contains("cert.pem"), "{err}");
 }

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::handle::{Active, lock_active};
+use super::handle::{Active, live, lock_active};
 use super::recorder::Recorder;
 use super::{Ended, Engine, EngineError, live_entry};
 use crate::proto::{self, Execution, ExecutionEnded, ExecutionState, execution_event::Kind};
@@ -137,8 +137,7 @@ pub(super) async fn drop_lost(
         let Some(active) = active.upgrade() else {
             return;
         };
-        let live = lock_active(&active).get(&id).cloned();
-        if let Some(live) = live {
+        if let Some(live) = live(&active, &id) {
             live.control.abandon();
         }
     }
@@ -172,8 +171,7 @@ pub(super) async fn follow_cancel_requests(
             return;
         };
         for (id, reason, by) in asked {
-            let live = lock_active(&active).get(&id).cloned();
-            if let Some(live) = live {
+            if let Some(live) = live(&active, &id) {
                 live.control.cancel(&reason, &by);
             }
         }

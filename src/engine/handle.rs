@@ -22,6 +22,11 @@ pub(super) fn lock_active(active: &Active) -> MutexGuard<'_, foldhash::HashMap<S
     active.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The execution `id` running here, if it is (the table is not held).
+pub(super) fn live(active: &Active, id: &str) -> Option<Arc<Live>> {
+    lock_active(active).get(id).cloned()
+}
+
 /// An execution's work, not spawned yet.
 pub(super) type Work = Pin<Box<dyn Future<Output = Result<Arc<Execution>, EngineError>> + Send>>;
 

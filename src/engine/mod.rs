@@ -670,7 +670,7 @@ impl Engine {
     /// Cancels a running execution, and audits it; false when none with
     /// that id runs here.
     pub fn cancel(&self, id: &str, reason: &str, by: &str) -> bool {
-        let live = self.lock_active().get(id).cloned();
+        let live = handle::live(&self.active, id);
         let found = live.map(|l| l.control.cancel(reason, by)).is_some();
         if found {
             self.audit(by, "execution.cancel", id, reason);
@@ -705,7 +705,7 @@ impl Engine {
     /// Stops a running execution here without recording anything, for
     /// another replica to continue; false when none with that id runs here.
     pub fn abandon(&self, id: &str) -> bool {
-        let live = self.lock_active().get(id).cloned();
+        let live = handle::live(&self.active, id);
         live.map(|l| l.control.abandon()).is_some()
     }
 

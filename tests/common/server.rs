@@ -35,6 +35,28 @@ impl Server {
         Self::start_command(command, data, extra)
     }
 
+    /// Runs `serve` on `data` with extra arguments, expecting it to refuse
+    /// to start; its standard error.
+    pub fn refused(data: &Path, extra: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+            .env_remove("ROCKSDB_PATH")
+            .args([
+                "serve",
+                "--grpc-addr",
+                "127.0.0.1:0",
+                "--http-addr",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
+            .arg(data)
+            .args(extra)
+            .stdout(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "serve started");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
     /// Starts `command` (the binary, or a wrapper such as `setpriv` that
     /// runs it) with `serve` and its arguments appended, on `data`.
     pub fn start_command(mut command: Command, data: &Path, extra: &[&str]) -> Server {

@@ -189,12 +189,16 @@ impl Ownership {
             .contains(id)
     }
 
-    /// Forgets that `id` was lost: this replica holds it again.
-    fn forget(&self, id: &str) {
+    /// Holds `id` at `epoch` (claimed): no longer lost, if it was.
+    fn hold(&self, id: String, epoch: i64) {
         self.lost
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
+            .remove(&id);
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, epoch);
     }
 
     /// Waits until this replica may start side effects: its heartbeat is
@@ -263,12 +267,9 @@ impl Ownership {
             count = claimed.len(),
             "claimed executions of replicas that stopped"
         );
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        let mut lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
         let ids = claimed.iter().map(|(id, _)| id.clone()).collect();
         for (id, epoch) in claimed {
-            lost.remove(&id);
-            held.insert(id, epoch);
+            self.hold(id, epoch);
         }
         Ok(ids)
     }
@@ -288,11 +289,7 @@ impl Ownership {
         let Some(epoch) = epoch else {
             return Ok(false);
         };
-        self.forget(id);
-        self.held
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.to_owned(), epoch);
+        self.hold(id.to_owned(), epoch);
         Ok(true)
     }
 
@@ -465,14 +462,7 @@ impl Ownership {
             .filter(|(id, epoch)| still.get(id) != Some(epoch))
             .map(|(id, _)| id)
             .collect();
-        if !gone.is_empty() {
-            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-            for id in &gone {
-                held.remove(id);
-            }
-            drop(held);
-            self.lose(&gone);
-        }
+        self.settle(&[], &gone, 0);
         Ok(())
     }
 

@@ -419,7 +419,7 @@ async fn fence(
     let me = ownership.replica();
     // A header of an execution no one stored creates it: no replica can
     // hold what is not there.
-    let absent: Vec<String> = first
+    let absent: HashSet<String> = first
         .keys()
         .filter(|id| !stored.contains_key(**id) && g.executions.contains_key(**id))
         .map(|id| (*id).to_owned())
@@ -433,7 +433,7 @@ async fn fence(
                     && held == Some(*epoch)
                     && (*from == 0 || *from as i64 == *next || (again && *to as i64 + 1 == *next))
             });
-            !ok && !absent.contains(&(**id).to_owned())
+            !ok && !absent.contains(**id)
         })
         .map(|(id, _)| (*id).to_owned())
         .collect();
