@@ -79,6 +79,12 @@ pub struct Config {
     pub audit_retention: Duration,
     /// How often records past their retention are pruned (`PRUNE_INTERVAL`).
     pub prune_interval: Duration,
+    /// On PostgreSQL, how often this replica heartbeats
+    /// (`HEARTBEAT_INTERVAL`).
+    pub heartbeat_interval: Duration,
+    /// On PostgreSQL, how long after its last heartbeat another replica
+    /// takes this one's executions over (`LEASE_TTL`).
+    pub lease_ttl: Duration,
     /// Runs resumed after a restart start at this many a second, evenly
     /// spaced, so that 200 runs interrupted by a crash do not all call the
     /// same services in the same instant; 0 starts them at once
@@ -149,6 +155,8 @@ impl Default for Config {
             execution_retention: Duration::from_secs(30 * 24 * 3600),
             audit_retention: Duration::from_secs(366 * 24 * 3600),
             prune_interval: Duration::from_secs(3600),
+            heartbeat_interval: Duration::from_secs(2),
+            lease_ttl: Duration::from_secs(15),
             http_breaker_failures: 5,
             http_breaker_cooldown: Duration::from_secs(30),
             http_max_conns_per_host: 256,
@@ -201,6 +209,8 @@ impl Config {
         duration(&lookup, "EXECUTION_RETENTION", &mut c.execution_retention)?;
         duration(&lookup, "AUDIT_RETENTION", &mut c.audit_retention)?;
         duration(&lookup, "PRUNE_INTERVAL", &mut c.prune_interval)?;
+        duration(&lookup, "HEARTBEAT_INTERVAL", &mut c.heartbeat_interval)?;
+        duration(&lookup, "LEASE_TTL", &mut c.lease_ttl)?;
         duration(
             &lookup,
             "HTTP_BREAKER_COOLDOWN",
@@ -314,6 +324,23 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        if self.heartbeat_interval.is_zero() {
+            return Err(ConfigError::Invalid {
+                name: "HEARTBEAT_INTERVAL",
+                message: "must be more than 0".into(),
+            });
+        }
+        // A lease must outlive a late heartbeat or two, or a replica that
+        // is merely slow loses its executions.
+        if self.lease_ttl < 3 * self.heartbeat_interval {
+            return Err(ConfigError::Invalid {
+                name: "LEASE_TTL",
+                message: format!(
+                    "must be at least 3 heartbeat intervals ({:?})",
+                    3 * self.heartbeat_interval
+                ),
+            });
+        }
         Ok(())
     }
 }
@@ -413,5 +440,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("HTTP_MAX_CONNS_PER_HOST:"), "{e}");
+        let e = from(&[("LEASE_TTL", "3s")]).unwrap_err().to_string();
+        assert!(
+            e.starts_with("LEASE_TTL:") && e.contains("3 heartbeat"),
+            "{e}"
+        );
+        let e = from(&[("HEARTBEAT_INTERVAL", "0s")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("HEARTBEAT_INTERVAL:"), "{e}");
+        let c = from(&[("HEARTBEAT_INTERVAL", "200ms"), ("LEASE_TTL", "1s")]).unwrap();
+        assert_eq!(c.lease_ttl, Duration::from_secs(1));
     }
 }

@@ -102,6 +102,14 @@ pub fn timestamp_from(t: SystemTime) -> Timestamp {
     }
 }
 
+/// A protobuf timestamp of milliseconds since the Unix epoch.
+pub fn timestamp_from_ms(ms: i64) -> Timestamp {
+    Timestamp {
+        seconds: ms.div_euclid(1000),
+        nanos: (ms.rem_euclid(1000) * 1_000_000) as i32,
+    }
+}
+
 /// Milliseconds since the Unix epoch of a protobuf timestamp.
 pub fn timestamp_ms(t: &Timestamp) -> i64 {
     t.seconds * 1000 + i64::from(t.nanos) / 1_000_000

@@ -425,6 +425,7 @@ async fn event_service_over_grpc() {
                 event_data: Some(orchestrator::proto::json_map_to_struct(
                     data.as_object().unwrap(),
                 )),
+                ..Default::default()
             }),
         })
         .await

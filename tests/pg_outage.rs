@@ -52,7 +52,6 @@ async fn through_proxy(db: &FreshDatabase) -> (Proxy, PgStore) {
     let proxy = Proxy::start("127.0.0.1:5432").await;
     let url = db.url().replace(":5432/", &format!(":{}/", proxy.port()));
     let options = PgOptions {
-        exclusive: false,
         ..PgOptions::default()
     };
     let store = PgStore::connect(&url, options).await.unwrap();

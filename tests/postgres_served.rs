@@ -1,7 +1,6 @@
 //! `orchestrator serve --store postgres://…`: the real server keeping
 //! everything in the machine's PostgreSQL (a fresh database per test)
-//! instead of a data directory, and a second server refused the database
-//! the first one holds.
+//! instead of a data directory, and two servers sharing one database.
 
 mod common;
 
@@ -53,14 +52,82 @@ async fn a_server_on_postgres_runs_and_remembers_across_a_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_second_server_on_the_same_database_is_refused_with_a_clear_error() {
+async fn two_servers_on_one_database_share_runs_and_fire_each_tick_once() {
     let db = FreshDatabase::create().await;
     let dir = tempfile::tempdir().unwrap();
     let url = db.url();
-    let _first = Server::start_at(&dir.path().join("a"), &["--store", &url]);
-    let stderr = Server::refused(&dir.path().join("b"), &["--store", &url]);
-    assert!(stderr.contains("another server uses it"), "{stderr}");
+    let a = Server::start_at(&dir.path().join("a"), &["--store", &url]);
+    let b = Server::start_at(&dir.path().join("b"), &["--store", &url]);
+    let c = client();
+    let (status, w) = send(
+        c.post(a.url("/v1/workflows"))
+            .header("Content-Type", "application/yaml")
+            .body(std::fs::read_to_string("examples/diamond.yaml").unwrap()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{w}");
+    // Saved on one, run on the other, read back on the first.
+    let (status, run) = send(
+        c.post(b.url("/v1/run"))
+            .json(&json!({"workflow": "diamond"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    let id = run["workflow_id"].as_str().unwrap();
+    let (status, e) = send(c.get(a.url(&format!("/v1/executions/{id}")))).await;
+    assert_eq!(status, StatusCode::OK, "{e}");
+    assert_eq!(e["status"], "completed");
 
+    // A schedule made on one fires on both: each tick starts one run.
+    let (status, made) = send(c.post(a.url("/v1/schedules")).json(&json!({
+        "id": "every-second", "workflow_name": "diamond", "cron_expr": "* * * * * *"
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let known = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while send(c.get(b.url("/v1/schedules/every-second"))).await.0 != StatusCode::OK {
+        assert!(
+            tokio::time::Instant::now() < known,
+            "the other server never saw it"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let (status, _) = send(c.post(b.url("/v1/schedules/every-second/pause"))).await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let ticks: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT tick_ms, outcome, execution_id FROM schedule_ticks
+         WHERE schedule_id = 'every-second' ORDER BY tick_ms",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let runs: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM executions WHERE started_by = 'schedule:every-second' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(ticks.len() >= 5, "{ticks:?}");
+    assert!(ticks.iter().all(|(_, o, _)| o == "started"), "{ticks:?}");
+    assert!(
+        ticks.windows(2).all(|w| w[1].0 - w[0].0 == 1000),
+        "a tick was missed: {ticks:?}"
+    );
+    let mut started: Vec<String> = ticks.into_iter().map(|(_, _, e)| e).collect();
+    started.sort();
+    assert_eq!(
+        started, runs,
+        "one run per tick, and no run without its tick"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_is_refused_a_store_url_it_cannot_use() {
+    let dir = tempfile::tempdir().unwrap();
     let stderr = Server::refused(
         &dir.path().join("c"),
         &["--store", "mysql://root@127.0.0.1/test"],

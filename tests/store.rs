@@ -309,20 +309,13 @@ async fn rocksdb_store_keeps_the_contract_and_survives_reopen() {
     what_the_contract_wrote_is_still_there(&store).await;
 }
 
-/// Options for several stores on one database at once.
-fn shared() -> PgOptions {
-    PgOptions {
-        exclusive: false,
-        ..PgOptions::default()
-    }
-}
-
 #[tokio::test]
 async fn postgres_store_keeps_the_contract_and_survives_reconnect() {
     let db = FreshDatabase::create().await;
-    let shared = shared();
     {
-        let store = PgStore::connect(&db.url(), shared.clone()).await.unwrap();
+        let store = PgStore::connect(&db.url(), PgOptions::default())
+            .await
+            .unwrap();
         workflows_are_versioned_archived_restored_and_purged(&store).await;
         executions_fold_their_events_and_index_by_time(&store).await;
         writes_handed_over_together_apply_in_order(&store).await;
@@ -330,7 +323,9 @@ async fn postgres_store_keeps_the_contract_and_survives_reconnect() {
     }
     // A second connection (a restart, or another replica) reads it all and
     // finds the schema migrated already.
-    let store = PgStore::connect(&db.url(), shared).await.unwrap();
+    let store = PgStore::connect(&db.url(), PgOptions::default())
+        .await
+        .unwrap();
     what_the_contract_wrote_is_still_there(&store).await;
 }
 
@@ -338,9 +333,8 @@ async fn postgres_store_keeps_the_contract_and_survives_reconnect() {
 async fn replicas_starting_together_migrate_the_schema_once() {
     let db = FreshDatabase::create().await;
     let url = db.url();
-    let shared = shared();
     let starts = (0..3).map(|_| {
-        let (url, options) = (url.clone(), shared.clone());
+        let (url, options) = (url.clone(), PgOptions::default());
         tokio::spawn(async move { PgStore::connect(&url, options).await })
     });
     let stores: Vec<PgStore> = futures::future::join_all(starts)
@@ -354,31 +348,6 @@ async fn replicas_starting_together_migrate_the_schema_once() {
         .unwrap();
     let seen = stores[2].get_workflow("wf", None).await.unwrap();
     assert_eq!(seen.spec.unwrap().description, "from one");
-}
-
-#[tokio::test]
-async fn a_second_server_cannot_use_a_postgres_database_another_holds() {
-    let db = FreshDatabase::create().await;
-    let first = PgStore::connect(&db.url(), PgOptions::default())
-        .await
-        .unwrap();
-    match PgStore::connect(&db.url(), PgOptions::default()).await {
-        Err(StoreError::Locked(what)) => assert!(what.contains("another server"), "{what}"),
-        Err(e) => panic!("expected Locked, got {e}"),
-        Ok(_) => panic!("opened twice"),
-    }
-    drop(first);
-    // The lock goes with the store that held it.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match PgStore::connect(&db.url(), PgOptions::default()).await {
-            Ok(_) => break,
-            Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await
-            }
-            Err(e) => panic!("not released: {e}"),
-        }
-    }
 }
 
 #[tokio::test]

@@ -43,6 +43,7 @@ fn event(n: u32) -> Event {
         event_data: Some(orchestrator::proto::json_map_to_struct(
             json!({"n": n}).as_object().unwrap(),
         )),
+        ..Default::default()
     }
 }
 

@@ -223,6 +223,7 @@ pub async fn bench_events(
                 let event = Event {
                     event_type: format!("bench.kind{}", n % 10),
                     event_data: data.as_object().map(proto::json_map_to_struct),
+                    ..Default::default()
                 };
                 n += concurrency;
                 let t = Instant::now();

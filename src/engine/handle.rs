@@ -116,6 +116,19 @@ impl Prepared {
         self.launch()
     }
 
+    /// The records that create it, for a claim to store with it
+    /// ([`crate::store::Store::claim`]); launch it with
+    /// [`super::Engine::launch_claimed`] once the claim won.
+    pub fn records(&self) -> Vec<Write> {
+        let r = &self.records;
+        r.header
+            .iter()
+            .cloned()
+            .chain(std::iter::once(Write::Event(r.first.clone())))
+            .chain(r.audit.iter().cloned())
+            .collect()
+    }
+
     /// Hands the execution's records to the store and spawns its work.
     pub fn launch(self) -> ExecutionHandle {
         let store = self.records.store.clone();

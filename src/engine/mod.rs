@@ -345,6 +345,12 @@ impl Engine {
         works.into_iter().map(Ready::spawn_listed).collect()
     }
 
+    /// Launches prepared executions whose records a claim stored already
+    /// ([`Prepared::records`]); the handles come back in the same order.
+    pub fn launch_claimed(&self, runs: Vec<Prepared>) -> Vec<ExecutionHandle> {
+        runs.into_iter().map(|run| run.ready.spawn()).collect()
+    }
+
     fn create(&self, plan: Arc<Plan>, request: RunRequest, watch: Watch) -> Prepared {
         let header = Execution {
             id: new_execution_id(&plan.name),
@@ -559,7 +565,7 @@ impl Engine {
                 Arming::Retried(_) => Some(Write::Execution(header.clone())),
                 Arming::Resumed(_) => None,
             },
-            first: rec.emit_unstored(first),
+            first: rec.number_unstored(first),
             audit: matches!(how, Arming::New).then(|| {
                 Write::Audit(AuditRecord {
                     time: header.started_at,
@@ -586,10 +592,13 @@ impl Engine {
             end: None,
         };
         let (shared, run_live, crash_rec) = (self.shared.clone(), live.clone(), rec.clone());
+        let first = records.first.clone();
         // The run is built inside its task, and its (large) state machine
         // boxed there: a burst of starts costs the starter only the durable
         // record and a small allocation.
         let work = Box::pin(async move {
+            // Told of once it runs: one dropped unlaunched leaves no trace.
+            crash_rec.announce(first);
             let mut listing = listing;
             // The store has usually written the header by now: no copy.
             let header = Arc::unwrap_or_clone(header);

@@ -102,12 +102,18 @@ impl Recorder {
         self.publish(ev);
     }
 
-    /// Records one transition but leaves storing it to the caller, who
-    /// must append it before any later event of the execution.
-    pub fn emit_unstored(&self, kind: Kind) -> Arc<ExecutionEvent> {
-        let ev = self.number(kind);
-        self.publish(ev.clone());
-        ev
+    /// Numbers one transition but leaves storing it to the caller, who
+    /// must append it before any later event of the execution, and
+    /// telling of it to `announce`: a prepared execution may never run
+    /// (another replica won its tick), and must leave no trace then.
+    pub fn number_unstored(&self, kind: Kind) -> Arc<ExecutionEvent> {
+        self.number(kind)
+    }
+
+    /// Tells watchers, metrics and the feed of an event numbered by
+    /// `number_unstored`.
+    pub fn announce(&self, ev: Arc<ExecutionEvent>) {
+        self.publish(ev);
     }
 
     /// Records the execution's last transition and stores it with the

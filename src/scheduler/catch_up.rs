@@ -22,7 +22,13 @@ impl Scheduler {
         let Some(since) = missed.iter().filter_map(|(_, ticks)| ticks.first()).min() else {
             return;
         };
-        let mut found = self.started_since(*since).await;
+        // On a shared store a run is stored only with its tick's claim:
+        // there is nothing to find.
+        let mut found = if self.inner.shared {
+            Found::default()
+        } else {
+            self.started_since(*since).await
+        };
         for (id, ticks) in missed {
             self.catch_up_ticks(&id, ticks, &mut found).await;
         }
@@ -67,7 +73,11 @@ impl Scheduler {
                     "{} ticks missed while the server was down (catch_up: none)",
                     missed.len()
                 );
-                self.record(id, latest, "missed", "", &detail);
+                if self.inner.shared {
+                    self.claim_note(id, latest, "missed", detail).await;
+                } else {
+                    self.record(id, latest, "missed", "", &detail);
+                }
             }
         }
     }

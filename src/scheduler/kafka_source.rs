@@ -172,6 +172,9 @@ fn event(m: &BorrowedMessage<'_>) -> Event {
     Event {
         event_type: format!("kafka.{}", m.topic()),
         event_data: Some(proto::json_map_to_struct(&data)),
+        // A message read again (after a crash before its offset was
+        // committed, or by another replica) starts nothing twice.
+        event_id: format!("kafka:{}/{}/{}", m.topic(), m.partition(), m.offset()),
     }
 }
 

@@ -4,14 +4,17 @@
 
 mod catch_up;
 mod changes;
+mod claimed;
 pub mod clock;
 pub mod cron;
+mod deliveries;
 mod kafka_source;
 mod schedules;
 mod slots;
 pub mod spec;
 mod ticks;
 mod timers;
+mod trigger_claims;
 pub mod trigger_spec;
 mod triggers;
 pub mod webhook;

@@ -62,6 +62,11 @@ pub(super) struct Inner {
     pub(super) state: Mutex<State>,
     pub(super) wake: Notify,
     pub(super) stop: CancellationToken,
+    /// Whether replicas share the store: ticks are claimed through it.
+    pub(super) shared: bool,
+    /// Held by an edit until it is durable, and by `sync` while it
+    /// reconciles: a sync must not undo an edit not yet stored.
+    pub(super) edits: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -133,6 +138,7 @@ impl Scheduler {
         metrics: Option<Arc<Metrics>>,
     ) -> Result<Self, ScheduleError> {
         let stored = engine.store().list_schedules().await?;
+        let shared = engine.store().ownership().is_some();
         let scheduler = Self {
             inner: Arc::new(Inner {
                 engine,
@@ -141,6 +147,8 @@ impl Scheduler {
                 state: Mutex::default(),
                 wake: Notify::new(),
                 stop: CancellationToken::new(),
+                shared,
+                edits: tokio::sync::Mutex::new(()),
             }),
         };
         let now = scheduler.now();
@@ -194,6 +202,7 @@ impl Scheduler {
             spec.id = format!("sched-{:08x}", rand::random::<u32>());
         }
         let compiled = self.check(&spec).await?;
+        let _edit = self.inner.edits.lock().await;
         let now = self.now();
         let view = {
             let mut st = self.lock();
@@ -229,6 +238,7 @@ impl Scheduler {
     /// Replaces a schedule's definition; the new one ticks from now on.
     pub async fn update(&self, spec: ScheduleSpec, by: &str) -> Result<Schedule, ScheduleError> {
         let compiled = self.check(&spec).await?;
+        let _edit = self.inner.edits.lock().await;
         let id = spec.id.clone();
         let (view, what) = self.edit(&id, |e| {
             let what = diff_json(e.spec(), &spec);
@@ -248,6 +258,7 @@ impl Scheduler {
         enabled: bool,
         by: &str,
     ) -> Result<Schedule, ScheduleError> {
+        let _edit = self.inner.edits.lock().await;
         let now = self.now();
         let (view, _) = self.edit(id, |e| {
             if let Some(s) = e.record.spec.as_mut() {
@@ -268,6 +279,7 @@ impl Scheduler {
 
     /// Removes a schedule; runs it started go on.
     pub async fn delete(&self, id: &str, by: &str) -> Result<(), ScheduleError> {
+        let _edit = self.inner.edits.lock().await;
         let removed = self.lock().entries.remove(id);
         let Some(entry) = removed else {
             return Err(ScheduleError::NotFound(id.to_owned()));
@@ -352,7 +364,11 @@ impl Scheduler {
         for id in st.unsaved.drain(..) {
             if let Some(e) = st.entries.get_mut(&*id) {
                 e.unsaved = false;
-                self.persist(e);
+                // On a shared store the claims stored the ticks, and the
+                // definition is not this replica's to rewrite.
+                if !self.inner.shared {
+                    self.persist(e);
+                }
             }
         }
     }
@@ -374,13 +390,13 @@ impl Scheduler {
 }
 
 impl State {
-    fn next_generation(&mut self) -> u64 {
+    pub(super) fn next_generation(&mut self) -> u64 {
         self.generation += 1;
         self.generation
     }
 
     /// Arms a schedule's timer for its first fire time after `after`.
-    fn arm(&mut self, id: &str, after: DateTime<Utc>) {
+    pub(super) fn arm(&mut self, id: &str, after: DateTime<Utc>) {
         let generation = self.entries.get(id).map(|e| e.generation);
         if let Some(generation) = generation {
             self.rearm(id, after, generation);

@@ -35,6 +35,8 @@ pub struct Compiled {
     pub tz: Tz,
     /// Bound on each run.
     pub timeout: Option<Duration>,
+    /// Runs in flight at once (0: no bound).
+    pub max_concurrent: u32,
     /// What a tick does at the concurrency bound.
     pub policy: ConcurrencyPolicy,
     /// What happens to ticks missed while down.
@@ -129,6 +131,7 @@ pub fn compile(spec: &ScheduleSpec) -> Result<Compiled, SpecProblem> {
         cron,
         tz,
         timeout,
+        max_concurrent: spec.max_concurrent,
         policy,
         catch_up,
         workflow: spec.workflow_name.clone(),

@@ -20,7 +20,7 @@ const RECENT: usize = 10;
 
 /// The workflows the ticks of a second run, planned once: each tick runs
 /// its workflow's latest version.
-type Plans = foldhash::HashMap<String, Result<Arc<Plan>, String>>;
+pub(super) type Plans = foldhash::HashMap<String, Result<Arc<Plan>, String>>;
 
 /// A tick whose run is prepared (or failed to be), with its record.
 struct Prepped {
@@ -75,6 +75,9 @@ impl Scheduler {
     async fn tick_all(&self, due: Vec<(Arc<str>, DateTime<Utc>, u64)>) {
         const CHUNK: usize = 256;
         let mut due = due.into_iter().map(|(id, at, g)| (id, at, Some(g)));
+        if self.inner.shared {
+            return self.claim_ticks(due).await;
+        }
         if due.len() <= CHUNK {
             return self.tick_some(due).await;
         }
@@ -102,6 +105,9 @@ impl Scheduler {
         &self,
         ticks: impl Iterator<Item = (Arc<str>, DateTime<Utc>, Option<u64>)>,
     ) {
+        if self.inner.shared {
+            return self.claim_ticks(ticks).await;
+        }
         let fires = self.decide(ticks);
         self.start_fires(fires).await;
     }
@@ -162,7 +168,7 @@ impl Scheduler {
     }
 
     /// The plans of the workflows `fires` run, from `known` or else read.
-    async fn plans_for(&self, fires: &[Fire], known: &mut Plans) -> Plans {
+    pub(super) async fn plans_for(&self, fires: &[Fire], known: &mut Plans) -> Plans {
         let mut plans = Plans::default();
         for fire in fires {
             let workflow = &fire.compiled.workflow;
@@ -303,7 +309,7 @@ impl Scheduler {
     }
 
     /// Adds counted ticks to the metrics.
-    fn count(&self, tally: Tally) {
+    pub(super) fn count(&self, tally: Tally) {
         if let Some(m) = &self.inner.metrics {
             for (workflow, outcomes) in tally.0 {
                 for (outcome, n) in outcomes {
@@ -316,10 +322,10 @@ impl Scheduler {
 
 /// Ticks counted per workflow and outcome, added to the metrics at once.
 #[derive(Default)]
-struct Tally(foldhash::HashMap<String, foldhash::HashMap<&'static str, u64>>);
+pub(super) struct Tally(foldhash::HashMap<String, foldhash::HashMap<&'static str, u64>>);
 
 impl Tally {
-    fn add(&mut self, workflow: &str, outcome: &'static str) {
+    pub(super) fn add(&mut self, workflow: &str, outcome: &'static str) {
         match self.0.get_mut(workflow) {
             Some(outcomes) => *outcomes.entry(outcome).or_default() += 1,
             None => {
@@ -331,25 +337,28 @@ impl Tally {
 }
 
 /// A tick that starts a run, with its schedule's compiled definition.
-struct Fire {
-    id: Arc<str>,
-    at: DateTime<Utc>,
-    outcome: &'static str,
-    compiled: Arc<Compiled>,
+pub(super) struct Fire {
+    pub(super) id: Arc<str>,
+    pub(super) at: DateTime<Utc>,
+    pub(super) outcome: &'static str,
+    pub(super) compiled: Arc<Compiled>,
+    /// When the schedule's definition last changed (Unix ms).
+    pub(super) revision_ms: i64,
 }
 
 impl Fire {
-    fn of(e: &Entry, id: Arc<str>, at: DateTime<Utc>, outcome: &'static str) -> Self {
+    pub(super) fn of(e: &Entry, id: Arc<str>, at: DateTime<Utc>, outcome: &'static str) -> Self {
         Self {
             id,
             at,
             outcome,
             compiled: e.compiled.clone(),
+            revision_ms: e.record.updated_at.as_ref().map_or(0, proto::timestamp_ms),
         }
     }
 
     /// The run to start: the schedule's input with `scheduled_at`.
-    fn request(&self, stamp: &mut Stamp) -> RunRequest {
+    pub(super) fn request(&self, stamp: &mut Stamp) -> RunRequest {
         let mut input = self.compiled.input.clone();
         if let Some(at) = input.fields.get_mut(SCHEDULED_AT) {
             *at = stamp.rfc3339(self.at).into();
@@ -365,10 +374,10 @@ impl Fire {
 
 /// The last tick time written out: the ticks of one batch mostly share it.
 #[derive(Default)]
-struct Stamp(Option<(DateTime<Utc>, String)>);
+pub(super) struct Stamp(Option<(DateTime<Utc>, String)>);
 
 impl Stamp {
-    fn rfc3339(&mut self, at: DateTime<Utc>) -> String {
+    pub(super) fn rfc3339(&mut self, at: DateTime<Utc>) -> String {
         match &self.0 {
             Some((t, s)) if *t == at => s.clone(),
             _ => self.0.insert((at, rfc3339(at))).1.clone(),
@@ -377,7 +386,12 @@ impl Stamp {
 }
 
 /// A tick as its schedule's record lists it.
-fn tick(at: DateTime<Utc>, outcome: &str, execution: String, detail: String) -> ScheduleTick {
+pub(super) fn tick(
+    at: DateTime<Utc>,
+    outcome: &str,
+    execution: String,
+    detail: String,
+) -> ScheduleTick {
     ScheduleTick {
         scheduled_at: Some(timestamp(at)),
         outcome: outcome.to_owned(),
@@ -389,7 +403,7 @@ fn tick(at: DateTime<Utc>, outcome: &str, execution: String, detail: String) -> 
 impl State {
     /// Notes a tick in its schedule's record; returns the tick it pushed
     /// out of `recent`.
-    fn note(&mut self, id: &str, tick: ScheduleTick) -> Option<ScheduleTick> {
+    pub(super) fn note(&mut self, id: &str, tick: ScheduleTick) -> Option<ScheduleTick> {
         self.entries.get_mut(id)?.note(tick, &mut self.unsaved)
     }
 }

@@ -10,8 +10,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::{Map, Value};
 
 use super::changes::diff_json;
+use super::deliveries::Deliveries;
 use super::slots::{Decision, Slots};
 use super::spec::{SpecProblem, workflow_exists};
+use super::trigger_claims::NotStarted;
 use super::trigger_spec::{CompiledTrigger, compile_trigger};
 use super::webhook::{self, ReplayMemory, SignedRequest, WebhookError};
 use crate::engine::{Engine, RunRequest};
@@ -47,24 +49,41 @@ pub enum TriggerError {
 /// Starts workflows from events; cheap to clone.
 #[derive(Clone)]
 pub struct Triggers {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
-    engine: Engine,
+pub(super) struct Inner {
+    pub(super) engine: Engine,
     metrics: Option<Arc<Metrics>>,
     entries: Mutex<HashMap<String, Entry>>,
+    /// Whether replicas share the store: deliveries are claimed there.
+    pub(super) shared: bool,
+    /// Held by an edit until it is durable, and by `sync` while it
+    /// reconciles: a sync must not undo an edit not yet stored.
+    pub(super) edits: tokio::sync::Mutex<()>,
 }
 
-struct Entry {
-    record: Trigger,
+pub(super) struct Entry {
+    pub(super) record: Trigger,
     compiled: CompiledTrigger,
     slots: Slots<Arc<Value>>,
     /// Webhook signatures accepted recently, to refuse their replays.
     replay: ReplayMemory,
+    /// The event ids it started runs for.
+    pub(super) delivered: Deliveries,
 }
 
 impl Entry {
+    pub(super) fn new(record: Trigger, compiled: CompiledTrigger) -> Self {
+        Self {
+            record,
+            compiled,
+            slots: Slots::default(),
+            replay: ReplayMemory::default(),
+            delivered: Deliveries::default(),
+        }
+    }
+
     fn spec(&self) -> &TriggerSpec {
         self.record
             .spec
@@ -106,26 +125,21 @@ impl Triggers {
             let spec = record.spec.clone().unwrap_or_default();
             match compile_trigger(&spec) {
                 Ok(compiled) => {
-                    entries.insert(
-                        spec.id.clone(),
-                        Entry {
-                            record,
-                            compiled,
-                            slots: Slots::default(),
-                            replay: ReplayMemory::default(),
-                        },
-                    );
+                    entries.insert(spec.id.clone(), Entry::new(record, compiled));
                 }
                 Err(e) => {
                     tracing::error!(trigger = spec.id, error = %e, "stored trigger no longer compiles; ignoring it");
                 }
             }
         }
+        let shared = engine.store().ownership().is_some();
         Ok(Self {
             inner: Arc::new(Inner {
                 engine,
                 metrics,
                 entries: Mutex::new(entries),
+                shared,
+                edits: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -136,17 +150,14 @@ impl Triggers {
             spec.id = format!("trig-{:08x}", rand::random::<u32>());
         }
         let compiled = self.check(&spec).await?;
+        let _edit = self.inner.edits.lock().await;
         let now = proto::now();
-        let entry = Entry {
-            record: Trigger {
-                spec: Some(spec.clone()),
-                created_at: Some(now),
-                updated_at: Some(now),
-            },
-            compiled,
-            slots: Slots::default(),
-            replay: ReplayMemory::default(),
+        let record = Trigger {
+            spec: Some(spec.clone()),
+            created_at: Some(now),
+            updated_at: Some(now),
         };
+        let entry = Entry::new(record, compiled);
         let view = {
             let mut all = self.lock();
             if all.contains_key(&spec.id) {
@@ -174,6 +185,7 @@ impl Triggers {
                 .unwrap_or_default();
         }
         let compiled = self.check(&spec).await?;
+        let _edit = self.inner.edits.lock().await;
         let (view, what) = {
             let mut all = self.lock();
             let e = all
@@ -208,6 +220,7 @@ impl Triggers {
 
     /// Removes a trigger; runs it started go on.
     pub async fn delete(&self, id: &str, by: &str) -> Result<(), TriggerError> {
+        let _edit = self.inner.edits.lock().await;
         let Some(gone) = self.lock().remove(id) else {
             return Err(TriggerError::NotFound(format!("trigger '{id}' not found")));
         };
@@ -246,9 +259,10 @@ impl Triggers {
                 .map(proto::struct_to_json_map)
                 .unwrap_or_default(),
         ));
+        let key = Some(event.event_id.as_str()).filter(|k| !k.is_empty());
         let mut outcomes = Vec::with_capacity(fires.len());
         for f in fires {
-            outcomes.push(self.fire(f, &event.event_type, data.clone()).await);
+            outcomes.push(self.fire(f, &event.event_type, data.clone(), key).await);
         }
         // The runs an answer names are durable before it is sent.
         self.inner.engine.store().flush().await?;
@@ -300,14 +314,22 @@ impl Triggers {
                 fire,
                 &format!("webhook.{id}"),
                 Arc::new(Value::Object(data)),
+                None,
             )
             .await;
         self.inner.engine.store().flush().await?;
         Ok(outcome)
     }
 
-    /// One trigger and one event: filter, bound, start.
-    async fn fire(&self, f: Fire, event_type: &str, data: Arc<Value>) -> TriggerOutcome {
+    /// One trigger and one event (with its id, if it has one): filter,
+    /// bound, start.
+    async fn fire(
+        &self,
+        f: Fire,
+        event_type: &str,
+        data: Arc<Value>,
+        key: Option<&str>,
+    ) -> TriggerOutcome {
         let mut outcome = TriggerOutcome {
             trigger_id: f.id.clone(),
             workflow: f.workflow.clone(),
@@ -344,7 +366,7 @@ impl Triggers {
         };
         match decision {
             Decision::Start(data) => {
-                self.start_run(&f, event_type, data, "started", outcome)
+                self.start_run(&f, event_type, data, key, "started", outcome)
                     .await
             }
             Decision::Replace(oldest, data) => {
@@ -352,7 +374,7 @@ impl Triggers {
                     &format!("replaced by a newer {event_type} event"),
                     &format!("trigger:{}", f.id),
                 );
-                self.start_run(&f, event_type, data, "replaced", outcome)
+                self.start_run(&f, event_type, data, key, "replaced", outcome)
                     .await
             }
             Decision::Queued => {
@@ -367,12 +389,13 @@ impl Triggers {
         }
     }
 
-    /// Starts the trigger's workflow with the event.
+    /// Starts the trigger's workflow with the event (once per event id).
     async fn start_run(
         &self,
         f: &Fire,
         event_type: &str,
         data: Arc<Value>,
+        key: Option<&str>,
         started: &str,
         mut outcome: TriggerOutcome,
     ) -> TriggerOutcome {
@@ -390,15 +413,35 @@ impl Triggers {
         let mut input = data.as_object().cloned().unwrap_or_default();
         input.insert("event_type".into(), Value::String(event_type.to_owned()));
         input.insert("trigger".into(), Value::String(f.id.clone()));
-        let handle = self.inner.engine.start(
-            plan,
-            RunRequest {
-                input: proto::json_map_to_struct(&input),
-                event: Some(Value::clone(&data)),
-                started_by: format!("trigger:{}", f.id),
-                ..Default::default()
+        let request = RunRequest {
+            input: proto::json_map_to_struct(&input),
+            event: Some(Value::clone(&data)),
+            started_by: format!("trigger:{}", f.id),
+            ..Default::default()
+        };
+        let handle = match key {
+            None => self.inner.engine.start(plan, request),
+            Some(key) => match self.start_once(&f.id, key, plan, request).await {
+                Ok(handle) => handle,
+                Err(not) => {
+                    if let Some(e) = self.lock().get_mut(&f.id) {
+                        e.slots.settle(None);
+                    }
+                    match not {
+                        NotStarted::Duplicate(first) => {
+                            outcome.outcome = "duplicate".into();
+                            outcome.detail = format!("event id '{key}' started {first} already");
+                            outcome.execution_id = first;
+                        }
+                        NotStarted::Failed(why) => {
+                            outcome.outcome = "failed".into();
+                            outcome.detail = why;
+                        }
+                    }
+                    return self.counted(outcome);
+                }
             },
-        );
+        };
         let execution = handle.id().to_owned();
         if let Some(e) = self.lock().get_mut(&f.id) {
             e.slots
@@ -438,7 +481,7 @@ impl Triggers {
                     workflow: fire.workflow.clone(),
                     ..Default::default()
                 };
-                self.start_run(&fire, &event_type, data, "started", outcome)
+                self.start_run(&fire, &event_type, data, None, "started", outcome)
                     .await;
             }
         })
@@ -478,7 +521,7 @@ impl Triggers {
             .append(Write::Trigger(Arc::new(e.record.clone())));
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
         self.inner.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -20,6 +20,7 @@ mod executions;
 mod feed;
 pub mod rest;
 mod schedules;
+mod sync;
 mod takeover;
 pub mod tls;
 pub mod watch;
@@ -52,7 +53,9 @@ use crate::proto::workflow_service_server::WorkflowServiceServer;
 use crate::scheduler::{
     KafkaSource, ScheduleError, Scheduler, SystemClock, TriggerError, Triggers,
 };
-use crate::store::{PgOptions, PgStore, RocksOptions, RocksStore, Store, StoreError, retention};
+use crate::store::{
+    LeaseTiming, PgOptions, PgStore, RocksOptions, RocksStore, Store, StoreError, retention,
+};
 use crate::telemetry::{MeteredStore, Metrics, MetricsError};
 
 /// The services' names, as health checks know them.
@@ -178,7 +181,16 @@ pub async fn serve(
         }
     }
     let store: Arc<dyn Store> = match &options.store_url {
-        Some(url) => Arc::new(PgStore::connect(url, PgOptions::default()).await?),
+        Some(url) => {
+            let options = PgOptions {
+                lease: LeaseTiming {
+                    interval: config.heartbeat_interval,
+                    ttl: config.lease_ttl,
+                },
+                ..PgOptions::default()
+            };
+            Arc::new(PgStore::connect(url, options).await?)
+        }
         None => Arc::new(RocksStore::open(
             &options.data_dir,
             RocksOptions {
@@ -257,6 +269,12 @@ pub async fn serve(
     ));
     let takeover = tokio::spawn(takeover::take_over_periodically(
         engine.clone(),
+        stop_rx.clone(),
+    ));
+    let sync = tokio::spawn(sync::sync_periodically(
+        engine.clone(),
+        scheduler.clone(),
+        triggers.clone(),
         stop_rx.clone(),
     ));
     let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
@@ -345,7 +363,7 @@ pub async fn serve(
     }
 
     scheduler.stop();
-    for (what, task) in [("pruning", pruner), ("takeover", takeover)] {
+    for (what, task) in [("pruning", pruner), ("takeover", takeover), ("sync", sync)] {
         if let Err(e) = task.await {
             tracing::error!(error = %e, "the {what} task failed");
         }

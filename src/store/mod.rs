@@ -10,6 +10,7 @@
 //! events (`fold_events`), so a crash can lose at most a suffix of history,
 //! never leave it inconsistent.
 
+mod claim;
 mod memory;
 mod pg;
 pub mod retention;
@@ -18,6 +19,7 @@ mod rocks;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use claim::{Claim, Claimed, Once, Run, Starter};
 pub use memory::MemoryStore;
 pub use pg::{Changes, LeaseTiming, Ownership, OwnershipFigures, PgOptions, PgStore};
 pub use retention::{Pruned, Retention};
@@ -239,6 +241,39 @@ pub trait Store: Send + Sync + 'static {
     /// writer (live watchers hear of its own runs from the engine).
     fn changes(&self) -> Option<Arc<Changes>> {
         None
+    }
+
+    /// Makes starts that must happen once across replicas (schedule
+    /// ticks, deliveries of events with an id), each in one step with
+    /// storing the run it starts; the answers come in the claims' order.
+    /// A winning claim's run is stored: launch it without its records. A
+    /// store one process holds alone has no one to race: every claim wins
+    /// and its run's records are queued like any write.
+    async fn claim(&self, claims: Vec<Claim>) -> Result<Vec<Claimed>, StoreError> {
+        let mut answers = Vec::with_capacity(claims.len());
+        for c in claims {
+            answers.push(match c.run {
+                Some(run) => {
+                    self.append_all(run.writes);
+                    Claimed::Started { replaced: None }
+                }
+                None => Claimed::Noted,
+            });
+        }
+        Ok(answers)
+    }
+
+    /// The ticks waiting for a run of their schedule to end (the `queue`
+    /// policy) on a store shared by replicas: (schedule, tick ms), oldest
+    /// first. Empty elsewhere: there each scheduler queues in memory.
+    async fn queued_ticks(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    /// A token that changes whenever any replica stores or removes a
+    /// schedule or trigger; None where this process is the only one to.
+    async fn definitions_revision(&self) -> Result<Option<String>, StoreError> {
+        Ok(None)
     }
 
     /// Queues a write; writes are applied in the order appended.

@@ -10,8 +10,8 @@ use crate::proto::{
     CacheEntry, Execution, ExecutionEvent, Schedule, Trigger, Workflow, WorkflowSpec,
 };
 use crate::store::{
-    AuditPage, AuditQuery, Changes, ExecutionQuery, Ownership, Pruned, Retention, Store,
-    StoreError, Write,
+    AuditPage, AuditQuery, Changes, Claim, Claimed, ExecutionQuery, Ownership, Pruned, Retention,
+    Store, StoreError, Write,
 };
 
 /// Times the calls of the store it wraps.
@@ -91,6 +91,20 @@ impl Store for MeteredStore {
     }
     fn changes(&self) -> Option<Arc<Changes>> {
         self.inner.changes()
+    }
+    async fn claim(&self, claims: Vec<Claim>) -> Result<Vec<Claimed>, StoreError> {
+        timed!(self, db_write, "claim", self.inner.claim(claims))
+    }
+    async fn queued_ticks(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        timed!(self, db_read, "queued_ticks", self.inner.queued_ticks())
+    }
+    async fn definitions_revision(&self) -> Result<Option<String>, StoreError> {
+        timed!(
+            self,
+            db_read,
+            "definitions_revision",
+            self.inner.definitions_revision()
+        )
     }
     fn append(&self, write: Write) {
         // Enqueueing is not the write; `flush` measures durability.

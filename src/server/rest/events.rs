@@ -43,6 +43,10 @@ struct EventBody {
     #[serde(default)]
     #[schema(value_type = Object)]
     event_data: Map<String, Value>,
+    /// Optional id: delivered again, the event starts no second run of a
+    /// trigger (outcome `duplicate`).
+    #[serde(default)]
+    event_id: String,
 }
 
 /// A trigger as it is defined (create and update).
@@ -163,7 +167,9 @@ struct OutcomeView {
     trigger_id: String,
     /// Its workflow.
     workflow: String,
-    /// `started`, `skipped`, `queued`, `replaced`, `filtered` or `failed`.
+    /// `started`, `skipped`, `queued`, `replaced`, `filtered`, `duplicate`
+    /// (the event's id started a run already; `execution_id` names it) or
+    /// `failed`.
     outcome: String,
     /// The run it started, if any.
     execution_id: String,
@@ -207,6 +213,7 @@ async fn publish(State(g): State<Gateway>, b: Result<Bytes, BytesRejection>) -> 
     let event = Event {
         event_type: e.event_type.clone(),
         event_data: Some(proto::json_map_to_struct(&e.event_data)),
+        event_id: e.event_id.clone(),
     };
     let outcomes = g.events.publish(Some(event)).await?;
     let executions = outcomes

@@ -7,10 +7,12 @@
 //! task that commits each group of queued writes as one transaction
 //! (`writer`); reads go straight to the pool. Every store is a replica
 //! (`ownership`): it owns the executions it starts or claims, and its
-//! writes of them are fenced by their epoch. A server holds the database
-//! alone (`PgOptions::exclusive`) until schedules fire once across
-//! replicas.
+//! writes of them are fenced by their epoch; schedule ticks and event
+//! deliveries are claimed through it (`claims`), so they start once
+//! however many replicas serve.
 
+mod claims;
+mod definitions;
 mod notify;
 mod ownership;
 mod writer;
@@ -26,8 +28,8 @@ use sqlx::{PgPool, Row, SqlSafeStr};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    AuditPage, AuditQuery, ExecutionQuery, Pruned, Retention, Store, StoreError, Write, decode,
-    encode, fold_events, next_version,
+    AuditPage, AuditQuery, Claim, Claimed, ExecutionQuery, Pruned, Retention, Store, StoreError,
+    Write, decode, encode, fold_events, next_version,
 };
 use crate::proto::{
     AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Trigger,
@@ -54,6 +56,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "cancel_requests",
         include_str!("../../../migrations/postgres/0003_cancel_requests.sql"),
     ),
+    (
+        4,
+        "fire_once",
+        include_str!("../../../migrations/postgres/0004_fire_once.sql"),
+    ),
 ];
 
 /// How long one statement of the service may run.
@@ -66,20 +73,11 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Ended executions deleted per statement when pruning.
 const PRUNE_BATCH: i64 = 1000;
 
-/// The advisory lock an exclusive store holds for as long as it lives.
-const EXCLUSIVE_LOCK: i64 = 0x6f72_6368_6573_7472;
-
 /// Settings of a PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PgOptions {
     /// Pooled connections for reads and the writer.
     pub max_connections: u32,
-    /// Hold the database alone, as a server does: a second store opening
-    /// it exclusively is refused, the way a second process is refused a
-    /// RocksDB directory. Until replicas claim executions and schedule
-    /// ticks through the database, two serving one database would both
-    /// resume the same runs and fire the same ticks.
-    pub exclusive: bool,
     /// How often this replica heartbeats, and when others may take its
     /// executions over.
     pub lease: LeaseTiming,
@@ -89,7 +87,6 @@ impl Default for PgOptions {
     fn default() -> Self {
         Self {
             max_connections: 8,
-            exclusive: true,
             lease: LeaseTiming::default(),
         }
     }
@@ -101,9 +98,6 @@ pub struct PgStore {
     writes: mpsc::UnboundedSender<Msg>,
     ownership: Arc<Ownership>,
     changes: Arc<Changes>,
-    /// The session holding the exclusive lock: out of the pool, so the
-    /// lock goes when the store does.
-    _exclusive: Option<std::sync::Mutex<sqlx::PgConnection>>,
 }
 
 /// A database error as a store error: one that passes when the database
@@ -160,23 +154,6 @@ impl PgStore {
             .connect_with(connect.clone())
             .await
             .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
-        let exclusive = if options.exclusive {
-            let mut session = pool.acquire().await.map_err(backend)?;
-            let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(EXCLUSIVE_LOCK)
-                .fetch_one(&mut *session)
-                .await
-                .map_err(backend)?;
-            if !locked {
-                return Err(StoreError::Locked(format!(
-                    "PostgreSQL database {} (another server uses it)",
-                    redacted(url)
-                )));
-            }
-            Some(std::sync::Mutex::new(session.detach()))
-        } else {
-            None
-        };
         migrator()
             .run(&pool)
             .await
@@ -192,7 +169,6 @@ impl PgStore {
             writes,
             ownership,
             changes,
-            _exclusive: exclusive,
         })
     }
 
@@ -255,18 +231,6 @@ impl PgStore {
             out.push(self.full_execution(e).await?);
         }
         Ok(out)
-    }
-}
-
-/// A URL without its password, for messages.
-fn redacted(url: &str) -> String {
-    match url.parse::<reqwest::Url>() {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        Ok(u) => u.to_string(),
-        Err(_) => "(unreadable URL)".to_owned(),
     }
 }
 
@@ -506,19 +470,26 @@ impl Store for PgStore {
     }
 
     async fn list_schedules(&self) -> Result<Vec<Schedule>, StoreError> {
-        let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT record FROM schedules ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(|r| decode("schedule", r)).collect()
+        definitions::list_schedules(&self.pool).await
     }
 
     async fn list_triggers(&self) -> Result<Vec<Trigger>, StoreError> {
-        let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT record FROM triggers ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(|r| decode("trigger", r)).collect()
+        definitions::list_triggers(&self.pool).await
+    }
+
+    async fn claim(&self, claims: Vec<Claim>) -> Result<Vec<Claimed>, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Msg::Claim(claims, tx));
+        rx.await
+            .map_err(|_| StoreError::Backend("the store's writer has stopped".into()))?
+    }
+
+    async fn queued_ticks(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        claims::queued(&self.pool).await
+    }
+
+    async fn definitions_revision(&self) -> Result<Option<String>, StoreError> {
+        definitions::revision(&self.pool).await.map(Some)
     }
 
     async fn audit_page(&self, q: &AuditQuery) -> Result<AuditPage, StoreError> {
@@ -630,6 +601,20 @@ impl Store for PgStore {
                 if executions < PRUNE_BATCH {
                     break;
                 }
+            }
+        }
+        if let Some(before) = r.executions_before_ms {
+            // Tick and delivery records age with the runs they started;
+            // a schedule's last tick stays in its row.
+            for sql in [
+                "DELETE FROM schedule_ticks WHERE tick_ms < $1 AND outcome <> 'queued'",
+                "DELETE FROM trigger_deliveries WHERE at_ms < $1",
+            ] {
+                sqlx::query(sql)
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
             }
         }
         if let Some(before) = r.audit_before_ms {

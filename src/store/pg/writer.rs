@@ -27,9 +27,11 @@ use sqlx::{PgPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use super::ownership::Ownership;
-use super::{backend, notify};
-use crate::proto::{self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState};
-use crate::store::{Refused, StoreError, Write, encode};
+use super::{backend, claims, definitions, notify};
+use crate::proto::{
+    self, AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Trigger,
+};
+use crate::store::{Claim, Claimed, Refused, StoreError, Write, encode};
 
 /// Most writes folded into one transaction.
 const MAX_GROUP: usize = 8192;
@@ -40,19 +42,24 @@ pub(super) enum Msg {
     /// Writes handed over together, applied in order.
     Writes(Vec<Write>),
     Flush(oneshot::Sender<Result<(), StoreError>>),
+    /// Starts to make once (`claims`), after the writes queued before them.
+    Claim(
+        Vec<Claim>,
+        oneshot::Sender<Result<Vec<Claimed>, StoreError>>,
+    ),
 }
 
 /// One group's writes, folded.
 #[derive(Default)]
-struct Group {
+pub(super) struct Group {
     /// Execution headers by id: the last one, and whether the group creates it.
     executions: HashMap<String, (Arc<Execution>, bool)>,
     events: Vec<Arc<ExecutionEvent>>,
     audit: Vec<AuditRecord>,
     /// Schedules by id: the record, or None to delete.
-    schedules: HashMap<String, Option<Vec<u8>>>,
+    schedules: HashMap<String, Option<Arc<Schedule>>>,
     /// Triggers by id: the record, or None to delete.
-    triggers: HashMap<String, Option<Vec<u8>>>,
+    triggers: HashMap<String, Option<Arc<Trigger>>>,
     cache: HashMap<[u8; 32], CacheEntry>,
 }
 
@@ -69,7 +76,7 @@ impl Group {
     /// Adds a write. A new execution whose id is stored already (`stored`)
     /// or was created earlier in this group is refused, and so is every
     /// later write of that id (the caller asks `refused` before adding).
-    fn add(&mut self, w: Write, stored: &HashSet<String>, refused: &mut Refused) {
+    pub(super) fn add(&mut self, w: Write, stored: &HashSet<String>, refused: &mut Refused) {
         match w {
             Write::NewExecution(e) => {
                 let created_here = self.executions.get(&e.id).is_some_and(|(_, new)| *new);
@@ -87,14 +94,14 @@ impl Group {
             Write::Audit(r) => self.audit.push(r),
             Write::Schedule(s) => {
                 let id = s.spec.as_ref().map_or("", |s| s.id.as_str()).to_owned();
-                self.schedules.insert(id, Some(encode(&*s)));
+                self.schedules.insert(id, Some(s));
             }
             Write::DeleteSchedule(id) => {
                 self.schedules.insert(id, None);
             }
             Write::Trigger(t) => {
                 let id = t.spec.as_ref().map_or("", |s| s.id.as_str()).to_owned();
-                self.triggers.insert(id, Some(encode(&*t)));
+                self.triggers.insert(id, Some(t));
             }
             Write::DeleteTrigger(id) => {
                 self.triggers.insert(id, None);
@@ -119,12 +126,18 @@ pub(super) async fn write_loop(
     while let Some(first) = rx.recv().await {
         let mut writes = Vec::new();
         let mut waiters = Vec::new();
+        let mut claim = None;
         let mut msg = Some(first);
         while let Some(m) = msg.take() {
             match m {
                 Msg::Write(w) => writes.push(w),
                 Msg::Writes(ws) => writes.extend(ws),
                 Msg::Flush(tx) => waiters.push(tx),
+                // Made after the writes before it, before any after it.
+                Msg::Claim(c, tx) => {
+                    claim = Some((c, tx));
+                    break;
+                }
             }
             if writes.len() < MAX_GROUP {
                 msg = rx.try_recv().ok();
@@ -139,6 +152,13 @@ pub(super) async fn write_loop(
         }
         for w in waiters {
             let _ = w.send(failed.clone().map_or(Ok(()), Err));
+        }
+        if let Some((claims, answer)) = claim {
+            let made = match &failed {
+                Some(e) => Err(e.clone()),
+                None => claims::make(&pool, &ownership, claims).await,
+            };
+            let _ = answer.send(made);
         }
     }
 }
@@ -220,16 +240,46 @@ async fn stored_ids(
 async fn commit(
     pool: &PgPool,
     ownership: &Ownership,
-    mut g: Group,
+    g: Group,
     again: bool,
 ) -> Result<(), StoreError> {
     let mut tx = pool.begin().await.map_err(backend)?;
-    let fenced = fence(&mut tx, ownership, &mut g, again).await?;
-    let created: Vec<&str> = g
+    let written = write(&mut tx, ownership, g, again).await?;
+    tx.commit().await.map_err(backend)?;
+    written.settle(ownership);
+    Ok(())
+}
+
+/// What a group's transaction did, for the ownership to learn once it
+/// has committed.
+pub(super) struct Written {
+    created: Vec<String>,
+    ended: Vec<String>,
+    fenced: Fenced,
+}
+
+impl Written {
+    /// Holds the executions created, forgets those ended or lost.
+    pub(super) fn settle(self, ownership: &Ownership) {
+        ownership.hold_new(self.created.iter().map(String::as_str));
+        let ended: Vec<&str> = self.ended.iter().map(String::as_str).collect();
+        ownership.settle(&ended, &self.fenced.ids, self.fenced.writes);
+    }
+}
+
+/// Writes one group, fenced, inside `tx`.
+pub(super) async fn write(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    ownership: &Ownership,
+    mut g: Group,
+    again: bool,
+) -> Result<Written, StoreError> {
+    let fenced = fence(tx, ownership, &mut g, again).await?;
+    let created: Vec<String> = g
         .executions
         .iter()
         .filter(|(_, (_, new))| *new)
-        .map(|(id, _)| id.as_str())
+        .map(|(id, _)| id.clone())
         .collect();
     if !g.executions.is_empty() {
         let rows = Rows::of(g.executions.values().map(|(e, _)| &**e));
@@ -237,8 +287,8 @@ async fn commit(
         // checked against the stored ones before the group was made, and
         // this replica owns it from the start.
         sqlx::query(
-            "INSERT INTO executions (id, workflow, status, started_ms, finished, record, owner, epoch)
-             SELECT u.*, $7, 1 FROM UNNEST($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bool[], $6::bytea[]) u
+            "INSERT INTO executions (id, workflow, status, started_ms, finished, record, started_by, owner, epoch)
+             SELECT u.*, $8, 1 FROM UNNEST($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bool[], $6::bytea[], $7::text[]) u
              ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status,
                  finished = EXCLUDED.finished, record = EXCLUDED.record",
         )
@@ -248,8 +298,9 @@ async fn commit(
         .bind(&rows.started)
         .bind(&rows.finished)
         .bind(&rows.records)
+        .bind(&rows.started_by)
         .bind(ownership.replica())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(backend)?;
     }
@@ -268,7 +319,7 @@ async fn commit(
         )
         .bind(&ids)
         .bind(&seqs)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(backend)?;
         // Watchers on other replicas hear of it when this commits.
@@ -276,7 +327,7 @@ async fn commit(
         sqlx::query("SELECT pg_notify($1, p) FROM UNNEST($2::text[]) AS p")
             .bind(notify::CHANNEL)
             .bind(&notices)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .map_err(backend)?;
         let ids: Vec<&str> = events.iter().map(|e| e.execution_id.as_str()).collect();
@@ -290,7 +341,7 @@ async fn commit(
         .bind(&ids)
         .bind(&seqs)
         .bind(&records)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(backend)?
         .rows_affected();
@@ -320,12 +371,12 @@ async fn commit(
         .bind(&actions)
         .bind(&targets)
         .bind(&records)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(backend)?;
     }
-    keyed(&mut tx, "schedules", g.schedules).await?;
-    keyed(&mut tx, "triggers", g.triggers).await?;
+    definitions::schedules(tx, g.schedules).await?;
+    definitions::triggers(tx, g.triggers).await?;
     if !g.cache.is_empty() {
         let keys: Vec<Vec<u8>> = g.cache.keys().map(|k| k.to_vec()).collect();
         let expires: Vec<i64> = g.cache.values().map(|c| c.expires_at_ms).collect();
@@ -338,20 +389,21 @@ async fn commit(
         .bind(&keys)
         .bind(&expires)
         .bind(&records)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(backend)?;
     }
-    tx.commit().await.map_err(backend)?;
-    ownership.hold_new(created.into_iter());
-    let ended: Vec<&str> = g
+    let ended = g
         .executions
         .values()
         .filter(|(e, _)| ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final()))
-        .map(|(e, _)| e.id.as_str())
+        .map(|(e, _)| e.id.clone())
         .collect();
-    ownership.settle(&ended, &fenced.ids, fenced.writes);
-    Ok(())
+    Ok(Written {
+        created,
+        ended,
+        fenced,
+    })
 }
 
 /// The executions of a group whose writes were dropped, and how many.
@@ -455,42 +507,6 @@ async fn fence(
     })
 }
 
-/// Upserts and deletes of a table keyed by `id` with a `record`.
-async fn keyed(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    table: &'static str,
-    writes: HashMap<String, Option<Vec<u8>>>,
-) -> Result<(), StoreError> {
-    let (put, gone): (Vec<_>, Vec<_>) = writes.into_iter().partition(|(_, r)| r.is_some());
-    if !put.is_empty() {
-        let (ids, records): (Vec<String>, Vec<Vec<u8>>) = put
-            .into_iter()
-            .map(|(id, r)| (id, r.unwrap_or_default()))
-            .unzip();
-        // `table` is one of this module's names, never input.
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO {table} (id, record) SELECT * FROM UNNEST($1::text[], $2::bytea[])
-             ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record"
-        )))
-        .bind(&ids)
-        .bind(&records)
-        .execute(&mut **tx)
-        .await
-        .map_err(backend)?;
-    }
-    if !gone.is_empty() {
-        let ids: Vec<String> = gone.into_iter().map(|(id, _)| id).collect();
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {table} WHERE id = ANY($1)"
-        )))
-        .bind(&ids)
-        .execute(&mut **tx)
-        .await
-        .map_err(backend)?;
-    }
-    Ok(())
-}
-
 /// Execution headers as columns.
 struct Rows {
     ids: Vec<String>,
@@ -499,6 +515,7 @@ struct Rows {
     started: Vec<i64>,
     finished: Vec<bool>,
     records: Vec<Vec<u8>>,
+    started_by: Vec<String>,
 }
 
 impl Rows {
@@ -510,6 +527,7 @@ impl Rows {
             started: Vec::new(),
             finished: Vec::new(),
             records: Vec::new(),
+            started_by: Vec::new(),
         };
         for e in executions {
             rows.ids.push(e.id.clone());
@@ -520,6 +538,7 @@ impl Rows {
             rows.finished
                 .push(ExecutionState::try_from(e.status).is_ok_and(|s| s.is_final()));
             rows.records.push(encode(e));
+            rows.started_by.push(e.started_by.clone());
         }
         rows
     }

@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from orchestrator_client.v1 import schedule_pb2 as orchestrator_dot_v1_dot_schedule__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dorchestrator/v1/trigger.proto\x12\x0forchestrator.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eorchestrator/v1/schedule.proto\"H\n\x05\x45vent\x12\x12\n\nevent_type\x18\x01 \x01(\t\x12+\n\nevent_data\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x89\x02\n\x0bTriggerSpec\x12\n\n\x02id\x18\x01 \x01(\t\x12\x15\n\rworkflow_name\x18\x02 \x01(\t\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x04 \x01(\t\x12\x16\n\x0emax_concurrent\x18\x05 \x01(\r\x12>\n\x12\x63oncurrency_policy\x18\x06 \x01(\x0e\x32\".orchestrator.v1.ConcurrencyPolicy\x12\x14\n\x07\x65nabled\x18\x07 \x01(\x08H\x00\x88\x01\x01\x12\x16\n\x0ewebhook_secret\x18\x08 \x01(\t\x12!\n\x19webhook_require_timestamp\x18\t \x01(\x08\x42\n\n\x08_enabled\"\x95\x01\n\x07Trigger\x12*\n\x04spec\x18\x01 \x01(\x0b\x32\x1c.orchestrator.v1.TriggerSpec\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"m\n\x0eTriggerOutcome\x12\x12\n\ntrigger_id\x18\x01 \x01(\t\x12\x10\n\x08workflow\x18\x02 \x01(\t\x12\x0f\n\x07outcome\x18\x03 \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x04 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\tBb\n\x13\x64\x65v.orchestrator.v1B\x0cTriggerProtoP\x01Z;orchestrator.local/clients/go/orchestratorv1;orchestratorv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dorchestrator/v1/trigger.proto\x12\x0forchestrator.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eorchestrator/v1/schedule.proto\"Z\n\x05\x45vent\x12\x12\n\nevent_type\x18\x01 \x01(\t\x12+\n\nevent_data\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\t\"\x89\x02\n\x0bTriggerSpec\x12\n\n\x02id\x18\x01 \x01(\t\x12\x15\n\rworkflow_name\x18\x02 \x01(\t\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x04 \x01(\t\x12\x16\n\x0emax_concurrent\x18\x05 \x01(\r\x12>\n\x12\x63oncurrency_policy\x18\x06 \x01(\x0e\x32\".orchestrator.v1.ConcurrencyPolicy\x12\x14\n\x07\x65nabled\x18\x07 \x01(\x08H\x00\x88\x01\x01\x12\x16\n\x0ewebhook_secret\x18\x08 \x01(\t\x12!\n\x19webhook_require_timestamp\x18\t \x01(\x08\x42\n\n\x08_enabled\"\x95\x01\n\x07Trigger\x12*\n\x04spec\x18\x01 \x01(\x0b\x32\x1c.orchestrator.v1.TriggerSpec\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"m\n\x0eTriggerOutcome\x12\x12\n\ntrigger_id\x18\x01 \x01(\t\x12\x10\n\x08workflow\x18\x02 \x01(\t\x12\x0f\n\x07outcome\x18\x03 \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x04 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\tBb\n\x13\x64\x65v.orchestrator.v1B\x0cTriggerProtoP\x01Z;orchestrator.local/clients/go/orchestratorv1;orchestratorv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,11 +36,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\023dev.orchestrator.v1B\014TriggerProtoP\001Z;orchestrator.local/clients/go/orchestratorv1;orchestratorv1'
   _globals['_EVENT']._serialized_start=145
-  _globals['_EVENT']._serialized_end=217
-  _globals['_TRIGGERSPEC']._serialized_start=220
-  _globals['_TRIGGERSPEC']._serialized_end=485
-  _globals['_TRIGGER']._serialized_start=488
-  _globals['_TRIGGER']._serialized_end=637
-  _globals['_TRIGGEROUTCOME']._serialized_start=639
-  _globals['_TRIGGEROUTCOME']._serialized_end=748
+  _globals['_EVENT']._serialized_end=235
+  _globals['_TRIGGERSPEC']._serialized_start=238
+  _globals['_TRIGGERSPEC']._serialized_end=503
+  _globals['_TRIGGER']._serialized_start=506
+  _globals['_TRIGGER']._serialized_end=655
+  _globals['_TRIGGEROUTCOME']._serialized_start=657
+  _globals['_TRIGGEROUTCOME']._serialized_end=766
 # @@protoc_insertion_point(module_scope)

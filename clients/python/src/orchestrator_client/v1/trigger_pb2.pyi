@@ -29,9 +29,16 @@ class Event(_message.Message):
 
     EVENT_TYPE_FIELD_NUMBER: _builtins.int
     EVENT_DATA_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
     event_type: _builtins.str
     """Dotted type, e.g. `kafka.threat_detected`; triggers match it exactly
     or by a glob pattern.
+    """
+    event_id: _builtins.str
+    """Optional id: an event delivered again with the same id (a retried
+    POST, the same message read by two replicas) starts no second run of
+    a trigger; its outcome is `duplicate`, naming the first run. Kafka
+    messages use `kafka:<topic>/<partition>/<offset>`.
     """
     @_builtins.property
     def event_data(self) -> _struct_pb2.Struct:
@@ -44,10 +51,11 @@ class Event(_message.Message):
         *,
         event_type: _builtins.str = ...,
         event_data: _struct_pb2.Struct | None = ...,
+        event_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["event_data", b"event_data"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_data", b"event_data", "event_type", b"event_type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_data", b"event_data", "event_id", b"event_id", "event_type", b"event_type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -179,8 +187,9 @@ class TriggerOutcome(_message.Message):
     """Its workflow."""
     outcome: _builtins.str
     """`started`, `replaced`, `queued`, `skipped`, `filtered` (the filter was
-    false), or `failed` (the workflow could not start, or the filter could
-    not be evaluated).
+    false), `duplicate` (the event's id started a run already), or
+    `failed` (the workflow could not start, or the filter could not be
+    evaluated).
     """
     execution_id: _builtins.str
     """The execution started, if any."""

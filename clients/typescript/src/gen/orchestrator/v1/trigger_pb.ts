@@ -17,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file orchestrator/v1/trigger.proto.
  */
 export const file_orchestrator_v1_trigger: GenFile = /*@__PURE__*/
-  fileDesc("Ch1vcmNoZXN0cmF0b3IvdjEvdHJpZ2dlci5wcm90bxIPb3JjaGVzdHJhdG9yLnYxIkgKBUV2ZW50EhIKCmV2ZW50X3R5cGUYASABKAkSKwoKZXZlbnRfZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiiQIKC1RyaWdnZXJTcGVjEgoKAmlkGAEgASgJEhUKDXdvcmtmbG93X25hbWUYAiABKAkSEgoKZXZlbnRfdHlwZRgDIAEoCRIOCgZmaWx0ZXIYBCABKAkSFgoObWF4X2NvbmN1cnJlbnQYBSABKA0SPgoSY29uY3VycmVuY3lfcG9saWN5GAYgASgOMiIub3JjaGVzdHJhdG9yLnYxLkNvbmN1cnJlbmN5UG9saWN5EhQKB2VuYWJsZWQYByABKAhIAIgBARIWCg53ZWJob29rX3NlY3JldBgIIAEoCRIhChl3ZWJob29rX3JlcXVpcmVfdGltZXN0YW1wGAkgASgIQgoKCF9lbmFibGVkIpUBCgdUcmlnZ2VyEioKBHNwZWMYASABKAsyHC5vcmNoZXN0cmF0b3IudjEuVHJpZ2dlclNwZWMSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibQoOVHJpZ2dlck91dGNvbWUSEgoKdHJpZ2dlcl9pZBgBIAEoCRIQCgh3b3JrZmxvdxgCIAEoCRIPCgdvdXRjb21lGAMgASgJEhQKDGV4ZWN1dGlvbl9pZBgEIAEoCRIOCgZkZXRhaWwYBSABKAlCYgoTZGV2Lm9yY2hlc3RyYXRvci52MUIMVHJpZ2dlclByb3RvUAFaO29yY2hlc3RyYXRvci5sb2NhbC9jbGllbnRzL2dvL29yY2hlc3RyYXRvcnYxO29yY2hlc3RyYXRvcnYxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_orchestrator_v1_schedule]);
+  fileDesc("Ch1vcmNoZXN0cmF0b3IvdjEvdHJpZ2dlci5wcm90bxIPb3JjaGVzdHJhdG9yLnYxIloKBUV2ZW50EhIKCmV2ZW50X3R5cGUYASABKAkSKwoKZXZlbnRfZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIZXZlbnRfaWQYAyABKAkiiQIKC1RyaWdnZXJTcGVjEgoKAmlkGAEgASgJEhUKDXdvcmtmbG93X25hbWUYAiABKAkSEgoKZXZlbnRfdHlwZRgDIAEoCRIOCgZmaWx0ZXIYBCABKAkSFgoObWF4X2NvbmN1cnJlbnQYBSABKA0SPgoSY29uY3VycmVuY3lfcG9saWN5GAYgASgOMiIub3JjaGVzdHJhdG9yLnYxLkNvbmN1cnJlbmN5UG9saWN5EhQKB2VuYWJsZWQYByABKAhIAIgBARIWCg53ZWJob29rX3NlY3JldBgIIAEoCRIhChl3ZWJob29rX3JlcXVpcmVfdGltZXN0YW1wGAkgASgIQgoKCF9lbmFibGVkIpUBCgdUcmlnZ2VyEioKBHNwZWMYASABKAsyHC5vcmNoZXN0cmF0b3IudjEuVHJpZ2dlclNwZWMSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibQoOVHJpZ2dlck91dGNvbWUSEgoKdHJpZ2dlcl9pZBgBIAEoCRIQCgh3b3JrZmxvdxgCIAEoCRIPCgdvdXRjb21lGAMgASgJEhQKDGV4ZWN1dGlvbl9pZBgEIAEoCRIOCgZkZXRhaWwYBSABKAlCYgoTZGV2Lm9yY2hlc3RyYXRvci52MUIMVHJpZ2dlclByb3RvUAFaO29yY2hlc3RyYXRvci5sb2NhbC9jbGllbnRzL2dvL29yY2hlc3RyYXRvcnYxO29yY2hlc3RyYXRvcnYxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_orchestrator_v1_schedule]);
 
 /**
  * Something that happened. The brief's body: event_type, event_data.
@@ -40,6 +40,16 @@ export type Event = Message<"orchestrator.v1.Event"> & {
    * @generated from field: google.protobuf.Struct event_data = 2;
    */
   eventData?: JsonObject | undefined;
+
+  /**
+   * Optional id: an event delivered again with the same id (a retried
+   * POST, the same message read by two replicas) starts no second run of
+   * a trigger; its outcome is `duplicate`, naming the first run. Kafka
+   * messages use `kafka:<topic>/<partition>/<offset>`.
+   *
+   * @generated from field: string event_id = 3;
+   */
+  eventId: string;
 };
 
 /**
@@ -195,8 +205,9 @@ export type TriggerOutcome = Message<"orchestrator.v1.TriggerOutcome"> & {
 
   /**
    * `started`, `replaced`, `queued`, `skipped`, `filtered` (the filter was
-   * false), or `failed` (the workflow could not start, or the filter could
-   * not be evaluated).
+   * false), `duplicate` (the event's id started a run already), or
+   * `failed` (the workflow could not start, or the filter could not be
+   * evaluated).
    *
    * @generated from field: string outcome = 3;
    */

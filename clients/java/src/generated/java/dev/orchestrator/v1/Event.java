@@ -21,6 +21,7 @@ private static final long serialVersionUID = 0L;
   }
   private Event() {
     eventType_ = "";
+    eventId_ = "";
   }
 
   @java.lang.Override
@@ -138,6 +139,59 @@ private static final long serialVersionUID = 0L;
     return eventData_ == null ? com.google.protobuf.Struct.getDefaultInstance() : eventData_;
   }
 
+  public static final int EVENT_ID_FIELD_NUMBER = 3;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object eventId_ = "";
+  /**
+   * <pre>
+   * Optional id: an event delivered again with the same id (a retried
+   * POST, the same message read by two replicas) starts no second run of
+   * a trigger; its outcome is `duplicate`, naming the first run. Kafka
+   * messages use `kafka:&lt;topic&gt;/&lt;partition&gt;/&lt;offset&gt;`.
+   * </pre>
+   *
+   * <code>string event_id = 3;</code>
+   * @return The eventId.
+   */
+  @java.lang.Override
+  public java.lang.String getEventId() {
+    java.lang.Object ref = eventId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      eventId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Optional id: an event delivered again with the same id (a retried
+   * POST, the same message read by two replicas) starts no second run of
+   * a trigger; its outcome is `duplicate`, naming the first run. Kafka
+   * messages use `kafka:&lt;topic&gt;/&lt;partition&gt;/&lt;offset&gt;`.
+   * </pre>
+   *
+   * <code>string event_id = 3;</code>
+   * @return The bytes for eventId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getEventIdBytes() {
+    java.lang.Object ref = eventId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      eventId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -158,6 +212,9 @@ private static final long serialVersionUID = 0L;
     if (eventData_ != null) {
       output.writeMessage(2, getEventData());
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(eventId_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 3, eventId_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -173,6 +230,9 @@ private static final long serialVersionUID = 0L;
     if (eventData_ != null) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(2, getEventData());
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(eventId_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(3, eventId_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -196,6 +256,8 @@ private static final long serialVersionUID = 0L;
       if (!getEventData()
           .equals(other.getEventData())) return false;
     }
+    if (!getEventId()
+        .equals(other.getEventId())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -213,6 +275,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + EVENT_DATA_FIELD_NUMBER;
       hash = (53 * hash) + getEventData().hashCode();
     }
+    hash = (37 * hash) + EVENT_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getEventId().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -352,6 +416,7 @@ private static final long serialVersionUID = 0L;
         eventDataBuilder_.dispose();
         eventDataBuilder_ = null;
       }
+      eventId_ = "";
       return this;
     }
 
@@ -392,6 +457,9 @@ private static final long serialVersionUID = 0L;
         result.eventData_ = eventDataBuilder_ == null
             ? eventData_
             : eventDataBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.eventId_ = eventId_;
       }
     }
 
@@ -447,6 +515,11 @@ private static final long serialVersionUID = 0L;
       if (other.hasEventData()) {
         mergeEventData(other.getEventData());
       }
+      if (!other.getEventId().isEmpty()) {
+        eventId_ = other.eventId_;
+        bitField0_ |= 0x00000004;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -485,6 +558,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 18
+            case 26: {
+              eventId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000004;
+              break;
+            } // case 26
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -761,6 +839,113 @@ private static final long serialVersionUID = 0L;
         eventData_ = null;
       }
       return eventDataBuilder_;
+    }
+
+    private java.lang.Object eventId_ = "";
+    /**
+     * <pre>
+     * Optional id: an event delivered again with the same id (a retried
+     * POST, the same message read by two replicas) starts no second run of
+     * a trigger; its outcome is `duplicate`, naming the first run. Kafka
+     * messages use `kafka:&lt;topic&gt;/&lt;partition&gt;/&lt;offset&gt;`.
+     * </pre>
+     *
+     * <code>string event_id = 3;</code>
+     * @return The eventId.
+     */
+    public java.lang.String getEventId() {
+      java.lang.Object ref = eventId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        eventId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional id: an event delivered again with the same id (a retried
+     * POST, the same message read by two replicas) starts no second run of
+     * a trigger; its outcome is `duplicate`, naming the first run. Kafka
+     * messages use `kafka:&lt;topic&gt;/&lt;partition&gt;/&lt;offset&gt;`.
+     * </pre>
+     *
+     * <code>string event_id = 3;</code>
+     * @return The bytes for eventId.
+     */
+    public com.google.protobuf.ByteString
+        getEventIdBytes() {
+      java.lang.Object ref = eventId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        eventId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional id: an event delivered again with the same id (a retried
+     * POST, the same message read by two replicas) starts no second run of
+     * a trigger; its outcome is `duplicate`, naming the first run. Kafka
+     * messages use `kafka:&lt;topic&gt;/&lt;partition&gt;/&lt;offset&gt;`.
+     * </pre>
+     *
+     * <code>string event_id = 3;</code>
+     * @param value The eventId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEventId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      eventId_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional id: an event delivered again with the same id (a retried
+     * POST, the same message read by two replicas) starts no second run of
+     * a trigger; its outcome is `duplicate`, naming the first run. Kafka
+     * messages use `kafka:&lt;topic&gt;/&lt;partition&gt;/&lt;offset&gt;`.
+     * </pre>
+     *
+     * <code>string event_id = 3;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearEventId() {
+      eventId_ = getDefaultInstance().getEventId();
+      bitField0_ = (bitField0_ & ~0x00000004);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional id: an event delivered again with the same id (a retried
+     * POST, the same message read by two replicas) starts no second run of
+     * a trigger; its outcome is `duplicate`, naming the first run. Kafka
+     * messages use `kafka:&lt;topic&gt;/&lt;partition&gt;/&lt;offset&gt;`.
+     * </pre>
+     *
+     * <code>string event_id = 3;</code>
+     * @param value The bytes for eventId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEventIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      eventId_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

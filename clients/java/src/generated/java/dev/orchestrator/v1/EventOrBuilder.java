@@ -58,4 +58,30 @@ public interface EventOrBuilder extends
    * <code>.google.protobuf.Struct event_data = 2;</code>
    */
   com.google.protobuf.StructOrBuilder getEventDataOrBuilder();
+
+  /**
+   * <pre>
+   * Optional id: an event delivered again with the same id (a retried
+   * POST, the same message read by two replicas) starts no second run of
+   * a trigger; its outcome is `duplicate`, naming the first run. Kafka
+   * messages use `kafka:&lt;topic&gt;/&lt;partition&gt;/&lt;offset&gt;`.
+   * </pre>
+   *
+   * <code>string event_id = 3;</code>
+   * @return The eventId.
+   */
+  java.lang.String getEventId();
+  /**
+   * <pre>
+   * Optional id: an event delivered again with the same id (a retried
+   * POST, the same message read by two replicas) starts no second run of
+   * a trigger; its outcome is `duplicate`, naming the first run. Kafka
+   * messages use `kafka:&lt;topic&gt;/&lt;partition&gt;/&lt;offset&gt;`.
+   * </pre>
+   *
+   * <code>string event_id = 3;</code>
+   * @return The bytes for eventId.
+   */
+  com.google.protobuf.ByteString
+      getEventIdBytes();
 }

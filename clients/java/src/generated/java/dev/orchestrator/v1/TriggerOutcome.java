@@ -152,8 +152,9 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * `started`, `replaced`, `queued`, `skipped`, `filtered` (the filter was
-   * false), or `failed` (the workflow could not start, or the filter could
-   * not be evaluated).
+   * false), `duplicate` (the event's id started a run already), or
+   * `failed` (the workflow could not start, or the filter could not be
+   * evaluated).
    * </pre>
    *
    * <code>string outcome = 3;</code>
@@ -175,8 +176,9 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * `started`, `replaced`, `queued`, `skipped`, `filtered` (the filter was
-   * false), or `failed` (the workflow could not start, or the filter could
-   * not be evaluated).
+   * false), `duplicate` (the event's id started a run already), or
+   * `failed` (the workflow could not start, or the filter could not be
+   * evaluated).
    * </pre>
    *
    * <code>string outcome = 3;</code>
@@ -903,8 +905,9 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * `started`, `replaced`, `queued`, `skipped`, `filtered` (the filter was
-     * false), or `failed` (the workflow could not start, or the filter could
-     * not be evaluated).
+     * false), `duplicate` (the event's id started a run already), or
+     * `failed` (the workflow could not start, or the filter could not be
+     * evaluated).
      * </pre>
      *
      * <code>string outcome = 3;</code>
@@ -925,8 +928,9 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * `started`, `replaced`, `queued`, `skipped`, `filtered` (the filter was
-     * false), or `failed` (the workflow could not start, or the filter could
-     * not be evaluated).
+     * false), `duplicate` (the event's id started a run already), or
+     * `failed` (the workflow could not start, or the filter could not be
+     * evaluated).
      * </pre>
      *
      * <code>string outcome = 3;</code>
@@ -948,8 +952,9 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * `started`, `replaced`, `queued`, `skipped`, `filtered` (the filter was
-     * false), or `failed` (the workflow could not start, or the filter could
-     * not be evaluated).
+     * false), `duplicate` (the event's id started a run already), or
+     * `failed` (the workflow could not start, or the filter could not be
+     * evaluated).
      * </pre>
      *
      * <code>string outcome = 3;</code>
@@ -967,8 +972,9 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * `started`, `replaced`, `queued`, `skipped`, `filtered` (the filter was
-     * false), or `failed` (the workflow could not start, or the filter could
-     * not be evaluated).
+     * false), `duplicate` (the event's id started a run already), or
+     * `failed` (the workflow could not start, or the filter could not be
+     * evaluated).
      * </pre>
      *
      * <code>string outcome = 3;</code>
@@ -983,8 +989,9 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * `started`, `replaced`, `queued`, `skipped`, `filtered` (the filter was
-     * false), or `failed` (the workflow could not start, or the filter could
-     * not be evaluated).
+     * false), `duplicate` (the event's id started a run already), or
+     * `failed` (the workflow could not start, or the filter could not be
+     * evaluated).
      * </pre>
      *
      * <code>string outcome = 3;</code>

@@ -50,8 +50,9 @@ public interface TriggerOutcomeOrBuilder extends
   /**
    * <pre>
    * `started`, `replaced`, `queued`, `skipped`, `filtered` (the filter was
-   * false), or `failed` (the workflow could not start, or the filter could
-   * not be evaluated).
+   * false), `duplicate` (the event's id started a run already), or
+   * `failed` (the workflow could not start, or the filter could not be
+   * evaluated).
    * </pre>
    *
    * <code>string outcome = 3;</code>
@@ -61,8 +62,9 @@ public interface TriggerOutcomeOrBuilder extends
   /**
    * <pre>
    * `started`, `replaced`, `queued`, `skipped`, `filtered` (the filter was
-   * false), or `failed` (the workflow could not start, or the filter could
-   * not be evaluated).
+   * false), `duplicate` (the event's id started a run already), or
+   * `failed` (the workflow could not start, or the filter could not be
+   * evaluated).
    * </pre>
    *
    * <code>string outcome = 3;</code>

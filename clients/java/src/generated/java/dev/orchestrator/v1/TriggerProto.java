@@ -46,25 +46,25 @@ public final class TriggerProto {
       "\n\035orchestrator/v1/trigger.proto\022\017orchest" +
       "rator.v1\032\034google/protobuf/struct.proto\032\037" +
       "google/protobuf/timestamp.proto\032\036orchest" +
-      "rator/v1/schedule.proto\"H\n\005Event\022\022\n\neven" +
+      "rator/v1/schedule.proto\"Z\n\005Event\022\022\n\neven" +
       "t_type\030\001 \001(\t\022+\n\nevent_data\030\002 \001(\0132\027.googl" +
-      "e.protobuf.Struct\"\211\002\n\013TriggerSpec\022\n\n\002id\030" +
-      "\001 \001(\t\022\025\n\rworkflow_name\030\002 \001(\t\022\022\n\nevent_ty" +
-      "pe\030\003 \001(\t\022\016\n\006filter\030\004 \001(\t\022\026\n\016max_concurre" +
-      "nt\030\005 \001(\r\022>\n\022concurrency_policy\030\006 \001(\0162\".o" +
-      "rchestrator.v1.ConcurrencyPolicy\022\024\n\007enab" +
-      "led\030\007 \001(\010H\000\210\001\001\022\026\n\016webhook_secret\030\010 \001(\t\022!" +
-      "\n\031webhook_require_timestamp\030\t \001(\010B\n\n\010_en" +
-      "abled\"\225\001\n\007Trigger\022*\n\004spec\030\001 \001(\0132\034.orches" +
-      "trator.v1.TriggerSpec\022.\n\ncreated_at\030\002 \001(" +
-      "\0132\032.google.protobuf.Timestamp\022.\n\nupdated" +
-      "_at\030\003 \001(\0132\032.google.protobuf.Timestamp\"m\n" +
-      "\016TriggerOutcome\022\022\n\ntrigger_id\030\001 \001(\t\022\020\n\010w" +
-      "orkflow\030\002 \001(\t\022\017\n\007outcome\030\003 \001(\t\022\024\n\014execut" +
-      "ion_id\030\004 \001(\t\022\016\n\006detail\030\005 \001(\tBb\n\023dev.orch" +
-      "estrator.v1B\014TriggerProtoP\001Z;orchestrato" +
-      "r.local/clients/go/orchestratorv1;orches" +
-      "tratorv1b\006proto3"
+      "e.protobuf.Struct\022\020\n\010event_id\030\003 \001(\t\"\211\002\n\013" +
+      "TriggerSpec\022\n\n\002id\030\001 \001(\t\022\025\n\rworkflow_name" +
+      "\030\002 \001(\t\022\022\n\nevent_type\030\003 \001(\t\022\016\n\006filter\030\004 \001" +
+      "(\t\022\026\n\016max_concurrent\030\005 \001(\r\022>\n\022concurrenc" +
+      "y_policy\030\006 \001(\0162\".orchestrator.v1.Concurr" +
+      "encyPolicy\022\024\n\007enabled\030\007 \001(\010H\000\210\001\001\022\026\n\016webh" +
+      "ook_secret\030\010 \001(\t\022!\n\031webhook_require_time" +
+      "stamp\030\t \001(\010B\n\n\010_enabled\"\225\001\n\007Trigger\022*\n\004s" +
+      "pec\030\001 \001(\0132\034.orchestrator.v1.TriggerSpec\022" +
+      ".\n\ncreated_at\030\002 \001(\0132\032.google.protobuf.Ti" +
+      "mestamp\022.\n\nupdated_at\030\003 \001(\0132\032.google.pro" +
+      "tobuf.Timestamp\"m\n\016TriggerOutcome\022\022\n\ntri" +
+      "gger_id\030\001 \001(\t\022\020\n\010workflow\030\002 \001(\t\022\017\n\007outco" +
+      "me\030\003 \001(\t\022\024\n\014execution_id\030\004 \001(\t\022\016\n\006detail" +
+      "\030\005 \001(\tBb\n\023dev.orchestrator.v1B\014TriggerPr" +
+      "otoP\001Z;orchestrator.local/clients/go/orc" +
+      "hestratorv1;orchestratorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -78,7 +78,7 @@ public final class TriggerProto {
     internal_static_orchestrator_v1_Event_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_orchestrator_v1_Event_descriptor,
-        new java.lang.String[] { "EventType", "EventData", });
+        new java.lang.String[] { "EventType", "EventData", "EventId", });
     internal_static_orchestrator_v1_TriggerSpec_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_orchestrator_v1_TriggerSpec_fieldAccessorTable = new
