@@ -80,9 +80,10 @@ impl Attempt {
         let mut attempt = self.first_attempt;
         loop {
             // No side effect starts while this replica's lease is lapsed
-            // (another may be taking its executions over).
+            // (another may be taking its executions over), nor once
+            // another has.
             if let Some(o) = &self.shared.ownership {
-                o.live().await;
+                o.may_start(&self.execution_id).await;
             }
             // A task waiting on a service holds no CPU slot.
             let permit = self.shared.pools.of(self.plugin.load()).acquire().await;

@@ -65,8 +65,6 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 /// How long one statement of the service may run.
 const STATEMENT_TIMEOUT: &str = "30s";
-/// How long a session may sit idle inside a transaction.
-const IDLE_IN_TRANSACTION_TIMEOUT: &str = "60s";
 /// How long a request waits for a connection before the store answers
 /// that it is unavailable (the database out of reach).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -145,7 +143,7 @@ impl PgStore {
             ("statement_timeout", STATEMENT_TIMEOUT),
             (
                 "idle_in_transaction_session_timeout",
-                IDLE_IN_TRANSACTION_TIMEOUT,
+                &idle_in_transaction(&options.lease),
             ),
         ]);
         let pool = PgPoolOptions::new()
@@ -232,6 +230,16 @@ impl PgStore {
         }
         Ok(out)
     }
+}
+
+/// How long a session may sit idle inside a transaction: a third of the
+/// lease. A replica paused mid-transaction (SIGSTOP, a stalled VM) holds
+/// the row locks of the executions it writes, which claims skip; the
+/// database ends that transaction well before the lease lapses, so the
+/// others can take those executions over on time, and the replica's
+/// commit, when it wakes, fails and is fenced when tried again.
+fn idle_in_transaction(lease: &LeaseTiming) -> String {
+    format!("{}ms", (lease.ttl / 3).as_millis().max(100))
 }
 
 /// The embedded migrations.

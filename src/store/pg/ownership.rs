@@ -203,7 +203,7 @@ impl Ownership {
 
     /// Waits until this replica may start side effects: its heartbeat is
     /// live. After [`Ownership::release`] it never may again.
-    pub async fn live(&self) {
+    async fn live(&self) {
         loop {
             if self.released.load(Ordering::Acquire) {
                 std::future::pending::<()>().await;
@@ -215,6 +215,19 @@ impl Ownership {
             // Woken by a renewal, or checks again: a lease can also open
             // between the check and the wait.
             let _ = tokio::time::timeout(Duration::from_millis(500), self.renewed.notified()).await;
+        }
+    }
+
+    /// Waits until this replica may start a side effect of execution
+    /// `id`: its lease is live and `id` is still its own. One lost to
+    /// another replica never may again: the wait does not end, and the
+    /// engine drops the execution. A lapse's re-check marks what was lost
+    /// before the lease opens again, so a task waiting on the lease of a
+    /// run taken over meanwhile does not start.
+    pub async fn may_start(&self, id: &str) {
+        self.live().await;
+        if self.has_lost(id) {
+            std::future::pending::<()>().await;
         }
     }
 
@@ -404,16 +417,19 @@ impl Ownership {
         }
     }
 
+    /// Notes executions lost to another replica; each is reported (and
+    /// counted) once, however many of its writes are fenced after.
     fn lose(&self, ids: &[String]) {
         let mut lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
+        let mut newly = 0;
         for id in ids {
-            tracing::warn!(execution = %id, "execution is run by another replica now; dropping it here");
-            lost.insert(id.clone());
-            let _ = self.lost_tx.send(id.clone());
+            if lost.insert(id.clone()) {
+                tracing::warn!(execution = %id, "execution is run by another replica now; dropping it here");
+                let _ = self.lost_tx.send(id.clone());
+                newly += 1;
+            }
         }
-        self.figures
-            .lost
-            .fetch_add(ids.len() as u64, Ordering::Relaxed);
+        self.figures.lost.fetch_add(newly, Ordering::Relaxed);
     }
 
     /// Heartbeats once; whether the replica was live (had heartbeated
