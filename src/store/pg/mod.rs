@@ -13,6 +13,7 @@
 
 mod claims;
 mod definitions;
+mod hosts;
 mod notify;
 mod ownership;
 mod writer;
@@ -23,7 +24,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Row, SqlSafeStr};
 use tokio::sync::{mpsc, oneshot};
 
@@ -35,6 +36,7 @@ use crate::proto::{
     AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Trigger,
     Workflow, WorkflowSpec,
 };
+use hosts::Hosts;
 pub use notify::Changes;
 pub use ownership::{LeaseTiming, Ownership, OwnershipFigures};
 use writer::Msg;
@@ -133,19 +135,21 @@ fn transient(e: &sqlx::Error) -> bool {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://user@host/db`), applies the schema's
-    /// migrations that are missing, and starts the writer.
+    /// Connects to `url` (`postgres://user@host/db`, or several hosts:
+    /// `postgres://user@h1,h2/db?target_session_attrs=read-write`),
+    /// applies the schema's migrations that are missing, and starts the
+    /// writer.
     pub async fn connect(url: &str, options: PgOptions) -> Result<Self, StoreError> {
-        let connect: PgConnectOptions = url
-            .parse()
-            .map_err(|e| StoreError::Backend(format!("bad PostgreSQL URL: {e}")))?;
-        let connect = connect.options([
-            ("statement_timeout", STATEMENT_TIMEOUT),
-            (
-                "idle_in_transaction_session_timeout",
-                &idle_in_transaction(&options.lease),
-            ),
-        ]);
+        let idle = idle_in_transaction(&options.lease);
+        let hosts = Hosts::parse(url)?.map(|o| {
+            o.options([
+                ("statement_timeout", STATEMENT_TIMEOUT),
+                ("idle_in_transaction_session_timeout", &idle),
+            ])
+        });
+        let unreachable =
+            |e: StoreError| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}"));
+        let (_, connect) = hosts.connect().await.map_err(unreachable)?;
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -156,7 +160,7 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot migrate the schema: {e}")))?;
-        let ownership = Ownership::start(pool.clone(), connect, options.lease).await?;
+        let ownership = Ownership::start(pool.clone(), hosts, options.lease).await?;
         let changes = notify::start(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot listen for changes: {e}")))?;

@@ -18,11 +18,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 use tokio::sync::{Notify, mpsc};
 
 use super::backend;
+use super::hosts::Hosts;
 use crate::store::StoreError;
 
 /// Most executions claimed by one statement.
@@ -94,7 +94,7 @@ impl Ownership {
     /// its own.
     pub(super) async fn start(
         pool: PgPool,
-        connect: PgConnectOptions,
+        hosts: Hosts,
         timing: LeaseTiming,
     ) -> Result<Arc<Self>, StoreError> {
         let (lost_tx, lost_rx) = mpsc::unbounded_channel();
@@ -114,7 +114,8 @@ impl Ownership {
             on_claim: OnceLock::new(),
             dead_tuples: Mutex::default(),
         });
-        let mut conn = PgConnection::connect_with(&connect)
+        let (mut conn, _) = hosts
+            .connect()
             .await
             .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
         let sent = Instant::now();
@@ -122,7 +123,7 @@ impl Ownership {
         me.renew(sent);
         forget_replicas(&me.pool).await?;
         tracing::info!(replica = %me.me, "registered as a replica");
-        tokio::spawn(heartbeat_loop(Arc::downgrade(&me), conn, connect));
+        tokio::spawn(heartbeat_loop(Arc::downgrade(&me), conn, hosts));
         Ok(me)
     }
 
@@ -495,8 +496,9 @@ impl Ownership {
 }
 
 /// Heartbeats until the ownership is dropped or released, reconnecting
-/// when the connection fails.
-async fn heartbeat_loop(me: Weak<Ownership>, conn: PgConnection, connect: PgConnectOptions) {
+/// when the connection fails — to the host that accepts writes now, which
+/// the pool then connects to as well (the replicas follow a failover).
+async fn heartbeat_loop(me: Weak<Ownership>, conn: PgConnection, hosts: Hosts) {
     let interval = match me.upgrade() {
         Some(o) => o.timing.interval,
         None => return,
@@ -517,11 +519,11 @@ async fn heartbeat_loop(me: Weak<Ownership>, conn: PgConnection, connect: PgConn
         let sent = Instant::now();
         let beat = async {
             if conn.is_none() {
-                conn = Some(
-                    PgConnection::connect_with(&connect)
-                        .await
-                        .map_err(backend)?,
-                );
+                let (c, target) = hosts.connect().await?;
+                if hosts.several() {
+                    me.pool.set_connect_options(target);
+                }
+                conn = Some(c);
             }
             let c = conn.as_mut().expect("connected above");
             let was_live = me.beat(c).await?;
