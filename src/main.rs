@@ -118,7 +118,8 @@ enum Command {
     },
     /// Load a running server: N clients run a workflow, figures as text and JSON.
     Bench {
-        /// The server's gRPC address (not used with --rest).
+        /// The server's gRPC address (not used with --rest); several
+        /// replicas' addresses, comma-separated, share the clients.
         #[arg(long, default_value = "127.0.0.1:50051")]
         grpc: String,
         /// Define and run through the REST gateway at this base URL; no gRPC.

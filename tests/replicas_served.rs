@@ -386,6 +386,42 @@ async fn sse_ids(s: &Server, id: &str) -> Vec<u64> {
         .collect()
 }
 
+/// Follows the server-wide feed of `s` from now until it has shown
+/// `runs` executions end; each execution's sequence numbers as shown.
+async fn feed_of(
+    s: &Server,
+    runs: usize,
+) -> impl std::future::Future<Output = HashMap<String, Vec<u64>>> + use<> {
+    let mut r = client()
+        .get(s.url("/v1/executions/stream?workflow=steps"))
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    async move {
+        let (mut seen, mut ended, mut text) =
+            (HashMap::<String, Vec<u64>>::new(), 0, String::new());
+        while ended < runs {
+            let chunk = r.chunk().await.unwrap().expect("the feed went on");
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(at) = text.find("\n\n") {
+                let frame: String = text.drain(..at + 2).collect();
+                let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data:")) else {
+                    continue;
+                };
+                let change: serde_json::Value = serde_json::from_str(data.trim()).unwrap();
+                let id = change["workflow_id"].as_str().unwrap().to_owned();
+                seen.entry(id)
+                    .or_default()
+                    .push(change["seq"].as_u64().unwrap());
+                ended += usize::from(change["kind"] == "execution_ended");
+            }
+        }
+        seen
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn watchers_on_one_replica_see_every_event_of_the_others_runs_once_in_order() {
     let _turn = TURN.lock().await;
@@ -400,6 +436,7 @@ async fn watchers_on_one_replica_see_every_event_of_the_others_runs_once_in_orde
         "name: steps\ntasks:\n  - {id: one, type: sleep, duration: 300ms}\n  - {id: two, type: sleep, duration: 300ms, depends_on: [one]}\n  - {id: three, type: sleep, duration: 300ms, depends_on: [two]}\n",
     )
     .await;
+    let feed = feed_of(&fleet[0], 6).await;
     let mut watchers = Vec::new();
     for n in 0..6 {
         let id = start(&fleet[1 + n % 2], "steps", n).await.unwrap();
@@ -420,11 +457,15 @@ async fn watchers_on_one_replica_see_every_event_of_the_others_runs_once_in_orde
         .unwrap();
         cut.len()
     };
-    let (seen, cut) = tokio::join!(watching, cut);
+    let (seen, cut, fed) = tokio::join!(watching, cut, feed);
     assert!(cut >= 3, "only {cut} listeners cut");
     let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+    assert_eq!(fed.len(), seen.len(), "{fed:?}");
     for (id, seqs) in seen {
         let n = history(&pool, &id).await.len() as u64;
         assert_eq!(seqs, (1..=n).collect::<Vec<_>>(), "{id}");
+        // The feed of the replica that ran none of them shows them all,
+        // once, in order.
+        assert_eq!(fed[&id], seqs, "{id} in the feed");
     }
 }

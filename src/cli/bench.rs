@@ -34,7 +34,9 @@ const TIMER_SLACK: Duration = Duration::from_millis(2);
 /// What to run, how hard, for how long.
 #[derive(Debug, Clone)]
 pub struct BenchArgs {
-    /// gRPC address of the server (host:port); not dialled with `rest`.
+    /// gRPC address of the server (host:port), or of several replicas
+    /// (comma-separated), which the clients take in turn; not dialled
+    /// with `rest`.
     pub grpc: String,
     /// Base URL of the REST gateway; when set, the definition and the runs
     /// go through REST only.
@@ -150,7 +152,7 @@ pub async fn bench(
 ) -> Result<BenchReport, String> {
     crate::plugins::install_crypto_provider();
     let mut feed = None;
-    let target = match &args.rest {
+    let targets = match &args.rest {
         Some(_) if args.watchers > 0 => {
             return Err("--watchers follows the gRPC feed; drop --rest".into());
         }
@@ -159,17 +161,32 @@ pub async fn bench(
             if let Some(path) = &args.define {
                 define_rest(&http, base, path, config).await?;
             }
-            Target::Rest(http, base.trim_end_matches('/').to_owned())
+            vec![Target::Rest(http, base.trim_end_matches('/').to_owned())]
         }
         None => {
-            let channel = connect(&args.grpc, args.token.as_deref()).await?;
-            if let Some(path) = &args.define {
-                define(channel.clone(), path, config).await?;
+            let mut targets = Vec::new();
+            for addr in args
+                .grpc
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+            {
+                let channel = connect(addr, args.token.as_deref()).await?;
+                if targets.is_empty() {
+                    if let Some(path) = &args.define {
+                        define(channel.clone(), path, config).await?;
+                    }
+                    if args.watchers > 0 {
+                        let watchers = FeedWatchers::start(&channel, &args.workflow, args.watchers);
+                        feed = Some(watchers.await?);
+                    }
+                }
+                targets.push(Target::Grpc(ExecutionServiceClient::new(channel)));
             }
-            if args.watchers > 0 {
-                feed = Some(FeedWatchers::start(&channel, &args.workflow, args.watchers).await?);
+            if targets.is_empty() {
+                return Err("--grpc: no address".into());
             }
-            Target::Grpc(ExecutionServiceClient::new(channel))
+            targets
         }
     };
     let report = Arc::new(Mutex::new(BenchReport::default()));
@@ -181,7 +198,8 @@ pub async fn bench(
     let numbers = Arc::new(AtomicU64::new(0));
     let mut clients = tokio::task::JoinSet::new();
     for c in 0..args.concurrency {
-        let (args, report, mut target) = (args.clone(), report.clone(), target.clone());
+        let mut target = targets[c % targets.len()].clone();
+        let (args, report) = (args.clone(), report.clone());
         let numbers = numbers.clone();
         clients.spawn(async move {
             // Open loop: each client keeps its share of the rate, offset so

@@ -18,6 +18,7 @@ mod error;
 mod events;
 mod executions;
 mod feed;
+mod feed_relay;
 pub mod rest;
 mod schedules;
 mod sync;
@@ -271,6 +272,7 @@ pub async fn serve(
         engine.clone(),
         stop_rx.clone(),
     ));
+    let relay = tokio::spawn(feed_relay::relay_until(engine.clone(), stop_rx.clone()));
     let sync = tokio::spawn(sync::sync_periodically(
         engine.clone(),
         scheduler.clone(),
@@ -363,7 +365,13 @@ pub async fn serve(
     }
 
     scheduler.stop();
-    for (what, task) in [("pruning", pruner), ("takeover", takeover), ("sync", sync)] {
+    let tasks = [
+        ("pruning", pruner),
+        ("takeover", takeover),
+        ("sync", sync),
+        ("feed relay", relay),
+    ];
+    for (what, task) in tasks {
         if let Err(e) = task.await {
             tracing::error!(error = %e, "the {what} task failed");
         }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 pub use claim::{Claim, Claimed, Once, Run, Starter};
 pub use memory::MemoryStore;
-pub use pg::{Changes, LeaseTiming, Ownership, OwnershipFigures, PgOptions, PgStore};
+pub use pg::{Changes, LeaseTiming, Notice, Ownership, OwnershipFigures, PgOptions, PgStore};
 pub use retention::{Pruned, Retention};
 pub use rocks::{RocksOptions, RocksStore, WriteStats};
 
@@ -291,6 +291,24 @@ pub trait Store: Send + Sync + 'static {
     async fn get_execution(&self, id: &str) -> Result<Execution, StoreError>;
     /// An execution's events from `from_seq` on.
     async fn events(&self, id: &str, from_seq: u64) -> Result<Vec<ExecutionEvent>, StoreError>;
+    /// The events of several executions after the sequence number given
+    /// for each, each execution's in order; executions not found are left
+    /// out. (A replica reads the others' new events for its feed this way,
+    /// in one query.)
+    async fn events_after(
+        &self,
+        from: &[(String, u64)],
+    ) -> Result<Vec<ExecutionEvent>, StoreError> {
+        let mut out = Vec::new();
+        for (id, after) in from {
+            match self.events(id, after + 1).await {
+                Ok(events) => out.extend(events),
+                Err(StoreError::ExecutionNotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
     /// Executions by start time, newest first.
     async fn list_executions(&self, query: &ExecutionQuery) -> Result<Vec<Execution>, StoreError>;
     /// Executions that have not ended, with their task results.

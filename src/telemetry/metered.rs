@@ -92,6 +92,12 @@ impl Store for MeteredStore {
     fn changes(&self) -> Option<Arc<Changes>> {
         self.inner.changes()
     }
+    async fn events_after(
+        &self,
+        from: &[(String, u64)],
+    ) -> Result<Vec<ExecutionEvent>, StoreError> {
+        timed!(self, db_read, "events_after", self.inner.events_after(from))
+    }
     async fn claim(&self, claims: Vec<Claim>) -> Result<Vec<Claimed>, StoreError> {
         timed!(self, db_write, "claim", self.inner.claim(claims))
     }

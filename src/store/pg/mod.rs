@@ -37,7 +37,7 @@ use crate::proto::{
     Workflow, WorkflowSpec,
 };
 use hosts::Hosts;
-pub use notify::Changes;
+pub use notify::{Changes, Notice};
 pub use ownership::{LeaseTiming, Ownership, OwnershipFigures};
 use writer::Msg;
 
@@ -434,6 +434,38 @@ impl Store for PgStore {
             return Err(StoreError::ExecutionNotFound(id.to_owned()));
         }
         self.events_from(id, from_seq).await
+    }
+
+    async fn events_after(
+        &self,
+        from: &[(String, u64)],
+    ) -> Result<Vec<ExecutionEvent>, StoreError> {
+        if from.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (ids, after): (Vec<&str>, Vec<i64>) = from
+            .iter()
+            .map(|(id, seq)| (id.as_str(), *seq as i64))
+            .unzip();
+        let rows = sqlx::query(
+            "SELECT e.execution_id, e.record FROM events e
+             JOIN UNNEST($1::text[], $2::bigint[]) AS k(id, after)
+               ON e.execution_id = k.id AND e.seq > k.after
+             ORDER BY e.execution_id, e.seq",
+        )
+        .bind(&ids)
+        .bind(&after)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                decode(
+                    r.get::<&str, _>("execution_id"),
+                    r.get::<&[u8], _>("record"),
+                )
+            })
+            .collect()
     }
 
     async fn list_executions(&self, q: &ExecutionQuery) -> Result<Vec<Execution>, StoreError> {

@@ -6,6 +6,10 @@
 //! connection per replica receives them and wakes the watchers of those
 //! executions, which read what is new from the store as they always do.
 //!
+//! Each notice starts with the line `@<replica>` naming its sender, so that
+//! a replica can bring the others' changes into its own server-wide feed
+//! (`Changes::notices`) without repeating its own.
+//!
 //! Notices are a shortcut, not the source of truth: watchers also look at
 //! the store every second, so a lost notice (the listener reconnecting,
 //! a pooler in transaction mode that drops them) only delays an event.
@@ -19,7 +23,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, broadcast, watch};
 
 /// The channel notices go on.
 pub(super) const CHANNEL: &str = "orchestrator_events";
@@ -30,6 +34,18 @@ pub(super) const CANCEL_CHANNEL: &str = "orchestrator_cancel";
 const MAX_PAYLOAD: usize = 7_900;
 /// How long the start-up probe waits for its own notice.
 const PROBE_WAIT: Duration = Duration::from_secs(3);
+/// Notices held for a slow follower of every notice.
+const FOLLOW_BUFFER: usize = 4096;
+
+/// One notice: the replica that wrote, and each execution's last
+/// sequence number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The writing replica's id.
+    pub from: String,
+    /// (execution id, last sequence number written).
+    pub last: Vec<(String, u64)>,
+}
 
 /// The executions watched on this replica, each with the last sequence
 /// number a notice announced.
@@ -40,6 +56,8 @@ pub struct Changes {
     notices_arrive: AtomicBool,
     /// Woken when a cancellation is asked of some replica.
     cancel_asked: Notify,
+    /// Every notice, for whoever follows them all.
+    all: Mutex<Option<broadcast::Sender<Arc<Notice>>>>,
 }
 
 impl Changes {
@@ -59,6 +77,14 @@ impl Changes {
             .subscribe()
     }
 
+    /// Every notice from now on, whoever sent it; a follower that falls
+    /// more than a few thousand behind is told it lagged.
+    pub fn notices(&self) -> broadcast::Receiver<Arc<Notice>> {
+        let mut all = self.all.lock().unwrap_or_else(|e| e.into_inner());
+        all.get_or_insert_with(|| broadcast::channel(FOLLOW_BUFFER).0)
+            .subscribe()
+    }
+
     /// Waits until a cancellation is asked of some replica (maybe this one).
     pub async fn cancel_asked(&self) {
         self.cancel_asked.notified().await;
@@ -69,16 +95,13 @@ impl Changes {
         self.notices_arrive.load(Ordering::Relaxed)
     }
 
-    /// Wakes the watchers of the executions a notice names.
+    /// Wakes the watchers of the executions a notice names, and hands
+    /// the notice to its followers.
     fn announce(&self, payload: &str) {
+        let notice = parse(payload);
         let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
-        for line in payload.lines() {
-            let Some((id, seq)) = line.rsplit_once(' ') else {
-                continue;
-            };
-            let Ok(seq) = seq.parse::<u64>() else {
-                continue;
-            };
+        for (id, seq) in &notice.last {
+            let (id, seq) = (id.as_str(), *seq);
             if let Some(tx) = watched.get(id) {
                 if tx.receiver_count() == 0 {
                     watched.remove(id);
@@ -90,6 +113,11 @@ impl Changes {
                     });
                 }
             }
+        }
+        drop(watched);
+        let all = self.all.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = all.as_ref().filter(|tx| tx.receiver_count() > 0) {
+            let _ = tx.send(Arc::new(notice));
         }
     }
 
@@ -103,22 +131,41 @@ impl Changes {
     }
 }
 
-/// The notices announcing `last` (execution id → last sequence number
-/// written), each under the payload limit.
-pub(super) fn payloads<'a>(last: impl Iterator<Item = (&'a str, u64)>) -> Vec<String> {
-    let mut out = vec![String::new()];
+/// The notices replica `from` sends announcing `last` (execution id →
+/// last sequence number written), each under the payload limit.
+pub(super) fn payloads<'a>(from: &str, last: impl Iterator<Item = (&'a str, u64)>) -> Vec<String> {
+    let head = format!("@{from}\n");
+    let mut out = vec![head.clone()];
     for (id, seq) in last {
         let line = format!("{id} {seq}\n");
         if out
             .last()
             .is_some_and(|p| p.len() + line.len() > MAX_PAYLOAD)
         {
-            out.push(String::new());
+            out.push(head.clone());
         }
         out.last_mut().expect("one at least").push_str(&line);
     }
-    out.retain(|p| !p.is_empty());
+    out.retain(|p| p.len() > head.len());
     out
+}
+
+/// A notice's sender and lines; lines it cannot read are skipped.
+fn parse(payload: &str) -> Notice {
+    let mut notice = Notice {
+        from: String::new(),
+        last: Vec::new(),
+    };
+    for line in payload.lines() {
+        if let Some(from) = line.strip_prefix('@') {
+            notice.from = from.to_owned();
+        } else if let Some((id, seq)) = line.rsplit_once(' ')
+            && let Ok(seq) = seq.parse::<u64>()
+        {
+            notice.last.push((id.to_owned(), seq));
+        }
+    }
+    notice
 }
 
 /// Starts listening on a connection of its own: probes that notices
@@ -190,16 +237,17 @@ mod tests {
     #[test]
     fn payloads_stay_under_the_limit_and_name_every_execution() {
         let ids: Vec<String> = (0..2_000).map(|i| format!("workflow-{i:05}")).collect();
-        let ps = payloads(ids.iter().map(|id| (id.as_str(), 7)));
+        let ps = payloads("r1", ids.iter().map(|id| (id.as_str(), 7)));
         assert!(ps.len() > 1);
         assert!(ps.iter().all(|p| p.len() <= MAX_PAYLOAD));
-        let named: Vec<&str> = ps
+        let notices: Vec<Notice> = ps.iter().map(|p| parse(p)).collect();
+        assert!(notices.iter().all(|n| n.from == "r1"));
+        let named: Vec<&str> = notices
             .iter()
-            .flat_map(|p| p.lines())
-            .map(|l| l.split(' ').next().unwrap())
+            .flat_map(|n| n.last.iter().map(|(id, _)| id.as_str()))
             .collect();
         assert_eq!(named, ids);
-        assert!(payloads(std::iter::empty()).is_empty());
+        assert!(payloads("r1", std::iter::empty()).is_empty());
     }
 
     #[tokio::test]
@@ -207,7 +255,11 @@ mod tests {
         let changes = Changes::default();
         let mut a = changes.subscribe("a");
         let b = changes.subscribe("b");
-        changes.announce("a 3\nzz 9\n");
+        let mut all = changes.notices();
+        changes.announce("@r2\na 3\nzz 9\n");
+        let notice = all.try_recv().unwrap();
+        assert_eq!(notice.from, "r2");
+        assert_eq!(notice.last, [("a".to_owned(), 3), ("zz".to_owned(), 9)]);
         assert!(a.has_changed().unwrap());
         assert_eq!(*a.borrow_and_update(), 3);
         assert!(!b.has_changed().unwrap());

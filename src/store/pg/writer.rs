@@ -323,7 +323,10 @@ pub(super) async fn write(
         .await
         .map_err(backend)?;
         // Watchers on other replicas hear of it when this commits.
-        let notices = notify::payloads(next.iter().map(|(id, n)| (*id, *n as u64 - 1)));
+        let notices = notify::payloads(
+            ownership.replica(),
+            next.iter().map(|(id, n)| (*id, *n as u64 - 1)),
+        );
         sqlx::query("SELECT pg_notify($1, p) FROM UNNEST($2::text[]) AS p")
             .bind(notify::CHANNEL)
             .bind(&notices)
