@@ -363,15 +363,8 @@ async fn watchers_on_one_replica_see_every_event_of_runs_on_others_once_in_order
 
     // Mid-run, every listener's connection is cut from the server side.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let admin = sqlx::PgPool::connect(&db.url()).await.unwrap();
-    let cut: Vec<bool> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-         WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
-    )
-    .fetch_all(&admin)
-    .await
-    .unwrap();
-    assert_eq!(cut.len(), 3, "one listener per replica");
+    let cut = common::pg::cut_listeners(&db.url()).await;
+    assert_eq!(cut, 3, "one listener per replica");
 
     for (h, watcher, store) in [(on_b, watch_b, b.store()), (on_c, watch_c, c.store())] {
         let e = end_of(h).await.unwrap();

@@ -447,15 +447,7 @@ async fn watchers_on_one_replica_see_every_event_of_the_others_runs_once_in_orde
     let cut = async {
         // Mid-run, every replica's listener connection is cut.
         tokio::time::sleep(Duration::from_millis(400)).await;
-        let admin = sqlx::PgPool::connect(&db.url()).await.unwrap();
-        let cut: Vec<bool> = sqlx::query_scalar(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
-        )
-        .fetch_all(&admin)
-        .await
-        .unwrap();
-        cut.len()
+        common::pg::cut_listeners(&db.url()).await
     };
     let (seen, cut, fed) = tokio::join!(watching, cut, feed);
     assert!(cut >= 3, "only {cut} listeners cut");

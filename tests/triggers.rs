@@ -192,3 +192,33 @@ async fn stored_triggers_are_reloaded_with_their_secrets() {
         audit[0].reason
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_id_starts_one_run_even_when_its_copies_wait_in_the_queue() {
+    let engine = engine_with(", sleep_ms: 100").await;
+    let t = Triggers::start(engine.clone(), None).await.unwrap();
+    t.create(trigger(ConcurrencyPolicy::Queue), "test")
+        .await
+        .unwrap();
+    let with_id = |n: u32, id: &str| Event {
+        event_id: id.into(),
+        ..event(n)
+    };
+    let first = t.publish(with_id(0, "a")).await.unwrap().remove(0);
+    assert_eq!(first.outcome, "started");
+    // A copy of a started event is a duplicate at once; copies of a
+    // queued one wait, and start one run between them.
+    let again = t.publish(with_id(1, "a")).await.unwrap().remove(0);
+    assert_eq!(
+        (again.outcome.as_str(), again.execution_id.as_str()),
+        ("duplicate", first.execution_id.as_str())
+    );
+    for n in 2..4 {
+        assert_eq!(
+            t.publish(with_id(n, "b")).await.unwrap()[0].outcome,
+            "queued"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(states(&engine).await, [ExecutionState::Completed as i32; 2]);
+}

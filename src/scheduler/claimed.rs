@@ -49,9 +49,10 @@ impl Scheduler {
         self.claim_fires(fires, Once::Tick).await;
     }
 
-    /// Claims the oldest queued tick of every schedule that queues, and
-    /// starts those there is room for now. Called when a run of such a
-    /// schedule ends here, and every sync: runs end on other replicas too.
+    /// Claims the oldest queued ticks of every schedule that queues (as
+    /// many as it may run at once), and starts those there is room for
+    /// now. Called when a run of such a schedule ends here, and every
+    /// sync: runs end on other replicas too.
     pub async fn start_queued(&self) {
         let queued = match self.inner.engine.store().queued_ticks().await {
             Ok(q) => q,

@@ -66,7 +66,8 @@ pub(super) struct Inner {
 pub(super) struct Entry {
     pub(super) record: Trigger,
     compiled: CompiledTrigger,
-    slots: Slots<Arc<Value>>,
+    /// Runs in flight; a queued event waits with its data and id.
+    slots: Slots<(Arc<Value>, Option<String>)>,
     /// Webhook signatures accepted recently, to refuse their replays.
     replay: ReplayMemory,
     /// The event ids it started runs for.
@@ -360,20 +361,29 @@ impl Triggers {
                 outcome.detail = "the trigger was deleted".into();
                 return self.counted(outcome);
             };
+            // A copy of an event that started a run here already is not
+            // queued, skipped or started again.
+            if let Some((key, first)) = key.and_then(|k| Some((k, e.delivered.get(k)?))) {
+                duplicate(&mut outcome, key, first);
+                drop(all);
+                return self.counted(outcome);
+            }
             let max = e.spec().max_concurrent;
             let policy = e.compiled.policy;
-            e.slots.decide(data, max, policy)
+            e.slots.decide((data, key.map(str::to_owned)), max, policy)
         };
         match decision {
-            Decision::Start(data) => {
+            Decision::Start((data, key)) => {
+                let key = key.as_deref();
                 self.start_run(&f, event_type, data, key, "started", outcome)
                     .await
             }
-            Decision::Replace(oldest, data) => {
+            Decision::Replace(oldest, (data, key)) => {
                 oldest.cancel(
                     &format!("replaced by a newer {event_type} event"),
                     &format!("trigger:{}", f.id),
                 );
+                let key = key.as_deref();
                 self.start_run(&f, event_type, data, key, "replaced", outcome)
                     .await
             }
@@ -428,11 +438,7 @@ impl Triggers {
                         e.slots.settle(None);
                     }
                     match not {
-                        NotStarted::Duplicate(first) => {
-                            outcome.outcome = "duplicate".into();
-                            outcome.detail = format!("event id '{key}' started {first} already");
-                            outcome.execution_id = first;
-                        }
+                        NotStarted::Duplicate(first) => duplicate(&mut outcome, key, &first),
                         NotStarted::Failed(why) => {
                             outcome.outcome = "failed".into();
                             outcome.detail = why;
@@ -473,15 +479,16 @@ impl Triggers {
                 let max = e.spec().max_concurrent;
                 e.slots
                     .ended(&execution, max)
-                    .map(|data| (fire_of(&id, e), data))
+                    .map(|queued| (fire_of(&id, e), queued))
             };
-            if let Some((fire, data)) = next {
+            if let Some((fire, (data, key))) = next {
                 let outcome = TriggerOutcome {
                     trigger_id: id.clone(),
                     workflow: fire.workflow.clone(),
                     ..Default::default()
                 };
-                self.start_run(&fire, &event_type, data, None, "started", outcome)
+                let key = key.as_deref();
+                self.start_run(&fire, &event_type, data, key, "started", outcome)
                     .await;
             }
         })
@@ -524,6 +531,13 @@ impl Triggers {
     pub(super) fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
         self.inner.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Makes `outcome` say that event id `key` started run `first` already.
+fn duplicate(outcome: &mut TriggerOutcome, key: &str, first: &str) {
+    outcome.outcome = "duplicate".into();
+    outcome.detail = format!("event id '{key}' started {first} already");
+    outcome.execution_id = first.to_owned();
 }
 
 fn fire_of(id: &str, e: &Entry) -> Fire {

@@ -55,3 +55,17 @@ impl Drop for FreshDatabase {
         .join();
     }
 }
+
+/// Cuts every change listener's connection to the database at `url` from
+/// the server side (`pg_terminate_backend`); how many were cut.
+pub async fn cut_listeners(url: &str) -> usize {
+    let admin = sqlx::PgPool::connect(url).await.unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    cut.len()
+}

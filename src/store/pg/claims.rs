@@ -11,13 +11,12 @@
 //! starts at most one run, and a run is stored only with its claim.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat};
 use sqlx::{PgPool, Postgres, Row, Transaction};
 
 use super::ownership::Ownership;
-use super::writer::{self, Group};
+use super::writer::{self, Group, Retry};
 use super::{backend, notify};
 use crate::proto::ConcurrencyPolicy;
 use crate::scheduler::spec::MAX_BACKLOG;
@@ -30,25 +29,16 @@ pub(super) async fn make(
     ownership: &Ownership,
     claims: Vec<Claim>,
 ) -> Result<Vec<Claimed>, StoreError> {
-    let mut backoff = Duration::from_millis(100);
-    let mut again = false;
+    let mut retry = Retry::new("claims");
     loop {
-        match attempt(pool, ownership, &claims).await {
-            Err(StoreError::Unavailable(why)) => {
-                if !again {
-                    tracing::error!(error = %why, "the database is out of reach; claims wait and are tried again");
-                }
-                again = true;
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(2));
-            }
-            Ok(answers) if again => return Ok(own_commit(&claims, answers)),
-            result => return result,
+        let tried = attempt(pool, ownership, &claims).await;
+        if let Some(done) = retry.settle(tried).await {
+            return done.map(|answers| own_commit(&claims, answers));
         }
     }
 }
 
-/// Claims "taken" by their own run: the try whose answer was lost did it.
+/// Claims "taken" by their own run: a try whose answer was lost did it.
 fn own_commit(claims: &[Claim], answers: Vec<Claimed>) -> Vec<Claimed> {
     claims
         .iter()
@@ -353,29 +343,34 @@ async fn in_flight(
     tx: &mut Transaction<'_, Postgres>,
     claims: &[Claim],
 ) -> Result<HashMap<String, i64>, StoreError> {
-    let mut by: Vec<String> = claims
+    let by: Vec<String> = claims
         .iter()
         .filter(|c| c.max_concurrent > 0)
         .map(|c| c.starter.started_by())
         .collect();
-    by.sort_unstable();
-    by.dedup();
-    if by.is_empty() {
+    let sql = "SELECT started_by AS k, count(*) AS n FROM executions
+               WHERE started_by = ANY($1) AND NOT finished AND cancel_reason IS NULL
+               GROUP BY started_by";
+    counted(tx, sql, by).await
+}
+
+/// What `sql` counts per key of `keys` (bound as `$1`; columns `k`, `n`).
+async fn counted(
+    tx: &mut Transaction<'_, Postgres>,
+    sql: &'static str,
+    mut keys: Vec<String>,
+) -> Result<HashMap<String, i64>, StoreError> {
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = sqlx::query(
-        "SELECT started_by, count(*) AS n FROM executions
-         WHERE started_by = ANY($1) AND NOT finished AND cancel_reason IS NULL
-         GROUP BY started_by",
-    )
-    .bind(&by)
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(backend)?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get("started_by"), r.get("n")))
-        .collect())
+    let rows = sqlx::query(sql)
+        .bind(&keys)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(rows.iter().map(|r| (r.get("k"), r.get("n"))).collect())
 }
 
 /// Ticks queued now of each schedule in the batch that queues.
@@ -383,31 +378,17 @@ async fn queued_counts(
     tx: &mut Transaction<'_, Postgres>,
     claims: &[Claim],
 ) -> Result<HashMap<String, i64>, StoreError> {
-    let mut ids: Vec<&str> = claims
+    let ids = claims
         .iter()
         .filter(|c| c.policy == ConcurrencyPolicy::Queue && c.max_concurrent > 0)
         .filter_map(|c| match &c.starter {
-            Starter::Schedule(id) => Some(id.as_str()),
+            Starter::Schedule(id) => Some(id.clone()),
             Starter::Trigger(_) => None,
         })
         .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = sqlx::query(
-        "SELECT schedule_id, count(*) AS n FROM schedule_ticks
-         WHERE schedule_id = ANY($1) AND outcome = 'queued' GROUP BY schedule_id",
-    )
-    .bind(&ids)
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(backend)?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get("schedule_id"), r.get("n")))
-        .collect())
+    let sql = "SELECT schedule_id AS k, count(*) AS n FROM schedule_ticks
+               WHERE schedule_id = ANY($1) AND outcome = 'queued' GROUP BY schedule_id";
+    counted(tx, sql, ids).await
 }
 
 /// The stored rows of the queued ticks the batch would start: (schedule,

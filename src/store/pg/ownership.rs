@@ -152,7 +152,14 @@ impl Ownership {
             "SELECT relname::text AS name, n_dead_tup AS dead FROM pg_stat_user_tables
              WHERE relname = ANY($1)",
         )
-        .bind(["executions", "events", "replicas", "cache"])
+        .bind([
+            "executions",
+            "events",
+            "replicas",
+            "cache",
+            "schedules",
+            "schedule_ticks",
+        ])
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;

@@ -171,9 +171,9 @@ async fn apply(
     writes: Vec<Write>,
     refused: &mut Refused,
 ) -> Result<(), StoreError> {
-    let mut backoff = Duration::from_millis(100);
-    let mut again = false;
+    let mut retry = Retry::new("writes");
     loop {
+        let again = retry.again();
         let attempt = async {
             let stored = stored_ids(pool, &writes, again.then(|| ownership.replica())).await?;
             let mut group = Group::default();
@@ -187,20 +187,56 @@ async fn apply(
             }
             commit(pool, ownership, group, again).await
         };
-        match attempt.await {
+        if let Some(done) = retry.settle(attempt.await).await {
+            return done;
+        }
+    }
+}
+
+/// Tries of something the database must take, again and again while it
+/// is out of reach (a lost connection, a failover), 100 ms to 2 s apart.
+pub(super) struct Retry {
+    what: &'static str,
+    backoff: Duration,
+    again: bool,
+}
+
+impl Retry {
+    /// The tries of `what` (named in the logs).
+    pub(super) fn new(what: &'static str) -> Self {
+        Self {
+            what,
+            backoff: Duration::from_millis(100),
+            again: false,
+        }
+    }
+
+    /// Whether an earlier try failed, and so may have landed unseen.
+    pub(super) fn again(&self) -> bool {
+        self.again
+    }
+
+    /// The outcome of a try, or None (after a pause) to try again.
+    pub(super) async fn settle<T>(
+        &mut self,
+        result: Result<T, StoreError>,
+    ) -> Option<Result<T, StoreError>> {
+        let what = self.what;
+        match result {
             Err(StoreError::Unavailable(why)) => {
-                if !again {
-                    tracing::error!(error = %why, "the database is out of reach; writes wait and are tried again");
+                if !self.again {
+                    tracing::error!(error = %why, "the database is out of reach; {what} wait and are tried again");
                 }
-                again = true;
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(2));
+                self.again = true;
+                tokio::time::sleep(self.backoff).await;
+                self.backoff = (self.backoff * 2).min(Duration::from_secs(2));
+                None
             }
             result => {
-                if again && result.is_ok() {
-                    tracing::info!("the database is back; the writes that waited are stored");
+                if self.again && result.is_ok() {
+                    tracing::info!("the database is back; the {what} that waited went through");
                 }
-                return result;
+                Some(result)
             }
         }
     }
