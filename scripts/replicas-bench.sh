@@ -48,9 +48,9 @@ database() {
 loads() {
   local label=$1 grpc=$2
   "$bin" bench --grpc "$grpc" --workflow diamond --define examples/diamond.yaml \
-    --concurrency 64 --duration "${seconds}s" | head -1 | sed "s/^/$label, 64 clients: /"
+    --concurrency 64 --duration "${seconds}s" | awk 'NR == 1' | sed "s/^/$label, 64 clients: /"
   "$bin" bench --grpc "$grpc" --workflow diamond \
-    --concurrency 64 --rate 1000 --duration "${seconds}s" | head -1 | sed "s/^/$label, 1,000 runs\/s: /"
+    --concurrency 64 --rate 1000 --duration "${seconds}s" | awk 'NR == 1' | sed "s/^/$label, 1,000 runs\/s: /"
 }
 
 loads "RocksDB, 1 server" "$(serve rocks)"

@@ -9,6 +9,7 @@
 //! is told so (`FeedError::Expired`) and must catch up from the store.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
@@ -42,6 +43,9 @@ pub struct Feed {
     /// Tells this process's cursors from an earlier one's.
     epoch: u64,
     capacity: usize,
+    /// Cursors below this number are expired although the ring may hold
+    /// them: the feed did not get every change after them.
+    floor: AtomicU64,
 }
 
 struct Ring {
@@ -60,7 +64,21 @@ impl Feed {
             latest: watch::channel(0).0,
             epoch: rand::random::<u32>() as u64 | 1,
             capacity: capacity.max(1),
+            floor: AtomicU64::new(0),
         }
+    }
+
+    /// Whether anyone follows the feed now.
+    pub fn watched(&self) -> bool {
+        self.latest.receiver_count() > 0
+    }
+
+    /// Expires every cursor before change `n`: changes were left out
+    /// after them (another replica's, relayed only while someone
+    /// watches), so a client that comes back with one must catch up from
+    /// the store.
+    pub fn left_out_before(&self, n: u64) {
+        self.floor.fetch_max(n, Ordering::Relaxed);
     }
 
     /// Numbers a change and hands it to the watchers.
@@ -101,7 +119,7 @@ impl Feed {
         let epoch = u64::from_str_radix(epoch, 16).map_err(|_| malformed())?;
         let n: u64 = n.parse().map_err(|_| malformed())?;
         let expired = || FeedError::Expired(cursor.to_owned(), self.capacity);
-        if epoch != self.epoch || n > self.last() {
+        if epoch != self.epoch || n > self.last() || n < self.floor.load(Ordering::Relaxed) {
             return Err(expired());
         }
         // Asking for nothing after it still says whether it is held.
@@ -116,7 +134,7 @@ impl Feed {
         let Some(&(first, _)) = ring.changes.front() else {
             return Ok(Vec::new());
         };
-        if n + 1 < first {
+        if n + 1 < first || n < self.floor.load(Ordering::Relaxed) {
             return Err(FeedError::Expired(self.cursor(n), self.capacity));
         }
         let skip = (n + 1 - first) as usize;
@@ -239,6 +257,13 @@ mod tests {
             other.resolve(&feed.cursor(1)),
             Err(FeedError::Expired(..))
         ));
+        // Changes left out after a cursor expire it, and not the latest.
+        feed.left_out_before(feed.last());
+        assert!(matches!(
+            feed.resolve(&feed.cursor(2)),
+            Err(FeedError::Expired(..))
+        ));
+        assert_eq!(feed.resolve(&feed.cursor(3)), Ok(3));
         for bad in ["", "x", "zz-1", "1-", "-1"] {
             assert!(
                 matches!(feed.resolve(bad), Err(FeedError::Malformed(_))),

@@ -4,7 +4,10 @@
 //! relay reads what is new of them from the store (one query per batch of
 //! notices) and pushes it into the feed as this replica's own runs push
 //! theirs, so a dashboard on any replica sees every run. Notices this
-//! replica sent are skipped: its runs push their changes live.
+//! replica sent are skipped: its runs push their changes live. The relay
+//! reads only while someone follows the feed; what it leaves out when no
+//! one does expires the cursors handed out before (a client that comes
+//! back with one is told to catch up from the store, as after a restart).
 //!
 //! A notice lost while the listener reconnects leaves a gap only for runs
 //! that sent nothing after it: the next notice of a run brings every
@@ -70,6 +73,19 @@ pub async fn relay_until(engine: Engine, mut stop: watch::Receiver<bool>) {
             if batch.len() < BATCH {
                 next = notices.try_recv().ok().map(Ok);
             }
+        }
+        // Reading every other replica's events costs each replica a read
+        // per batch: done only while a dashboard follows this feed. The
+        // changes left out meanwhile expire the cursors from before.
+        // The position is read first: a watcher who comes meanwhile
+        // starts after it and misses nothing.
+        let now = engine.feed().last();
+        if !engine.feed().watched() {
+            if !batch.is_empty() {
+                engine.feed().left_out_before(now);
+                followed.clear();
+            }
+            continue;
         }
         if let Err(e) = relay(&engine, &me, &batch, &mut followed).await {
             tracing::warn!(error = %e, "cannot read other replicas' changes for the feed");
