@@ -13,9 +13,12 @@
 
 mod claims;
 mod definitions;
+mod errors;
 mod hosts;
 mod notify;
 mod ownership;
+mod prune;
+mod tick_rows;
 mod writer;
 
 use std::sync::Arc;
@@ -36,6 +39,7 @@ use crate::proto::{
     AuditRecord, CacheEntry, Execution, ExecutionEvent, ExecutionState, Schedule, Trigger,
     Workflow, WorkflowSpec,
 };
+use errors::backend;
 use hosts::Hosts;
 pub use notify::{Changes, Notice};
 pub use ownership::{LeaseTiming, Ownership, OwnershipFigures};
@@ -70,8 +74,6 @@ const STATEMENT_TIMEOUT: &str = "30s";
 /// How long a request waits for a connection before the store answers
 /// that it is unavailable (the database out of reach).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
-/// Ended executions deleted per statement when pruning.
-const PRUNE_BATCH: i64 = 1000;
 
 /// Settings of a PostgreSQL store.
 #[derive(Debug, Clone)]
@@ -98,40 +100,6 @@ pub struct PgStore {
     writes: mpsc::UnboundedSender<Msg>,
     ownership: Arc<Ownership>,
     changes: Arc<Changes>,
-}
-
-/// A database error as a store error: one that passes when the database
-/// is back (or its standby promoted) is `Unavailable`.
-fn backend(e: sqlx::Error) -> StoreError {
-    if transient(&e) {
-        StoreError::Unavailable(e.to_string())
-    } else {
-        StoreError::Backend(e.to_string())
-    }
-}
-
-/// Whether an error is the database being out of reach for a while: the
-/// connection lost or refused, the server shutting down or starting, a
-/// standby that is read-only until promoted, a transaction that lost a
-/// serialization race or a deadlock.
-fn transient(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
-            // 08: connection exception; 57P01-03: shutdown, crash,
-            // cannot connect now; 25006: read-only transaction (a
-            // standby); 40001, 40P01: serialization failure, deadlock;
-            // 53300: too many connections.
-            c.starts_with("08")
-                || c.starts_with("57P")
-                || matches!(&*c, "25006" | "40001" | "40P01" | "53300")
-        }),
-        _ => false,
-    }
 }
 
 impl PgStore {
@@ -529,7 +497,7 @@ impl Store for PgStore {
     }
 
     async fn queued_ticks(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        claims::queued(&self.pool).await
+        tick_rows::queued(&self.pool).await
     }
 
     async fn definitions_revision(&self) -> Result<Option<String>, StoreError> {
@@ -619,62 +587,6 @@ impl Store for PgStore {
     async fn prune(&self, r: &Retention) -> Result<Pruned, StoreError> {
         // Writes queued before the pruning land first, as in the other stores.
         self.flush().await?;
-        let mut pruned = Pruned::default();
-        if let Some(before) = r.executions_before_ms {
-            // In batches, so no statement holds many row locks for long.
-            loop {
-                let row = sqlx::query(
-                    "WITH doomed AS (
-                         SELECT id FROM executions WHERE finished AND started_ms < $1 LIMIT $2
-                     ), gone_events AS (
-                         DELETE FROM events WHERE execution_id IN (SELECT id FROM doomed) RETURNING 1
-                     ), gone AS (
-                         DELETE FROM executions WHERE id IN (SELECT id FROM doomed) RETURNING 1
-                     )
-                     SELECT (SELECT count(*) FROM gone) AS executions,
-                            (SELECT count(*) FROM gone_events) AS events",
-                )
-                .bind(before)
-                .bind(PRUNE_BATCH)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(backend)?;
-                let (executions, events): (i64, i64) = (row.get("executions"), row.get("events"));
-                pruned.executions += executions as u64;
-                pruned.events += events as u64;
-                if executions < PRUNE_BATCH {
-                    break;
-                }
-            }
-        }
-        if let Some(before) = r.executions_before_ms {
-            // Tick and delivery records age with the runs they started;
-            // a schedule's last tick stays in its row.
-            for sql in [
-                "DELETE FROM schedule_ticks WHERE tick_ms < $1 AND outcome <> 'queued'",
-                "DELETE FROM trigger_deliveries WHERE at_ms < $1",
-            ] {
-                sqlx::query(sql)
-                    .bind(before)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(backend)?;
-            }
-        }
-        if let Some(before) = r.audit_before_ms {
-            pruned.audit = sqlx::query("DELETE FROM audit WHERE time_ms < $1")
-                .bind(before)
-                .execute(&self.pool)
-                .await
-                .map_err(backend)?
-                .rows_affected();
-        }
-        pruned.cache = sqlx::query("DELETE FROM cache WHERE expires_ms <= $1")
-            .bind(r.now_ms)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?
-            .rows_affected();
-        Ok(pruned)
+        prune::prune(&self.pool, r).await
     }
 }
