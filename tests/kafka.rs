@@ -17,6 +17,7 @@ use orchestrator::proto::TaskState;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::{Headers, Message};
+use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::json;
 
 fn engine(brokers: &str) -> Engine {
@@ -126,6 +127,26 @@ async fn a_failed_delivery_is_retryable_and_bad_config_is_refused() {
 }
 
 /// Executions of workflow `w` so far, by the message offset that started them.
+/// A producer to the broker at `addr`.
+fn producer(addr: &str) -> FutureProducer {
+    ClientConfig::new()
+        .set("bootstrap.servers", addr)
+        .create()
+        .unwrap()
+}
+
+/// Sends `value` as JSON to `topic` (key `k`), waiting for the broker.
+async fn produce(producer: &FutureProducer, topic: &str, value: serde_json::Value) {
+    let value = value.to_string();
+    producer
+        .send(
+            FutureRecord::to(topic).key("k").payload(&value),
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+}
+
 async fn started_offsets(engine: &Engine) -> Vec<i64> {
     let mut v: Vec<i64> = engine
         .store()
@@ -156,7 +177,6 @@ async fn until_offsets(engine: &Engine, n: usize) -> Vec<i64> {
 #[tokio::test(flavor = "multi_thread")]
 async fn topic_messages_start_matching_workflows_once_across_a_restart() {
     use orchestrator::scheduler::{KafkaSource, Triggers};
-    use rdkafka::producer::{FutureProducer, FutureRecord};
 
     let broker = Broker::start();
     broker.create_topic("ids");
@@ -185,23 +205,8 @@ async fn topic_messages_start_matching_workflows_once_across_a_restart() {
         )
         .await
         .unwrap();
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", &broker.addr)
-        .create()
-        .unwrap();
-    let send = |severity: &'static str| {
-        let producer = producer.clone();
-        async move {
-            let value = json!({"severity": severity}).to_string();
-            producer
-                .send(
-                    FutureRecord::to("ids").key("k").payload(&value),
-                    Duration::from_secs(10),
-                )
-                .await
-                .unwrap()
-        }
-    };
+    let producer = producer(&broker.addr);
+    let send = |severity: &'static str| produce(&producer, "ids", json!({"severity": severity}));
     // Offsets 0..=2: two high (started), one low (filtered out).
     send("high").await;
     send("low").await;
@@ -240,7 +245,6 @@ async fn topic_messages_start_matching_workflows_once_across_a_restart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_message_read_by_two_replicas_or_read_again_starts_one_run() {
     use orchestrator::scheduler::{KafkaSource, Triggers};
-    use rdkafka::producer::{FutureProducer, FutureRecord};
 
     let broker = Broker::start();
     broker.create_topic("dup");
@@ -283,19 +287,9 @@ async fn a_message_read_by_two_replicas_or_read_again_starts_one_run() {
     let second = Triggers::start(replicas[1].clone(), Some(metrics[1].clone()))
         .await
         .unwrap();
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", &broker.addr)
-        .create()
-        .unwrap();
+    let producer = producer(&broker.addr);
     for n in 0..5 {
-        let value = json!({"n": n}).to_string();
-        producer
-            .send(
-                FutureRecord::to("dup").key("k").payload(&value),
-                Duration::from_secs(10),
-            )
-            .await
-            .unwrap();
+        produce(&producer, "dup", json!({"n": n})).await;
     }
     // Each replica reads every message (as after a rebalance that came
     // before the commit), and one of them reads them all once more.

@@ -54,6 +54,10 @@ impl Scheduler {
     /// now. Called when a run of such a schedule ends here, and every
     /// sync: runs end on other replicas too.
     pub async fn start_queued(&self) {
+        // Nothing to read while no schedule here queues.
+        if !self.lock().entries.values().any(queues) {
+            return;
+        }
         let queued = match self.inner.engine.store().queued_ticks().await {
             Ok(q) => q,
             Err(e) => {
@@ -181,8 +185,7 @@ impl Scheduler {
                     continue;
                 };
                 let workflow = e.compiled.workflow.clone();
-                let queues =
-                    e.compiled.policy == ConcurrencyPolicy::Queue && e.compiled.max_concurrent > 0;
+                let queues = queues(e);
                 let t = match answer {
                     Claimed::Started { replaced } => {
                         let Some(run) = run else { continue };
@@ -298,6 +301,11 @@ impl Scheduler {
         self.inner.wake.notify_one();
         Ok(())
     }
+}
+
+/// Whether a schedule queues its ticks at its bound.
+fn queues(e: &Entry) -> bool {
+    e.compiled.policy == ConcurrencyPolicy::Queue && e.compiled.max_concurrent > 0
 }
 
 /// A claim on its way, with what noting its outcome takes.

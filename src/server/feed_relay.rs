@@ -15,6 +15,7 @@
 //! is relayed from the other's takeover on: what came before, this
 //! replica's feed showed as it happened.
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
@@ -100,15 +101,16 @@ async fn relay(
     batch: &[Arc<Notice>],
     followed: &mut LruCache<String, Followed>,
 ) -> Result<(), crate::store::StoreError> {
-    let mut wanted: Vec<(String, u64)> = Vec::new();
+    let mut wanted: HashMap<String, u64> = HashMap::new();
     for notice in batch {
         for (id, seq) in &notice.last {
             let last = followed.peek(id).map_or(0, |f| f.last);
-            if *seq > last && !wanted.iter().any(|(w, _)| w == id) {
-                wanted.push((id.clone(), last));
+            if *seq > last {
+                wanted.entry(id.clone()).or_insert(last);
             }
         }
     }
+    let wanted: Vec<(String, u64)> = wanted.into_iter().collect();
     if wanted.is_empty() {
         return Ok(());
     }

@@ -19,6 +19,14 @@ pub enum Starter {
 }
 
 impl Starter {
+    /// The schedule's id, when it is one.
+    pub fn schedule(&self) -> Option<&str> {
+        match self {
+            Starter::Schedule(id) => Some(id),
+            Starter::Trigger(_) => None,
+        }
+    }
+
     /// The `started_by` of its runs.
     pub fn started_by(&self) -> String {
         match self {

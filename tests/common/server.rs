@@ -38,18 +38,9 @@ impl Server {
     /// Runs `serve` on `data` with extra arguments, expecting it to refuse
     /// to start; its standard error.
     pub fn refused(data: &Path, extra: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_orchestrator"))
-            .env_remove("ROCKSDB_PATH")
-            .args([
-                "serve",
-                "--grpc-addr",
-                "127.0.0.1:0",
-                "--http-addr",
-                "127.0.0.1:0",
-                "--data-dir",
-            ])
-            .arg(data)
-            .args(extra)
+        let mut command = Command::new(env!("CARGO_BIN_EXE_orchestrator"));
+        command.env_remove("ROCKSDB_PATH");
+        let out = serve_on(&mut command, data, extra)
             .stdout(Stdio::null())
             .output()
             .unwrap();
@@ -60,17 +51,7 @@ impl Server {
     /// Starts `command` (the binary, or a wrapper such as `setpriv` that
     /// runs it) with `serve` and its arguments appended, on `data`.
     pub fn start_command(mut command: Command, data: &Path, extra: &[&str]) -> Server {
-        let mut child = command
-            .args([
-                "serve",
-                "--grpc-addr",
-                "127.0.0.1:0",
-                "--http-addr",
-                "127.0.0.1:0",
-                "--data-dir",
-            ])
-            .arg(data)
-            .args(extra)
+        let mut child = serve_on(&mut command, data, extra)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -114,6 +95,21 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.http)
     }
+}
+
+/// `command` with `serve` on free loopback ports, on `data`, and `extra`.
+fn serve_on<'a>(command: &'a mut Command, data: &Path, extra: &[&str]) -> &'a mut Command {
+    command
+        .args([
+            "serve",
+            "--grpc-addr",
+            "127.0.0.1:0",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(data)
+        .args(extra)
 }
 
 /// An HTTP client for the REST gateway.

@@ -259,13 +259,7 @@ async fn cancel_oldest(
 /// The distinct schedules of a batch, sorted (rows are locked in id
 /// order, so two replicas' batches cannot deadlock).
 fn schedules_of(claims: &[Claim]) -> Vec<&str> {
-    let mut ids: Vec<&str> = claims
-        .iter()
-        .filter_map(|c| match &c.starter {
-            Starter::Schedule(id) => Some(id.as_str()),
-            Starter::Trigger(_) => None,
-        })
-        .collect();
+    let mut ids: Vec<&str> = claims.iter().filter_map(|c| c.starter.schedule()).collect();
     ids.sort_unstable();
     ids.dedup();
     ids
@@ -367,10 +361,7 @@ async fn queued_counts(
     let ids = claims
         .iter()
         .filter(|c| c.policy == ConcurrencyPolicy::Queue && c.max_concurrent > 0)
-        .filter_map(|c| match &c.starter {
-            Starter::Schedule(id) => Some(id.clone()),
-            Starter::Trigger(_) => None,
-        })
+        .filter_map(|c| c.starter.schedule().map(str::to_owned))
         .collect();
     let sql = "SELECT schedule_id AS k, count(*) AS n FROM schedule_ticks
                WHERE schedule_id = ANY($1) AND outcome = 'queued' GROUP BY schedule_id";

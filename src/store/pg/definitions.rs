@@ -55,16 +55,14 @@ pub(super) async fn schedules(
     }
     if !gone.is_empty() {
         let ids: Vec<String> = gone.into_iter().map(|(id, _)| id).collect();
-        sqlx::query("DELETE FROM schedules WHERE id = ANY($1)")
-            .bind(&ids)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query("DELETE FROM schedule_ticks WHERE schedule_id = ANY($1)")
-            .bind(&ids)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
+        sqlx::query(
+            "WITH gone AS (DELETE FROM schedules WHERE id = ANY($1))
+             DELETE FROM schedule_ticks WHERE schedule_id = ANY($1)",
+        )
+        .bind(&ids)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
     }
     Ok(())
 }
@@ -93,16 +91,14 @@ pub(super) async fn triggers(
     }
     if !gone.is_empty() {
         let ids: Vec<String> = gone.into_iter().map(|(id, _)| id).collect();
-        sqlx::query("DELETE FROM triggers WHERE id = ANY($1)")
-            .bind(&ids)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query("DELETE FROM trigger_deliveries WHERE trigger_id = ANY($1)")
-            .bind(&ids)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
+        sqlx::query(
+            "WITH gone AS (DELETE FROM triggers WHERE id = ANY($1))
+             DELETE FROM trigger_deliveries WHERE trigger_id = ANY($1)",
+        )
+        .bind(&ids)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
     }
     Ok(())
 }

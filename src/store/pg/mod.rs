@@ -117,7 +117,8 @@ impl PgStore {
         });
         let unreachable =
             |e: StoreError| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}"));
-        let (_, connect) = hosts.connect().await.map_err(unreachable)?;
+        // The connection that found the host becomes the heartbeat's.
+        let (heartbeat, connect) = hosts.connect().await.map_err(unreachable)?;
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -128,7 +129,7 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot migrate the schema: {e}")))?;
-        let ownership = Ownership::start(pool.clone(), hosts, options.lease).await?;
+        let ownership = Ownership::start(pool.clone(), heartbeat, hosts, options.lease).await?;
         let changes = notify::start(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot listen for changes: {e}")))?;

@@ -92,8 +92,11 @@ pub struct Ownership {
 impl Ownership {
     /// Registers a new replica and starts its heartbeat on a connection of
     /// its own.
+    /// Registers this replica, heartbeating on `conn` (a connection of
+    /// its own, out of the pool) and reconnecting through `hosts`.
     pub(super) async fn start(
         pool: PgPool,
+        mut conn: PgConnection,
         hosts: Hosts,
         timing: LeaseTiming,
     ) -> Result<Arc<Self>, StoreError> {
@@ -114,10 +117,6 @@ impl Ownership {
             on_claim: OnceLock::new(),
             dead_tuples: Mutex::default(),
         });
-        let (mut conn, _) = hosts
-            .connect()
-            .await
-            .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
         let sent = Instant::now();
         me.beat(&mut conn).await?;
         me.renew(sent);
