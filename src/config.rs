@@ -35,6 +35,17 @@ pub struct Config {
     pub result_cache_bytes: usize,
     /// Entries of the compiled-plan cache (`WORKFLOW_CACHE_SIZE`).
     pub workflow_cache_size: usize,
+    /// RocksDB's block cache in bytes (`ROCKSDB_BLOCK_CACHE_BYTES`).
+    pub rocksdb_block_cache_bytes: usize,
+    /// RocksDB's memtable size per column family in bytes
+    /// (`ROCKSDB_WRITE_BUFFER_BYTES`).
+    pub rocksdb_write_buffer_bytes: usize,
+    /// Where the Backup RPC writes (`BACKUP_DIR`; default `backups` beside
+    /// the data directory).
+    pub backup_dir: Option<PathBuf>,
+    /// Ended executions' records kept in memory (`EXECUTION_CACHE_SIZE`;
+    /// 0 none; RocksDB only).
+    pub execution_cache_size: usize,
     /// How long a cached result stays valid unless the task says otherwise (`RESULT_CACHE_TTL`).
     pub result_cache_ttl: Duration,
     /// Programs the shell plugin may run: names or absolute paths
@@ -138,6 +149,10 @@ impl Default for Config {
             result_cache_size: 10_000,
             result_cache_bytes: 64 << 20,
             workflow_cache_size: 1_000,
+            execution_cache_size: 1_000,
+            backup_dir: None,
+            rocksdb_block_cache_bytes: crate::store::RocksOptions::default().block_cache_bytes,
+            rocksdb_write_buffer_bytes: crate::store::RocksOptions::default().write_buffer_bytes,
             result_cache_ttl: Duration::from_secs(3600),
             shell_allowlist: Vec::new(),
             shell_env_allowlist: ["PATH", "LANG", "LC_ALL", "TZ"].map(String::from).to_vec(),
@@ -192,6 +207,17 @@ impl Config {
         number(&lookup, "RESULT_CACHE_SIZE", &mut c.result_cache_size)?;
         number(&lookup, "RESULT_CACHE_BYTES", &mut c.result_cache_bytes)?;
         number(&lookup, "WORKFLOW_CACHE_SIZE", &mut c.workflow_cache_size)?;
+        number(&lookup, "EXECUTION_CACHE_SIZE", &mut c.execution_cache_size)?;
+        number(
+            &lookup,
+            "ROCKSDB_BLOCK_CACHE_BYTES",
+            &mut c.rocksdb_block_cache_bytes,
+        )?;
+        number(
+            &lookup,
+            "ROCKSDB_WRITE_BUFFER_BYTES",
+            &mut c.rocksdb_write_buffer_bytes,
+        )?;
         number(&lookup, "MAX_OUTPUT_BYTES", &mut c.max_output_bytes)?;
         number(&lookup, "SQL_MAX_ROWS", &mut c.sql_max_rows)?;
         number(&lookup, "MAX_SPEC_BYTES", &mut c.max_spec_bytes)?;
@@ -247,6 +273,9 @@ impl Config {
         number(&lookup, "MODEL_BATCH_MAX", &mut c.model_batch_max)?;
         if let Some(v) = lookup("SECRETS_FILE").filter(|v| !v.is_empty()) {
             c.secrets_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = lookup("BACKUP_DIR").filter(|v| !v.is_empty()) {
+            c.backup_dir = Some(PathBuf::from(v));
         }
         if let Some(v) = lookup("AUDIT_LOG_FILE").filter(|v| !v.is_empty()) {
             c.audit_log_file = Some(PathBuf::from(v));
@@ -316,6 +345,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 name: "HTTP_MAX_CONNS_PER_HOST",
                 message: "must be at least 1".into(),
+            });
+        }
+        if self.rocksdb_write_buffer_bytes < 64 << 10 {
+            return Err(ConfigError::Invalid {
+                name: "ROCKSDB_WRITE_BUFFER_BYTES",
+                message: "must be at least 65536".into(),
             });
         }
         if self.workflow_cache_size == 0 {
@@ -451,5 +486,28 @@ mod tests {
         assert!(e.starts_with("HEARTBEAT_INTERVAL:"), "{e}");
         let c = from(&[("HEARTBEAT_INTERVAL", "200ms"), ("LEASE_TTL", "1s")]).unwrap();
         assert_eq!(c.lease_ttl, Duration::from_secs(1));
+        let e = from(&[("ROCKSDB_WRITE_BUFFER_BYTES", "1024")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("ROCKSDB_WRITE_BUFFER_BYTES:"), "{e}");
+        let e = from(&[("EXECUTION_CACHE_SIZE", "-1")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("EXECUTION_CACHE_SIZE:"), "{e}");
+    }
+
+    #[test]
+    fn store_and_cache_knobs_are_read() {
+        let c = from(&[
+            ("ROCKSDB_BLOCK_CACHE_BYTES", "1073741824"),
+            ("ROCKSDB_WRITE_BUFFER_BYTES", "67108864"),
+            ("EXECUTION_CACHE_SIZE", "0"),
+            ("BACKUP_DIR", "/backups"),
+        ])
+        .unwrap();
+        assert_eq!(c.rocksdb_block_cache_bytes, 1 << 30);
+        assert_eq!(c.rocksdb_write_buffer_bytes, 64 << 20);
+        assert_eq!(c.execution_cache_size, 0);
+        assert_eq!(c.backup_dir, Some(PathBuf::from("/backups")));
     }
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use orchestrator::cli::{self, GraphFormat, OutputFormat, RunArgs, StoreChoice};
 use orchestrator::config::Config;
@@ -212,6 +213,49 @@ enum Command {
         #[arg(long, env = "ORCHESTRATOR_TOKEN")]
         token: Option<String>,
     },
+    /// Write a server's workflows (every version), schedules and triggers
+    /// as one YAML or JSON document (webhook secrets read as ***).
+    Export {
+        #[command(flatten)]
+        server: ServerFlags,
+        /// Document format.
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: cli::DocFormat,
+        /// Write here instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Apply an export document to a server: checked whole first, then
+    /// only what differs is written (a second import writes nothing).
+    Import {
+        /// The document (YAML or JSON).
+        file: PathBuf,
+        #[command(flatten)]
+        server: ServerFlags,
+        /// List the writes without making them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// A RocksDB checkpoint: of a running server (--server, written under
+    /// its BACKUP_DIR) or of a stopped server's data directory (--data-dir
+    /// and --to). A server starts on it as its data directory.
+    Backup {
+        /// The running server's gRPC address (host:port).
+        #[arg(long, conflicts_with_all = ["data_dir", "to"])]
+        server: Option<String>,
+        /// Bearer token (admin permission).
+        #[arg(long, env = "ORCHESTRATOR_TOKEN")]
+        token: Option<String>,
+        /// The backup's name under the server's BACKUP_DIR (default: by time).
+        #[arg(long, default_value = "", requires = "server")]
+        name: String,
+        /// The stopped server's data directory.
+        #[arg(long, value_name = "DIR", requires = "to")]
+        data_dir: Option<PathBuf>,
+        /// Where the offline backup goes (a new directory).
+        #[arg(long, value_name = "DIR", requires = "data_dir")]
+        to: Option<PathBuf>,
+    },
     /// Print a workflow's DAG.
     Graph {
         /// YAML or JSON definition file.
@@ -220,6 +264,26 @@ enum Command {
         #[arg(long, value_enum, default_value = "mermaid")]
         format: GraphFormat,
     },
+}
+
+/// Which server a client command talks to.
+#[derive(clap::Args, Debug)]
+struct ServerFlags {
+    /// The server's gRPC address (host:port).
+    #[arg(long, env = "ORCHESTRATOR_SERVER", default_value = "127.0.0.1:50051")]
+    server: String,
+    /// Bearer token sent with every call (see `orchestrator token`).
+    #[arg(long, env = "ORCHESTRATOR_TOKEN")]
+    token: Option<String>,
+}
+
+impl From<ServerFlags> for cli::ServerArgs {
+    fn from(f: ServerFlags) -> Self {
+        cli::ServerArgs {
+            server: f.server,
+            token: f.token,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -243,13 +307,13 @@ enum ScheduleCommand {
 fn main() -> ExitCode {
     keep_freed_memory_longer();
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let _telemetry = match orchestrator::telemetry::init() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(cli::EXIT_USAGE as u8);
+        }
+    };
     match real_main(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
@@ -343,6 +407,54 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             )),
             &mut err,
         ),
+        Command::Export {
+            server,
+            format,
+            output,
+        } => {
+            let args = cli::ServerArgs::from(server);
+            match output {
+                None => runtime()?.block_on(cli::export(&args, format, &mut out, &mut err)),
+                Some(path) => {
+                    let mut file = std::fs::File::create(&path)
+                        .with_context(|| format!("{}: cannot create", path.display()))?;
+                    runtime()?.block_on(cli::export(&args, format, &mut file, &mut err))
+                }
+            }
+        }
+        Command::Import {
+            file,
+            server,
+            dry_run,
+        } => runtime()?.block_on(cli::import(
+            &server.into(),
+            &file,
+            dry_run,
+            &mut out,
+            &mut err,
+        )),
+        Command::Backup {
+            server,
+            token,
+            name,
+            data_dir,
+            to,
+        } => match (server, data_dir, to) {
+            (Some(server), _, _) => {
+                let args = cli::ServerArgs { server, token };
+                runtime()?.block_on(cli::backup_served(&args, &name, &mut out, &mut err))
+            }
+            (None, Some(data), Some(to)) => {
+                runtime()?.block_on(cli::backup_offline(&data, &to, &mut out, &mut err))
+            }
+            _ => {
+                writeln!(
+                    err,
+                    "error: give --server (a running server) or --data-dir and --to (a stopped one)"
+                )?;
+                cli::EXIT_USAGE
+            }
+        },
         Command::Token {
             secret_file,
             sub,
@@ -450,6 +562,11 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 tls,
             };
             config.data_dir = options.data_dir.clone();
+            if std::env::var_os("POLICY_SERVICE_URL").is_some() {
+                tracing::warn!(
+                    "POLICY_SERVICE_URL is set but not read by the server: pass the policy service's URL to the playbooks that call it as a parameter"
+                );
+            }
             harden(false);
             let served = runtime()?.block_on(async {
                 let ready = |grpc, http| {

@@ -152,7 +152,7 @@ async fn the_briefs_event_starts_matching_triggers_and_filters_hold_back_the_res
     );
     assert!(
         metrics.contains(
-            "swarm_workflow_event_triggers_total{outcome=\"filtered\",workflow=\"respond\"} 1"
+            "swarm_workflow_event_triggers_total{event_type=\"kafka.threat_*\",outcome=\"filtered\",workflow=\"respond\"} 1"
         ),
         "{metrics}"
     );
@@ -208,6 +208,31 @@ async fn webhooks_need_the_hmac_of_the_body() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Disabled, the webhook answers its signed caller and starts nothing.
+    let (status, t) = send(c.put(s.url("/v1/triggers/siem")).json(&json!({
+        "workflow_name": "respond", "event_type": "webhook.siem", "enabled": false
+    })))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let other = br#"{"severity": "low"}"#;
+    let (status, o) = send(
+        c.post(s.url("/v1/webhooks/siem"))
+            .header("X-Signature-256", sign(secret, other))
+            .body(other.to_vec()),
+    )
+    .await;
+    assert_eq!(
+        (status, &o["outcome"]),
+        (StatusCode::OK, &json!("skipped")),
+        "{o}"
+    );
+    assert_eq!(o["detail"], "the trigger is disabled");
+    assert_eq!(
+        executions(&s, &c).await,
+        1,
+        "only the enabled webhook's run"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -14,7 +14,8 @@ use orchestrator::proto::{
     self, CancelRequest, CreateWorkflowRequest, ExecutionState, GetExecutionRequest,
     GetWorkflowRequest, ListActiveRequest, ListExecutionsRequest, ListWorkflowVersionsRequest,
     ListWorkflowsRequest, RunRequest, StatsRequest, TaskState, UpdateWorkflowRequest,
-    ValidateWorkflowRequest, WatchRequest, WorkflowName, WorkflowSpec, execution_event::Kind,
+    ValidateWorkflowRequest, WatchExecutionsRequest, WatchRequest, WorkflowName, WorkflowSpec,
+    execution_event::Kind,
 };
 use orchestrator::spec::{Format, Limits};
 use serde_json::json;
@@ -558,6 +559,79 @@ async fn sigterm_cancels_what_outlives_the_grace_period_and_a_restart_sees_it() 
     assert_eq!(e.status, ExecutionState::Cancelled as i32);
     assert_eq!(e.error, "shutdown");
     assert!(store.unfinished_executions().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_ends_open_streams_and_answers_waiting_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start_at(&dir.path().join("data"), &["--grace", "200ms"]);
+    let ch = s.channel().await;
+    let mut wf = WorkflowServiceClient::new(ch.clone());
+    let mut ex = ExecutionServiceClient::new(ch);
+    wf.create_workflow(CreateWorkflowRequest {
+        spec: Some(spec(
+            "name: long\ntasks:\n  - {id: wait, type: sleep, duration: 1h}\n",
+        )),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let run = |wait: bool| RunRequest {
+        workflow: "long".into(),
+        wait,
+        ..Default::default()
+    };
+    let id = ex
+        .run(run(false))
+        .await
+        .unwrap()
+        .into_inner()
+        .execution
+        .unwrap()
+        .id;
+    // A watcher of that run, a dashboard on the whole feed, and a caller
+    // waiting on a run that would take an hour: none may hold shutdown.
+    let mut events = ex
+        .watch(WatchRequest {
+            execution_id: id.clone(),
+            from_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut feed = ex
+        .watch_executions(WatchExecutionsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let mut waiting = ex.clone();
+    let waited = tokio::spawn(async move { waiting.run(run(true)).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    unsafe { libc::kill(s.child.id() as i32, libc::SIGTERM) };
+    let exited = tokio::task::spawn_blocking(move || s.child.wait().unwrap());
+    // A hang detector, not a timing check: before the fix this never ended.
+    let status = tokio::time::timeout(Duration::from_secs(60), exited)
+        .await
+        .expect("the server did not stop with streams open")
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    while let Some(e) = events.message().await.transpose() {
+        if e.is_err() {
+            break;
+        }
+    }
+    while let Some(c) = feed.message().await.transpose() {
+        if c.is_err() {
+            break;
+        }
+    }
+    let answer = waited.await.unwrap().expect("the waiting run was answered");
+    let e = answer.into_inner().execution.unwrap();
+    assert_eq!(
+        (e.status, e.error.as_str()),
+        (ExecutionState::Cancelled as i32, "shutdown")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -35,6 +35,17 @@ async fn a_server_on_postgres_runs_and_remembers_across_a_restart() {
         run["workflow_id"].as_str().unwrap().to_owned()
     };
     assert!(!data.exists(), "nothing is kept in a data directory");
+    let s = Server::start_at(&data, &["--store", &url]);
+    let (status, e) = send(c.post(s.url("/v1/admin/backup")).json(&json!({}))).await;
+    assert_eq!(
+        (status, &e["code"]),
+        (
+            StatusCode::PRECONDITION_FAILED,
+            &json!("FAILED_PRECONDITION")
+        ),
+        "PostgreSQL is backed up by the database: {e}"
+    );
+    drop(s);
 
     let s = Server::start_with_env(&data, &[], &[("DATABASE_URL", url.as_str())]);
     let (status, e) = send(c.get(s.url(&format!("/v1/executions/{id}")))).await;
@@ -133,4 +144,52 @@ async fn a_server_is_refused_a_store_url_it_cannot_use() {
         &["--store", "mysql://root@127.0.0.1/test"],
     );
     assert!(stderr.contains("expected a PostgreSQL URL"), "{stderr}");
+}
+
+/// The server's readiness as a Kubernetes gRPC probe asks for it.
+async fn health(s: &Server) -> tonic_health::pb::health_check_response::ServingStatus {
+    let mut health = tonic_health::pb::health_client::HealthClient::new(s.channel().await);
+    let r = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    r.status()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readiness_follows_the_store_lease() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let db = FreshDatabase::create().await;
+    let proxy = common::proxy::Proxy::start("127.0.0.1:5432").await;
+    let url = db.url().replace(":5432/", &format!(":{}/", proxy.port()));
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_with_env(
+        &dir.path().join("a"),
+        &["--store", &url],
+        &[("HEARTBEAT_INTERVAL", "200ms"), ("LEASE_TTL", "1s")],
+    );
+    assert_eq!(health(&s).await, ServingStatus::Serving);
+
+    // Cut from the database, the lease lapses: not ready, yet alive.
+    proxy.cut();
+    let until = |want: ServingStatus| {
+        let s = &s;
+        async move {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+            while health(s).await != want {
+                assert!(tokio::time::Instant::now() < deadline, "never {want:?}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    };
+    until(ServingStatus::NotServing).await;
+    let (status, _) = send(client().get(s.url("/healthz"))).await;
+    assert_eq!(status, StatusCode::OK, "liveness does not follow the lease");
+
+    // Back: the heartbeat renews the lease, and the replica is ready again.
+    proxy.restore();
+    until(ServingStatus::Serving).await;
 }

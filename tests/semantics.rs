@@ -593,7 +593,7 @@ tasks:
         }
     }
     let crashed = dir.path().join("crashed");
-    rocks.checkpoint(&crashed).await.unwrap();
+    rocks.backup(&crashed).await.unwrap();
     let id = handle.id().to_owned();
     handle.cancel("the first process is gone", "test");
     assert_eq!(probe.calls("a"), 1);

@@ -1,9 +1,10 @@
 //! The command line's work, kept out of `main.rs` so it can be tested:
-//! `validate`, `run`, `resume`, `graph`, `schedule next` and the `bench` load
-//! generator. Each returns the process exit
+//! `validate`, `run`, `resume`, `graph`, `schedule next`, the `bench` load
+//! generator, and `export`, `import` and `backup` against a server. Each returns the process exit
 //! code: 0 success, 1 a run that did not complete (or an invalid file for
 //! `validate`), 2 invalid input or usage.
 
+mod backup;
 mod bench;
 mod bench_feed;
 mod bench_triggers;
@@ -12,16 +13,19 @@ mod progress;
 mod run;
 mod schedule;
 mod token;
+mod transfer;
 mod validate;
 
 use std::path::Path;
 
+pub use backup::{backup_offline, backup_served};
 pub use bench::{BenchArgs, BenchReport, bench};
 pub use bench_triggers::{bench_events, bench_schedules};
 pub use graph::{GraphFormat, graph};
 pub use run::{OutputFormat, RunArgs, StoreChoice, parse_inputs, resume, run};
 pub use schedule::schedule_next;
 pub use token::{TokenArgs, mint};
+pub use transfer::{DocFormat, Export, ExportedWorkflow, ServerArgs, export, import, parse};
 pub use validate::validate;
 
 /// Exit code of a completed run or a valid file.

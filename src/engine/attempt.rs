@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures::FutureExt;
+use tracing::Instrument;
 
 use serde_json::{Map, Value};
 
@@ -109,7 +110,17 @@ impl Attempt {
             };
             // A panicking plugin fails its task; it must not take the whole
             // execution down (and with it, on every restart, the resume).
-            let call = AssertUnwindSafe(self.plugin.execute(ctx))
+            // A span per attempt, the execution's child: what `http` and
+            // `grpc` tasks send on as `traceparent`.
+            let span = tracing::info_span!(
+                "task",
+                execution_id = %self.execution_id,
+                task_id = %self.task_id,
+                plugin = self.plugin.kind(),
+                attempt,
+                otel.status_code = tracing::field::Empty,
+            );
+            let call = AssertUnwindSafe(self.plugin.execute(ctx).instrument(span.clone()))
                 .catch_unwind()
                 .map(|r| r.unwrap_or_else(|panic| Err(panicked(self.plugin.kind(), &*panic))));
             let (result, timed_out) = match self.timeout {
@@ -143,7 +154,13 @@ impl Attempt {
                         cached: false,
                     };
                 }
-                Err(e) => e,
+                Err(e) => {
+                    span.record("otel.status_code", "error");
+                    span.in_scope(|| {
+                        tracing::info!(error = %e.message, retryable = e.retryable, "task attempt failed")
+                    });
+                    e
+                }
             };
             if err.retryable && attempt < last {
                 let delay = retry::backoff(&self.retry, attempt, &mut rand::rng());

@@ -46,6 +46,9 @@ pub struct Feed {
     /// Cursors below this number are expired although the ring may hold
     /// them: the feed did not get every change after them.
     floor: AtomicU64,
+    /// Cancelled when the server shuts down: every follower and watcher
+    /// ends, so their connections do not hold the shutdown open.
+    closing: tokio_util::sync::CancellationToken,
 }
 
 struct Ring {
@@ -65,7 +68,18 @@ impl Feed {
             epoch: rand::random::<u32>() as u64 | 1,
             capacity: capacity.max(1),
             floor: AtomicU64::new(0),
+            closing: tokio_util::sync::CancellationToken::new(),
         }
+    }
+
+    /// Ends every stream of changes and events served from this process.
+    pub fn close(&self) {
+        self.closing.cancel();
+    }
+
+    /// Completes once [`Feed::close`] has been called.
+    pub fn closed(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
+        self.closing.clone().cancelled_owned()
     }
 
     /// Whether anyone follows the feed now.

@@ -27,6 +27,18 @@ pub(super) fn live(active: &Active, id: &str) -> Option<Arc<Live>> {
     lock_active(active).get(id).cloned()
 }
 
+/// How many executions run, and for how long (seconds) the oldest has.
+pub(super) fn figures(active: &Active) -> (u64, f64) {
+    let table = lock_active(active);
+    let oldest = table
+        .values()
+        .filter_map(|l| l.started_at.as_ref().map(crate::proto::timestamp_ms))
+        .min();
+    let now = crate::proto::timestamp_ms(&crate::proto::now());
+    let age = oldest.map_or(0.0, |started| (now - started).max(0) as f64 / 1000.0);
+    (table.len() as u64, age)
+}
+
 /// An execution's work, not spawned yet.
 pub(super) type Work = Pin<Box<dyn Future<Output = Result<Arc<Execution>, EngineError>> + Send>>;
 

@@ -12,6 +12,7 @@ pub mod feed;
 mod handle;
 mod pools;
 mod recorder;
+mod records;
 mod redact;
 pub mod retry;
 pub mod summary;
@@ -26,6 +27,7 @@ use futures::FutureExt;
 use lru::LruCache;
 use serde_json::Value;
 use tokio::sync::broadcast;
+use tracing::Instrument;
 
 pub use cache::{CachedResult, ResultCache};
 use ending::{Listing, end_failed, record_crash, resume_delay};
@@ -43,7 +45,7 @@ use crate::proto::{
 };
 use crate::spec::{self, Plan, SpecError};
 use crate::store::{Store, StoreError, Write};
-use crate::telemetry::Metrics;
+use crate::telemetry::{CacheKind, Metrics};
 use executor::{Control, Live, Run, Shared};
 use recorder::Recorder;
 
@@ -90,6 +92,8 @@ pub struct EngineConfig {
     pub max_output_bytes: usize,
     /// Compiled plans kept.
     pub plan_cache_size: usize,
+    /// Ended executions' records kept in memory (0: none).
+    pub execution_cache_size: usize,
     /// How long ended executions stay in the active table.
     pub active_retention: Duration,
     /// Resumed runs started per second (0: all at once).
@@ -110,6 +114,7 @@ impl From<&Config> for EngineConfig {
             result_cache_ttl: c.result_cache_ttl,
             max_output_bytes: c.max_output_bytes,
             plan_cache_size: c.workflow_cache_size,
+            execution_cache_size: c.execution_cache_size,
             active_retention: c.active_retention,
             resume_rate: c.resume_rate,
             default_task_timeout: (!c.default_task_timeout.is_zero())
@@ -159,6 +164,8 @@ pub struct Engine {
     shared: Arc<Shared>,
     registry: Arc<Registry>,
     plans: Arc<PlanCache>,
+    /// Ended executions' records, for readers asking again.
+    records: Arc<records::EndedRecords>,
     /// Executions running now, by id.
     active: Arc<Active>,
     /// Executions that ended within the retention, oldest first.
@@ -209,6 +216,11 @@ impl Engine {
             store.clone(),
         );
         let ownership = store.ownership();
+        // On a shared store another replica may retry a run unseen.
+        let records = match ownership {
+            Some(_) => 0,
+            None => config.execution_cache_size,
+        };
         let engine = Self {
             shared: Arc::new(Shared {
                 ownership: ownership.clone(),
@@ -234,6 +246,7 @@ impl Engine {
             plans: Arc::new(Mutex::new(LruCache::new(
                 NonZeroUsize::new(config.plan_cache_size.max(1)).expect("at least 1"),
             ))),
+            records: Arc::new(records::EndedRecords::new(records)),
         };
         if let Some(lost) = ownership.as_ref().and_then(|o| o.lost_executions()) {
             tokio::spawn(ending::drop_lost(Arc::downgrade(&engine.active), lost));
@@ -252,6 +265,12 @@ impl Engine {
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
         let pools = self.shared.pools.clone();
         metrics.watch_pools(move || pools.figures());
+        let active = Arc::downgrade(&self.active);
+        metrics.watch_active(move || {
+            active
+                .upgrade()
+                .map_or((0, 0.0), |active| handle::figures(&active))
+        });
         self.metrics = Some(metrics);
         self
     }
@@ -284,13 +303,17 @@ impl Engine {
     pub fn plan(&self, workflow: &Workflow) -> Result<Arc<Plan>, EngineError> {
         let spec = workflow.spec.clone().unwrap_or_default();
         let key = (spec.name.clone(), workflow.version);
-        if let Some(p) = self
+        let cached = self
             .plans
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
-        {
-            return Ok(p.clone());
+            .cloned();
+        if let Some(m) = &self.metrics {
+            m.cache(CacheKind::Workflow, cached.is_some());
+        }
+        if let Some(p) = cached {
+            return Ok(p);
         }
         let plan = Arc::new(
             spec::compile(&spec, workflow.version, &self.registry).map_err(|source| {
@@ -306,6 +329,25 @@ impl Engine {
             .unwrap_or_else(|e| e.into_inner())
             .put(key, plan.clone());
         Ok(plan)
+    }
+
+    /// An execution's record; an ended one from memory when kept there.
+    pub async fn execution(&self, id: &str) -> Result<Arc<Execution>, StoreError> {
+        if self.records.enabled() {
+            let kept = self.records.get(id);
+            if let Some(m) = &self.metrics {
+                m.cache(CacheKind::Execution, kept.is_some());
+            }
+            if let Some(e) = kept {
+                return Ok(e);
+            }
+        }
+        let e = Arc::new(self.shared.store.get_execution(id).await?);
+        // Read before a retry of it started here: not kept.
+        if !self.lock_active().contains_key(id) {
+            self.records.put(&e);
+        }
+        Ok(e)
     }
 
     /// Starts an execution of `plan`. Its first records are queued for the
@@ -487,9 +529,12 @@ impl Engine {
         );
         tracing::info!(execution = id, tasks = rerun, "retrying");
         let how = Arming::Retried(last_seq);
-        Ok(self
+        let handle = self
             .arm(plan, Arc::new(exec), how, Watchers::eager())
-            .launch())
+            .launch();
+        // In the active table now, so no reader keeps the old record again.
+        self.records.forget(id);
+        Ok(handle)
     }
 
     async fn fail_unresumable(
@@ -593,41 +638,59 @@ impl Engine {
         };
         let (shared, run_live, crash_rec) = (self.shared.clone(), live.clone(), rec.clone());
         let first = records.first.clone();
+        // Its span is the child of whatever starts it: a request's, so a
+        // caller's trace goes on through the run.
+        let span = tracing::info_span!(
+            "execution",
+            execution_id = %id,
+            workflow = %plan.name,
+            status = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+        );
         // The run is built inside its task, and its (large) state machine
         // boxed there: a burst of starts costs the starter only the durable
         // record and a small allocation.
-        let work = Box::pin(async move {
-            // Told of once it runs: one dropped unlaunched leaves no trace.
-            crash_rec.announce(first);
-            let mut listing = listing;
-            // The store has usually written the header by now: no copy.
-            let header = Arc::unwrap_or_clone(header);
-            let store = shared.store.clone();
-            let mut run = Run::new(plan, shared, run_live, rec, header);
-            if fresh_timeout {
-                run = run.restart_timeout_window();
-            }
-            let result = match AssertUnwindSafe(boxed(run)).catch_unwind().await {
-                Ok(result) => result,
-                Err(panic) => {
-                    let why = crate::panics::message(&*panic);
-                    record_crash(&store, &crash_rec, &listing.id, why).await
+        let work = Box::pin(
+            async move {
+                // Told of once it runs: one dropped unlaunched leaves no trace.
+                crash_rec.announce(first);
+                let mut listing = listing;
+                // The store has usually written the header by now: no copy.
+                let header = Arc::unwrap_or_clone(header);
+                let store = shared.store.clone();
+                let mut run = Run::new(plan, shared, run_live, rec, header);
+                if fresh_timeout {
+                    run = run.restart_timeout_window();
                 }
-            };
-            if let Ok(e) = &result {
-                listing.end = Some((e.status, e.finished_at));
-                if e.status == ExecutionState::Failed as i32 {
-                    store.append(Write::Audit(AuditRecord {
-                        time: e.finished_at,
-                        actor: "engine".to_owned(),
-                        action: "execution.failed".to_owned(),
-                        target: e.id.clone(),
-                        reason: e.error.clone(),
-                    }));
+                let result = match AssertUnwindSafe(boxed(run)).catch_unwind().await {
+                    Ok(result) => result,
+                    Err(panic) => {
+                        let why = crate::panics::message(&*panic);
+                        record_crash(&store, &crash_rec, &listing.id, why).await
+                    }
+                };
+                if let Ok(e) = &result {
+                    listing.end = Some((e.status, e.finished_at));
+                    let state = ExecutionState::try_from(e.status).unwrap_or_default();
+                    let span = tracing::Span::current();
+                    span.record("status", state.label());
+                    if state != ExecutionState::Completed {
+                        span.record("otel.status_code", "error");
+                    }
+                    if e.status == ExecutionState::Failed as i32 {
+                        store.append(Write::Audit(AuditRecord {
+                            time: e.finished_at,
+                            actor: "engine".to_owned(),
+                            action: "execution.failed".to_owned(),
+                            target: e.id.clone(),
+                            reason: e.error.clone(),
+                        }));
+                    }
                 }
+                result
             }
-            result
-        });
+            .instrument(span),
+        );
         Prepared {
             records,
             ready: Ready {

@@ -233,6 +233,15 @@ impl TaskPlugin for GrpcPlugin {
         {
             req.metadata_mut().insert("idempotency-key", key);
         }
+        // The run's trace goes on at the peer, unless the task sends its own.
+        for (name, value) in crate::telemetry::trace_headers() {
+            if let (Ok(name), Ok(value)) =
+                (tonic::metadata::MetadataKey::from_str(&name), value.parse())
+                && !req.metadata().contains_key(&name)
+            {
+                req.metadata_mut().insert(name, value);
+            }
+        }
         if let Some(t) = ctx.timeout {
             req.set_timeout(t);
         }

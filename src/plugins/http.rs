@@ -230,6 +230,15 @@ impl TaskPlugin for HttpPlugin {
         if let Ok(key) = reqwest::header::HeaderValue::from_str(&key) {
             headers.entry("idempotency-key").or_insert(key);
         }
+        // The run's trace goes on at the peer, unless the task sends its own.
+        for (name, value) in crate::telemetry::trace_headers() {
+            if let (Ok(name), Ok(value)) = (
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                reqwest::header::HeaderValue::from_str(&value),
+            ) {
+                headers.entry(name).or_insert(value);
+            }
+        }
         let mut req = client.request(method, url).headers(headers);
         if let Some(auth) = &cfg.auth {
             let secret = self

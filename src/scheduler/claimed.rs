@@ -170,6 +170,7 @@ impl Scheduler {
         let mut waits = Vec::new();
         let mut busy = Vec::new();
         let mut tally = Tally::default();
+        let now = self.now();
         let mut evicted: Vec<ScheduleTick> = Vec::new();
         {
             let mut st = self.lock();
@@ -194,7 +195,7 @@ impl Scheduler {
                         } else {
                             "started"
                         };
-                        tally.add(&workflow, outcome);
+                        tally.started(&workflow, outcome, at, now);
                         let t = tick(at, outcome, run.id().to_owned(), String::new());
                         if queues {
                             waits.push(launch.len());

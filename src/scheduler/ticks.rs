@@ -189,6 +189,7 @@ impl Scheduler {
     fn prepare_fires(&self, fires: Vec<Fire>, plans: &Plans) -> Vec<Prepped> {
         let mut stamp = Stamp::default();
         let mut tally = Tally::default();
+        let now = self.now();
         let prepped = fires
             .into_iter()
             .map(|fire| match &plans[&fire.compiled.workflow] {
@@ -196,7 +197,7 @@ impl Scheduler {
                     let request = fire.request(&mut stamp);
                     let run = self.inner.engine.prepare(plan.clone(), request);
                     let execution = run.id().to_owned();
-                    tally.add(&fire.compiled.workflow, fire.outcome);
+                    tally.started(&fire.compiled.workflow, fire.outcome, fire.at, now);
                     Prepped {
                         tick: tick(fire.at, fire.outcome, execution, String::new()),
                         id: fire.id,
@@ -311,26 +312,53 @@ impl Scheduler {
     /// Adds counted ticks to the metrics.
     pub(super) fn count(&self, tally: Tally) {
         if let Some(m) = &self.inner.metrics {
-            for (workflow, outcomes) in tally.0 {
+            for (workflow, outcomes) in tally.outcomes {
                 for (outcome, n) in outcomes {
                     m.schedule_ticks(&workflow, outcome, n);
                 }
+            }
+            for (workflow, lags) in tally.lags {
+                m.schedule_lag(&workflow, &lags);
             }
         }
     }
 }
 
-/// Ticks counted per workflow and outcome, added to the metrics at once.
+/// Ticks counted per workflow and outcome, and how late the started ones
+/// began, added to the metrics at once.
 #[derive(Default)]
-pub(super) struct Tally(foldhash::HashMap<String, foldhash::HashMap<&'static str, u64>>);
+pub(super) struct Tally {
+    outcomes: foldhash::HashMap<String, foldhash::HashMap<&'static str, u64>>,
+    /// Per workflow: seconds between each started tick's due time and its start.
+    lags: foldhash::HashMap<String, Vec<f64>>,
+}
 
 impl Tally {
+    /// Counts a tick of `workflow` with `outcome`.
     pub(super) fn add(&mut self, workflow: &str, outcome: &'static str) {
-        match self.0.get_mut(workflow) {
+        match self.outcomes.get_mut(workflow) {
             Some(outcomes) => *outcomes.entry(outcome).or_default() += 1,
             None => {
-                self.0
+                self.outcomes
                     .insert(workflow.to_owned(), [(outcome, 1)].into_iter().collect());
+            }
+        }
+    }
+
+    /// Counts a tick due at `at` whose run starts `now` (started or replaced).
+    pub(super) fn started(
+        &mut self,
+        workflow: &str,
+        outcome: &'static str,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) {
+        self.add(workflow, outcome);
+        let late = (now - at).num_microseconds().unwrap_or(i64::MAX).max(0) as f64 / 1e6;
+        match self.lags.get_mut(workflow) {
+            Some(lags) => lags.push(late),
+            None => {
+                self.lags.insert(workflow.to_owned(), vec![late]);
             }
         }
     }

@@ -112,6 +112,8 @@ impl Entry {
 struct Fire {
     id: String,
     workflow: String,
+    /// The trigger's event type (or pattern): the metrics' label.
+    event_type: String,
     filter: Option<crate::spec::template::Expr>,
 }
 
@@ -308,7 +310,20 @@ impl Triggers {
             e.replay.admit(&verified, now).inspect_err(|w| {
                 tracing::warn!(webhook = id, error = %w, "webhook request refused");
             })?;
-            fire_of(id, e)
+            let fire = fire_of(id, e);
+            // A disabled trigger answers its signed callers, and starts nothing.
+            if !e.enabled() {
+                let outcome = TriggerOutcome {
+                    trigger_id: id.to_owned(),
+                    workflow: fire.workflow.clone(),
+                    outcome: "skipped".into(),
+                    detail: "the trigger is disabled".into(),
+                    ..Default::default()
+                };
+                drop(all);
+                return Ok(self.counted(&fire, outcome));
+            }
+            fire
         };
         let outcome = self
             .fire(
@@ -345,12 +360,12 @@ impl Triggers {
                 Ok(_) => {
                     outcome.outcome = "filtered".into();
                     outcome.detail = format!("filter `{}` is false", filter.source());
-                    return self.counted(outcome);
+                    return self.counted(&f, outcome);
                 }
                 Err(m) => {
                     outcome.outcome = "failed".into();
                     outcome.detail = format!("filter `{}`: {m}", filter.source());
-                    return self.counted(outcome);
+                    return self.counted(&f, outcome);
                 }
             }
         }
@@ -359,14 +374,14 @@ impl Triggers {
             let Some(e) = all.get_mut(&f.id) else {
                 outcome.outcome = "failed".into();
                 outcome.detail = "the trigger was deleted".into();
-                return self.counted(outcome);
+                return self.counted(&f, outcome);
             };
             // A copy of an event that started a run here already is not
             // queued, skipped or started again.
             if let Some((key, first)) = key.and_then(|k| Some((k, e.delivered.get(k)?))) {
                 duplicate(&mut outcome, key, first);
                 drop(all);
-                return self.counted(outcome);
+                return self.counted(&f, outcome);
             }
             let max = e.spec().max_concurrent;
             let policy = e.compiled.policy;
@@ -389,12 +404,12 @@ impl Triggers {
             }
             Decision::Queued => {
                 outcome.outcome = "queued".into();
-                self.counted(outcome)
+                self.counted(&f, outcome)
             }
             Decision::Skip(why) => {
                 outcome.outcome = "skipped".into();
                 outcome.detail = why;
-                self.counted(outcome)
+                self.counted(&f, outcome)
             }
         }
     }
@@ -417,7 +432,7 @@ impl Triggers {
                 }
                 outcome.outcome = "failed".into();
                 outcome.detail = e.to_string();
-                return self.counted(outcome);
+                return self.counted(f, outcome);
             }
         };
         let mut input = data.as_object().cloned().unwrap_or_default();
@@ -444,7 +459,7 @@ impl Triggers {
                             outcome.detail = why;
                         }
                     }
-                    return self.counted(outcome);
+                    return self.counted(f, outcome);
                 }
             },
         };
@@ -461,7 +476,7 @@ impl Triggers {
         });
         outcome.outcome = started.into();
         outcome.execution_id = execution;
-        self.counted(outcome)
+        self.counted(f, outcome)
     }
 
     /// A run of a trigger ended: its slot is free for a queued event.
@@ -501,9 +516,9 @@ impl Triggers {
         Ok(compiled)
     }
 
-    fn counted(&self, outcome: TriggerOutcome) -> TriggerOutcome {
+    fn counted(&self, f: &Fire, outcome: TriggerOutcome) -> TriggerOutcome {
         if let Some(m) = &self.inner.metrics {
-            m.event_trigger(&outcome.workflow, &outcome.outcome);
+            m.event_trigger(&outcome.workflow, &f.event_type, &outcome.outcome);
         }
         outcome
     }
@@ -544,6 +559,7 @@ fn fire_of(id: &str, e: &Entry) -> Fire {
     Fire {
         id: id.to_owned(),
         workflow: e.spec().workflow_name.clone(),
+        event_type: e.spec().event_type.clone(),
         filter: e.compiled.filter.clone(),
     }
 }

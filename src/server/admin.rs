@@ -1,5 +1,7 @@
-//! AdminService: storage statistics and compaction.
+//! AdminService: storage statistics, compaction, backups and the audit
+//! trail.
 
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use tonic::{Request, Response, Status};
@@ -8,8 +10,8 @@ use super::error::ApiError;
 use crate::engine::Engine;
 use crate::proto::admin_service_server::AdminService;
 use crate::proto::{
-    self, CompactRequest, CompactResponse, ListAuditRequest, ListAuditResponse, StatsRequest,
-    StatsResponse,
+    self, BackupRequest, BackupResponse, CompactRequest, CompactResponse, ListAuditRequest,
+    ListAuditResponse, StatsRequest, StatsResponse,
 };
 use crate::store::AuditQuery;
 
@@ -17,12 +19,14 @@ use crate::store::AuditQuery;
 #[derive(Clone)]
 pub struct AdminApi {
     engine: Engine,
+    /// Where backups go.
+    backup_dir: PathBuf,
 }
 
 impl AdminApi {
-    /// The API over an engine.
-    pub fn new(engine: Engine) -> Self {
-        Self { engine }
+    /// The API over an engine, writing backups under `backup_dir`.
+    pub fn new(engine: Engine, backup_dir: PathBuf) -> Self {
+        Self { engine, backup_dir }
     }
 
     /// Storage statistics.
@@ -76,6 +80,60 @@ impl AdminApi {
             duration_ms: t.elapsed().as_millis() as u64,
         })
     }
+
+    /// Writes a backup named `r.name` (default `backup-<UTC time>`) under
+    /// the backup directory, audited as `by`'s.
+    pub async fn backup(&self, r: &BackupRequest, by: &str) -> Result<BackupResponse, ApiError> {
+        let name = match r.name.as_str() {
+            "" => chrono::Utc::now()
+                .format("backup-%Y%m%dT%H%M%SZ")
+                .to_string(),
+            n => n.to_owned(),
+        };
+        let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if name.starts_with('.') || name.len() > 128 || !name.chars().all(fine) {
+            return Err(ApiError::invalid(format!(
+                "name: {name:?} is not a directory name (letters, digits, '.', '_', '-'; not starting with '.')"
+            )));
+        }
+        let dir = self.backup_dir.join(&name);
+        if dir.exists() {
+            return Err(ApiError::AlreadyExists(format!(
+                "backup '{name}' exists ({})",
+                dir.display()
+            )));
+        }
+        std::fs::create_dir_all(&self.backup_dir).map_err(|e| {
+            ApiError::FailedPrecondition(format!("BACKUP_DIR {}: {e}", self.backup_dir.display()))
+        })?;
+        let t = Instant::now();
+        self.engine.store().backup(&dir).await?;
+        let took = t.elapsed();
+        self.engine
+            .audit(by, "store.backup", &name, &dir.display().to_string());
+        self.engine.store().flush().await?;
+        tracing::info!(path = %dir.display(), took_ms = took.as_millis() as u64, "backup written");
+        Ok(BackupResponse {
+            path: dir.display().to_string(),
+            bytes: size_of_dir(&dir),
+            duration_ms: took.as_millis() as u64,
+        })
+    }
+}
+
+/// Bytes of the files under `dir` (what a copy of it takes).
+pub fn size_of_dir(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => size_of_dir(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 #[tonic::async_trait]
@@ -89,6 +147,13 @@ impl AdminService for AdminApi {
         _: Request<CompactRequest>,
     ) -> Result<Response<CompactResponse>, Status> {
         Ok(Response::new(AdminApi::compact(self).await?))
+    }
+
+    async fn backup(&self, r: Request<BackupRequest>) -> Result<Response<BackupResponse>, Status> {
+        let by = super::caller(&r);
+        Ok(Response::new(
+            AdminApi::backup(self, r.get_ref(), by.subject()).await?,
+        ))
     }
 
     async fn list_audit(

@@ -103,7 +103,7 @@ impl From<StoreError> for ApiError {
             StoreError::WorkflowNotFound(_)
             | StoreError::VersionNotFound { .. }
             | StoreError::ExecutionNotFound(_) => Self::NotFound(e.to_string()),
-            StoreError::Archived(_) | StoreError::OwnershipLost(_) => {
+            StoreError::Archived(_) | StoreError::OwnershipLost(_) | StoreError::Unsupported(_) => {
                 Self::FailedPrecondition(e.to_string())
             }
             StoreError::Unavailable(_) => {

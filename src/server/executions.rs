@@ -92,9 +92,9 @@ impl ExecutionApi {
 
     /// One execution, if `by` may read it: with `workflows:read` any, with
     /// only `workflows:run` those they started.
-    pub async fn get(&self, id: &str, by: &Identity) -> Result<Execution, ApiError> {
+    pub async fn get(&self, id: &str, by: &Identity) -> Result<Arc<Execution>, ApiError> {
         ApiError::require("execution_id", id)?;
-        let e = self.engine.store().get_execution(id).await?;
+        let e = self.engine.execution(id).await?;
         by.may_read(id, &e.started_by)?;
         Ok(e)
     }
@@ -243,9 +243,9 @@ impl ExecutionService for ExecutionApi {
         r: Request<GetExecutionRequest>,
     ) -> Result<Response<Execution>, Status> {
         let by = super::caller(&r);
-        Ok(Response::new(
+        Ok(Response::new(Arc::unwrap_or_clone(
             self.get(&r.into_inner().execution_id, &by).await?,
-        ))
+        )))
     }
 
     async fn list_executions(

@@ -52,6 +52,7 @@ pub fn follow(
 ) -> Result<impl Stream<Item = Result<ExecutionChange, ApiError>> + Send + 'static, ApiError> {
     // Subscribe before reading the position, so no change falls between.
     let wake = feed.subscribe();
+    let closed = feed.closed();
     let next = match after.map(str::trim).filter(|a| !a.is_empty()) {
         Some(cursor) => feed.resolve(cursor)?,
         None => feed.last(),
@@ -64,10 +65,11 @@ pub fn follow(
         ready: VecDeque::new(),
         failed: false,
     };
-    Ok(futures::stream::unfold(state, |mut f| async move {
+    let changes = futures::stream::unfold(state, |mut f| async move {
         let item = f.next_change().await?;
         Some((item, f))
-    }))
+    });
+    Ok(futures::StreamExt::take_until(changes, closed))
 }
 
 struct Follower {

@@ -19,6 +19,7 @@ mod events;
 mod executions;
 mod feed;
 mod feed_relay;
+mod readiness;
 pub mod rest;
 mod schedules;
 mod sync;
@@ -34,9 +35,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tonic_health::ServingStatus;
 
-pub use admin::AdminApi;
+use readiness::Readiness;
+
+pub use admin::{AdminApi, size_of_dir};
 pub use error::ApiError;
 pub use events::EventApi;
 pub use executions::ExecutionApi;
@@ -196,6 +198,8 @@ pub async fn serve(
             &options.data_dir,
             RocksOptions {
                 audit_log: config.audit_log_file.clone(),
+                block_cache_bytes: config.rocksdb_block_cache_bytes,
+                write_buffer_bytes: config.rocksdb_write_buffer_bytes,
                 ..RocksOptions::default()
             },
         )?),
@@ -229,18 +233,14 @@ pub async fn serve(
         )
         .map_err(ServeError::Kafka)?;
         metrics.watch_kafka_lag(source.lag());
-        Some(source)
+        Some(Arc::new(source))
     };
 
     let (listener, grpc_addr) = bind(options.grpc_addr).await?;
     let (http_listener, http_addr) = bind(options.http_addr).await?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
-    for name in SERVICES.iter().chain(&[""]) {
-        health
-            .set_service_status(*name, ServingStatus::Serving)
-            .await;
-    }
+    let readiness = Readiness::new(health, SERVICES, engine.store().ownership()).await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -251,17 +251,14 @@ pub async fn serve(
         .build_v1alpha()?;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let reporter = health.clone();
-    tokio::spawn(async move {
+    let feed = engine.feed().clone();
+    let shutdown = async move {
         shutdown.await;
-        // Load balancers see NOT_SERVING before the port closes.
-        for name in SERVICES.iter().chain(&[""]) {
-            reporter
-                .set_service_status(*name, ServingStatus::NotServing)
-                .await;
-        }
-        let _ = stop_tx.send(true);
-    });
+        // Live streams end now: an open watcher would otherwise hold its
+        // connection, and with it the servers' graceful stop, forever.
+        feed.close();
+    };
+    tokio::spawn(readiness.follow(shutdown, stop_tx));
     // Records past their retention go in the background until shutdown.
     let pruner = tokio::spawn(retention::prune_periodically(
         engine.store().clone(),
@@ -287,7 +284,14 @@ pub async fn serve(
     let limits = crate::spec::Limits::from(config);
     let workflows = WorkflowApi::new(engine.clone(), limits.clone());
     let executions = ExecutionApi::new(engine.clone(), config.max_active_executions);
-    let admin = AdminApi::new(engine.clone());
+    let backup_dir = config.backup_dir.clone().unwrap_or_else(|| {
+        let parent = options
+            .data_dir
+            .parent()
+            .unwrap_or(std::path::Path::new("."));
+        parent.join("backups")
+    });
+    let admin = AdminApi::new(engine.clone(), backup_dir);
     let schedules = ScheduleApi::new(scheduler.clone());
     let events = EventApi::new(triggers);
     let gateway = rest::Gateway {
@@ -328,12 +332,30 @@ pub async fn serve(
         }
     };
 
+    // At the stop, while the servers finish the requests in flight (some
+    // of them waiting on runs): no more ticks or consumed events, and the
+    // running executions get their grace, then are cancelled or handed
+    // back, so that no request waits on a run past the grace.
+    let draining = {
+        let (engine, scheduler, kafka) = (engine.clone(), scheduler.clone(), kafka.clone());
+        let (mut stop, grace) = (stop_rx.clone(), options.grace);
+        tokio::spawn(async move {
+            let _ = stop.wait_for(|s| *s).await;
+            scheduler.stop();
+            if let Some(k) = &kafka {
+                k.stop();
+            }
+            engine.drain(grace, DRAIN_CANCEL_WAIT).await;
+        })
+    };
+
     ready(grpc_addr, http_addr);
     tracing::info!(%grpc_addr, %http_addr, data_dir = %options.data_dir.display(), "serving");
     // Browsers speak gRPC-Web over HTTP/1.1 on the same port; the CORS
     // layer answers their preflights before anything asks for a token.
     let grpc = tonic::transport::Server::builder()
         .accept_http1(true)
+        .layer(crate::telemetry::RequestSpans)
         .layer(tower::util::option_layer(cors))
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(auth::GrpcAuthLayer(authenticator))
@@ -364,7 +386,6 @@ pub async fn serve(
         Err(e) => tracing::error!(error = %e, "HTTP server stopped unexpectedly"),
     }
 
-    scheduler.stop();
     let tasks = [
         ("pruning", pruner),
         ("takeover", takeover),
@@ -376,10 +397,9 @@ pub async fn serve(
             tracing::error!(error = %e, "the {what} task failed");
         }
     }
-    if let Some(k) = &kafka {
-        k.stop();
+    if let Err(e) = draining.await {
+        tracing::error!(error = %e, "the drain at shutdown failed");
     }
-    engine.drain(options.grace, DRAIN_CANCEL_WAIT).await;
     engine.store().flush().await?;
     tracing::info!("stopped");
     Ok(())

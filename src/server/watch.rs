@@ -22,7 +22,8 @@ const CLIENT_BUFFER: usize = 256;
 /// no notice arrives.
 const POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The events of `id` from `from_seq` on, live until the execution ends.
+/// The events of `id` from `from_seq` on, live until the execution ends
+/// (or the server shuts down).
 /// `live` is a receiver taken before the execution started, if the caller
 /// has one (RunStream); otherwise the watcher subscribes now.
 pub fn watch(
@@ -32,6 +33,7 @@ pub fn watch(
     live: Option<broadcast::Receiver<Arc<ExecutionEvent>>>,
 ) -> impl Stream<Item = Result<ExecutionEvent, Status>> + Send + 'static {
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
+    let closed = engine.feed().closed();
     // The task ends when the execution ends or the client goes away (its
     // sends fail).
     tokio::spawn(async move {
@@ -39,7 +41,7 @@ pub fn watch(
             let _ = tx.send(Err(e.into())).await;
         }
     });
-    ReceiverStream::new(rx)
+    futures::StreamExt::take_until(ReceiverStream::new(rx), closed)
 }
 
 type Sink = mpsc::Sender<Result<ExecutionEvent, Status>>;

@@ -57,6 +57,9 @@ pub enum StoreError {
     /// were fenced.
     #[error("execution '{0}' is run by another replica now")]
     OwnershipLost(String),
+    /// The store cannot do what was asked (a backup of PostgreSQL).
+    #[error("{0}")]
+    Unsupported(String),
     /// The database cannot be reached now (connection lost, a failover
     /// under way); the same request may succeed later.
     #[error("the store is unavailable: {0}")]
@@ -337,6 +340,15 @@ pub trait Store: Send + Sync + 'static {
     async fn stats(&self) -> Result<BTreeMap<String, String>, StoreError>;
     /// Compacts the whole store (reclaims space, speeds up reads).
     async fn compact(&self) -> Result<(), StoreError>;
+    /// Writes a consistent copy of the store, with every write queued
+    /// before the call, into `dir` (which must not exist): a data
+    /// directory a server can start on.
+    async fn backup(&self, dir: &std::path::Path) -> Result<(), StoreError> {
+        let _ = dir;
+        Err(StoreError::Unsupported(
+            "this store has no backup of its own".into(),
+        ))
+    }
     /// Removes what `retention` lets go: ended executions (with their
     /// events), audit records and expired cached results older than its
     /// limits. Unfinished executions are kept, however old.

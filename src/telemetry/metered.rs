@@ -162,6 +162,9 @@ impl Store for MeteredStore {
     async fn compact(&self) -> Result<(), StoreError> {
         timed!(self, db_write, "compact", self.inner.compact())
     }
+    async fn backup(&self, dir: &std::path::Path) -> Result<(), StoreError> {
+        timed!(self, db_write, "backup", self.inner.backup(dir))
+    }
     async fn prune(&self, retention: &Retention) -> Result<Pruned, StoreError> {
         timed!(self, db_write, "prune", self.inner.prune(retention))
     }

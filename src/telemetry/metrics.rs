@@ -31,7 +31,51 @@ pub struct Metrics {
     db_write: Histogram<f64>,
     schedule_runs: Counter<u64>,
     schedule_skipped: Counter<u64>,
+    schedule_lag: Histogram<f64>,
     event_triggers: Counter<u64>,
+}
+
+/// Bucket bounds of the `_seconds` histograms: 1 ms to 10 min, so the
+/// brief's p99 panels resolve both a 5 ms playbook and a stuck one.
+const SECONDS_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    120.0, 300.0, 600.0,
+];
+
+/// Bucket bounds of the `_ms` histograms: from 0.1 ms (an in-process task,
+/// a RocksDB read) to 10 min.
+const MS_BUCKETS: &[f64] = &[
+    0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1_000.0, 2_500.0,
+    5_000.0, 10_000.0, 30_000.0, 60_000.0, 300_000.0, 600_000.0,
+];
+
+/// Bucket bounds of the schedule lag: a tick started on time is late by
+/// milliseconds; one after an outage by up to an hour of catch-up.
+const LAG_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
+    3_600.0,
+];
+
+/// What a cache lookup was for: the `type` label of
+/// `swarm_workflow_cache_hits_total` / `_misses_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheKind {
+    /// Compiled workflow plans (`WORKFLOW_CACHE_SIZE`).
+    Workflow,
+    /// Ended executions' records (`EXECUTION_CACHE_SIZE`).
+    Execution,
+    /// Cacheable tasks' results (`RESULT_CACHE_SIZE`).
+    Result,
+}
+
+impl CacheKind {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Workflow => "workflow",
+            Self::Execution => "execution",
+            Self::Result => "result",
+        }
+    }
 }
 
 impl std::fmt::Debug for Metrics {
@@ -61,10 +105,12 @@ impl Metrics {
             duration: m
                 .f64_histogram("swarm_workflow_duration_seconds")
                 .with_description("Execution wall time")
+                .with_boundaries(SECONDS_BUCKETS.to_vec())
                 .build(),
             task_duration: m
                 .f64_histogram("swarm_workflow_task_duration_ms")
                 .with_description("Task wall time")
+                .with_boundaries(MS_BUCKETS.to_vec())
                 .build(),
             retries: m
                 .u64_counter("swarm_workflow_task_retries")
@@ -80,19 +126,21 @@ impl Metrics {
                 .build(),
             cache_hits: m
                 .u64_counter("swarm_workflow_cache_hits")
-                .with_description("Result cache hits")
+                .with_description("Cache hits, by type (workflow, execution, result)")
                 .build(),
             cache_misses: m
                 .u64_counter("swarm_workflow_cache_misses")
-                .with_description("Result cache misses")
+                .with_description("Cache misses, by type (workflow, execution, result)")
                 .build(),
             db_read: m
                 .f64_histogram("swarm_workflow_db_read_ms")
                 .with_description("Store reads")
+                .with_boundaries(MS_BUCKETS.to_vec())
                 .build(),
             db_write: m
                 .f64_histogram("swarm_workflow_db_write_ms")
                 .with_description("Durable store writes")
+                .with_boundaries(MS_BUCKETS.to_vec())
                 .build(),
             schedule_runs: m
                 .u64_counter("swarm_workflow_schedule_runs")
@@ -102,9 +150,14 @@ impl Metrics {
                 .u64_counter("swarm_workflow_schedule_skipped_ticks")
                 .with_description("Schedule ticks skipped at the concurrency bound")
                 .build(),
+            schedule_lag: m
+                .f64_histogram("swarm_workflow_schedule_lag_seconds")
+                .with_description("How late a schedule tick's run started after the tick was due")
+                .with_boundaries(LAG_BUCKETS.to_vec())
+                .build(),
             event_triggers: m
                 .u64_counter("swarm_workflow_event_triggers")
-                .with_description("Triggers matched by an event, by workflow and outcome (started, replaced, queued, skipped, filtered, failed)")
+                .with_description("Triggers matched by an event, by workflow, the trigger's event_type and outcome (started, replaced, queued, skipped, filtered, failed)")
                 .build(),
             registry,
             _provider: provider,
@@ -229,9 +282,7 @@ impl Metrics {
             .meter
             .f64_histogram("swarm_workflow_claim_duration_seconds")
             .with_description("Claims of executions whose replica stopped")
-            .with_boundaries(vec![
-                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-            ])
+            .with_boundaries(SECONDS_BUCKETS.to_vec())
             .build();
         ownership.on_claim(move |took, _| claims.record(took.as_secs_f64(), &[]));
         let count =
@@ -310,15 +361,56 @@ impl Metrics {
         }
     }
 
+    /// Records how late (seconds) the runs of a workflow's schedule ticks
+    /// started after they were due.
+    pub fn schedule_lag(&self, workflow: &str, lags: &[f64]) {
+        let labels = [KeyValue::new("workflow", workflow.to_owned())];
+        for lag in lags {
+            self.schedule_lag.record(*lag, &labels);
+        }
+    }
+
     /// Counts one trigger matched by an event, with what it did.
-    pub fn event_trigger(&self, workflow: &str, outcome: &str) {
+    /// `event_type` is the trigger's (a pattern such as `kafka.threat_*`
+    /// stays one series, whatever types publishers send).
+    pub fn event_trigger(&self, workflow: &str, event_type: &str, outcome: &str) {
         self.event_triggers.add(
             1,
             &[
                 KeyValue::new("workflow", workflow.to_owned()),
+                KeyValue::new("event_type", event_type.to_owned()),
                 KeyValue::new("outcome", outcome.to_owned()),
             ],
         );
+    }
+
+    /// Counts one cache lookup.
+    pub fn cache(&self, kind: CacheKind, hit: bool) {
+        let counter = if hit {
+            &self.cache_hits
+        } else {
+            &self.cache_misses
+        };
+        counter.add(1, &[KeyValue::new("type", kind.label())]);
+    }
+
+    /// Reports the executions running here at each scrape:
+    /// `swarm_workflow_executions_active` and
+    /// `swarm_workflow_execution_oldest_seconds` (how long the oldest has
+    /// run, 0 when none), what a stuck-run alert watches.
+    pub fn watch_active(&self, figures: impl Fn() -> (u64, f64) + Send + Sync + 'static) {
+        let figures = std::sync::Arc::new(figures);
+        let count = figures.clone();
+        self.meter
+            .i64_observable_gauge("swarm_workflow_executions_active")
+            .with_description("Unfinished executions this process runs")
+            .with_callback(move |o| o.observe(count().0 as i64, &[]))
+            .build();
+        self.meter
+            .f64_observable_gauge("swarm_workflow_execution_oldest_seconds")
+            .with_description("How long the oldest unfinished execution here has run (0: none)")
+            .with_callback(move |o| o.observe(figures().1, &[]))
+            .build();
     }
 
     /// Updates the metrics for one event of an execution of `plan`.
@@ -349,12 +441,7 @@ impl Metrics {
                         .add(1, &[KeyValue::new("task", r.task_id.clone())]);
                 }
                 if task.is_some_and(|t| t.cacheable) && state == TaskState::Succeeded {
-                    let c = if r.cached {
-                        &self.cache_hits
-                    } else {
-                        &self.cache_misses
-                    };
-                    c.add(1, &[KeyValue::new("type", "result")]);
+                    self.cache(CacheKind::Result, r.cached);
                 }
             }
             Some(Kind::ExecutionEnded(end)) => {

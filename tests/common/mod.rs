@@ -405,3 +405,18 @@ pub fn output(e: &Execution, id: &str) -> Value {
         .as_ref()
         .map_or(Value::Null, orchestrator::proto::pb_to_json)
 }
+
+/// Runs the `orchestrator` binary with `args` (no token from the
+/// environment); its exit status and output.
+pub fn orchestrator(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+        .args(args)
+        .env_remove("ORCHESTRATOR_TOKEN")
+        .output()
+        .unwrap()
+}
+
+/// Output bytes as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}

@@ -21,6 +21,11 @@ type AdminServiceClient interface {
 	Stats(ctx context.Context, in *StatsRequest, opts ...grpc.CallOption) (*StatsResponse, error)
 	// Compacts the store (all column families).
 	Compact(ctx context.Context, in *CompactRequest, opts ...grpc.CallOption) (*CompactResponse, error)
+	// Writes a consistent copy of the store (a RocksDB checkpoint) into a
+	// new directory under the server's BACKUP_DIR; a server started on that
+	// directory as its data directory has everything acknowledged before the
+	// call. FAILED_PRECONDITION on PostgreSQL (use the database's backups).
+	Backup(ctx context.Context, in *BackupRequest, opts ...grpc.CallOption) (*BackupResponse, error)
 	// The audit trail, newest first: cancellations, retries, workflow changes.
 	ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error)
 }
@@ -51,6 +56,15 @@ func (c *adminServiceClient) Compact(ctx context.Context, in *CompactRequest, op
 	return out, nil
 }
 
+func (c *adminServiceClient) Backup(ctx context.Context, in *BackupRequest, opts ...grpc.CallOption) (*BackupResponse, error) {
+	out := new(BackupResponse)
+	err := c.cc.Invoke(ctx, "/orchestrator.v1.AdminService/Backup", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error) {
 	out := new(ListAuditResponse)
 	err := c.cc.Invoke(ctx, "/orchestrator.v1.AdminService/ListAudit", in, out, opts...)
@@ -68,6 +82,11 @@ type AdminServiceServer interface {
 	Stats(context.Context, *StatsRequest) (*StatsResponse, error)
 	// Compacts the store (all column families).
 	Compact(context.Context, *CompactRequest) (*CompactResponse, error)
+	// Writes a consistent copy of the store (a RocksDB checkpoint) into a
+	// new directory under the server's BACKUP_DIR; a server started on that
+	// directory as its data directory has everything acknowledged before the
+	// call. FAILED_PRECONDITION on PostgreSQL (use the database's backups).
+	Backup(context.Context, *BackupRequest) (*BackupResponse, error)
 	// The audit trail, newest first: cancellations, retries, workflow changes.
 	ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
@@ -82,6 +101,9 @@ func (UnimplementedAdminServiceServer) Stats(context.Context, *StatsRequest) (*S
 }
 func (UnimplementedAdminServiceServer) Compact(context.Context, *CompactRequest) (*CompactResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Compact not implemented")
+}
+func (UnimplementedAdminServiceServer) Backup(context.Context, *BackupRequest) (*BackupResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Backup not implemented")
 }
 func (UnimplementedAdminServiceServer) ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListAudit not implemented")
@@ -135,6 +157,24 @@ func _AdminService_Compact_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_Backup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BackupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).Backup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/orchestrator.v1.AdminService/Backup",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).Backup(ctx, req.(*BackupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_ListAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditRequest)
 	if err := dec(in); err != nil {
@@ -164,6 +204,10 @@ var _AdminService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Compact",
 			Handler:    _AdminService_Compact_Handler,
+		},
+		{
+			MethodName: "Backup",
+			Handler:    _AdminService_Backup_Handler,
 		},
 		{
 			MethodName: "ListAudit",

@@ -146,6 +146,7 @@ pub const RPCS: &[(&str, Rule)] = &[
     ),
     ("/orchestrator.v1.AdminService/Stats", Need(Admin)),
     ("/orchestrator.v1.AdminService/Compact", Need(Admin)),
+    ("/orchestrator.v1.AdminService/Backup", Need(Admin)),
     ("/orchestrator.v1.AdminService/ListAudit", Need(Admin)),
     (
         "/orchestrator.v1.ScheduleService/CreateSchedule",
@@ -250,6 +251,7 @@ pub const ROUTES: &[(Method, &str, Rule)] = &[
     ),
     (Method::GET, "/v1/stats/db", Need(Admin)),
     (Method::POST, "/v1/admin/compact", Need(Admin)),
+    (Method::POST, "/v1/admin/backup", Need(Admin)),
     (Method::GET, "/v1/audit", Need(Admin)),
     (Method::POST, "/v1/schedules", Need(SchedulesAdmin)),
     (Method::GET, "/v1/schedules", Need(WorkflowsRead)),

@@ -1,10 +1,11 @@
 //! Operations over REST: the Prometheus metrics, the store's statistics,
-//! compaction and the audit trail.
+//! compaction, backups and the audit trail.
 
 use std::collections::BTreeMap;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Extension, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -14,8 +15,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::openapi::proto_json;
-use super::{Gateway, Reply, ok, query, time_param, to_json};
+use super::{ErrorBody, Gateway, Reply, ok, optional_body, query, time_param, to_json};
 use crate::proto;
+use crate::server::auth::Identity;
 
 /// The operations routes.
 pub(super) fn routes() -> OpenApiRouter<Gateway> {
@@ -23,6 +25,7 @@ pub(super) fn routes() -> OpenApiRouter<Gateway> {
         .routes(routes!(metrics))
         .routes(routes!(stats))
         .routes(routes!(compact))
+        .routes(routes!(backup))
         .routes(routes!(audit))
 }
 
@@ -69,6 +72,41 @@ async fn compact(State(g): State<Gateway>) -> Reply {
     ok(proto_json::CompactResponse(to_json(
         &g.admin.compact().await?,
     )))
+}
+
+/// A backup's name.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct BackupBody {
+    /// Its directory under BACKUP_DIR (letters, digits, `.`, `_`, `-`);
+    /// default `backup-<UTC time>`.
+    #[serde(default)]
+    name: String,
+}
+
+/// Writes a consistent copy of the store (a RocksDB checkpoint) into a new
+/// directory under BACKUP_DIR; a server started on it has everything
+/// acknowledged before the call.
+#[utoipa::path(post, path = "/v1/admin/backup", tag = "operations",
+    request_body(content = Option<BackupBody>, description = "Optional: the backup's name"),
+    responses(
+        (status = 200, description = "Where it is, its size, how long it took",
+            body = proto_json::BackupResponse),
+        (status = 400, description = "A bad name", body = ErrorBody),
+        (status = 409, description = "A backup of that name exists", body = ErrorBody),
+        (status = 412, description = "A PostgreSQL store (use the database's backups)", body = ErrorBody),
+    ))]
+async fn backup(
+    State(g): State<Gateway>,
+    Extension(by): Extension<Identity>,
+    b: Result<Bytes, BytesRejection>,
+) -> Reply {
+    let BackupBody { name } = optional_body(b)?;
+    let r = g
+        .admin
+        .backup(&proto::BackupRequest { name }, by.subject())
+        .await?;
+    ok(proto_json::BackupResponse(to_json(&r)))
 }
 
 /// Which audit records to list.

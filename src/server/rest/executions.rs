@@ -324,7 +324,7 @@ async fn get_execution(
     Extension(by): Extension<Identity>,
     Path(id): Path<String>,
 ) -> Reply {
-    ok(ExecutionView::from(&g.executions.get(&id, &by).await?))
+    ok(ExecutionView::from(&*g.executions.get(&id, &by).await?))
 }
 
 /// What runs now, and the task pools.

@@ -65,6 +65,7 @@ pub fn router(gateway: Gateway, auth: std::sync::Arc<Authenticator>) -> Router {
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(crate::telemetry::RequestSpans)
         .with_state(gateway)
 }
 

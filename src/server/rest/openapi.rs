@@ -89,6 +89,8 @@ pub mod proto_json {
         ListAuditResponse,
         /// `orchestrator.v1.CompactResponse`.
         CompactResponse,
+        /// `orchestrator.v1.BackupResponse`.
+        BackupResponse,
         /// `orchestrator.v1.ExecutionEvent`: an SSE event's data.
         ExecutionEvent,
     }

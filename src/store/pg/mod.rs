@@ -585,6 +585,12 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn backup(&self, _: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "a PostgreSQL store is backed up by the database: pg_dump, or the provider's snapshots (docs/operations.md)".into(),
+        ))
+    }
+
     async fn prune(&self, r: &Retention) -> Result<Pruned, StoreError> {
         // Writes queued before the pruning land first, as in the other stores.
         self.flush().await?;

@@ -217,16 +217,6 @@ impl RocksStore {
         }
     }
 
-    /// Writes a consistent copy of the store, as of now, to `path` (which
-    /// must not exist): a backup, or a snapshot to open elsewhere. Files are
-    /// hard-linked where the file system allows.
-    pub async fn checkpoint(&self, path: impl AsRef<Path>) -> Result<(), StoreError> {
-        self.flush().await?;
-        rocksdb::checkpoint::Checkpoint::new(&self.db)
-            .and_then(|c| c.create_checkpoint(path))
-            .map_err(backend)
-    }
-
     /// The directory the store lives in.
     pub fn path(&self) -> &Path {
         &self.path
@@ -476,6 +466,21 @@ impl Store for RocksStore {
                 db.compact_range_cf(cf_handle(&db, family), None::<&[u8]>, None::<&[u8]>);
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn backup(&self, dir: &Path) -> Result<(), StoreError> {
+        // What was acknowledged before the call is in the copy.
+        self.flush().await?;
+        let (db, dir) = (self.db.clone(), dir.to_owned());
+        blocking(move || {
+            // Flushes the memtables and hard-links the SST files: as fast
+            // as the flush, and the files are shared with the live store
+            // until it compacts them away.
+            rocksdb::checkpoint::Checkpoint::new(&db)
+                .and_then(|c| c.create_checkpoint(&dir))
+                .map_err(|e| StoreError::Backend(format!("checkpoint into {}: {e}", dir.display())))
         })
         .await
     }

@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from orchestrator_client.v1 import storage_pb2 as orchestrator_dot_v1_dot_storage__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#orchestrator/v1/admin_service.proto\x12\x0forchestrator.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dorchestrator/v1/storage.proto\"\xb6\x01\n\x10ListAuditRequest\x12\r\n\x05limit\x18\x01 \x01(\r\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\x12\x0e\n\x06target\x18\x06 \x01(\t\x12\x12\n\npage_token\x18\x07 \x01(\t\"[\n\x11ListAuditResponse\x12-\n\x07records\x18\x01 \x03(\x0b\x32\x1c.orchestrator.v1.AuditRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x0e\n\x0cStatsRequest\"\x86\x01\n\rStatsResponse\x12\x42\n\nproperties\x18\x01 \x03(\x0b\x32..orchestrator.v1.StatsResponse.PropertiesEntry\x1a\x31\n\x0fPropertiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x10\n\x0e\x43ompactRequest\"&\n\x0f\x43ompactResponse\x12\x13\n\x0b\x64uration_ms\x18\x01 \x01(\x04\x32\xbc\x02\n\x0c\x41\x64minService\x12\\\n\x05Stats\x12\x1d.orchestrator.v1.StatsRequest\x1a\x1e.orchestrator.v1.StatsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/stats/db\x12g\n\x07\x43ompact\x12\x1f.orchestrator.v1.CompactRequest\x1a .orchestrator.v1.CompactResponse\"\x19\x82\xd3\xe4\x93\x02\x13\"\x11/v1/admin/compact\x12\x65\n\tListAudit\x12!.orchestrator.v1.ListAuditRequest\x1a\".orchestrator.v1.ListAuditResponse\"\x11\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/auditBg\n\x13\x64\x65v.orchestrator.v1B\x11\x41\x64minServiceProtoP\x01Z;orchestrator.local/clients/go/orchestratorv1;orchestratorv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#orchestrator/v1/admin_service.proto\x12\x0forchestrator.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dorchestrator/v1/storage.proto\"\x1d\n\rBackupRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"B\n\x0e\x42\x61\x63kupResponse\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\r\n\x05\x62ytes\x18\x02 \x01(\x04\x12\x13\n\x0b\x64uration_ms\x18\x03 \x01(\x04\"\xb6\x01\n\x10ListAuditRequest\x12\r\n\x05limit\x18\x01 \x01(\r\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\x12\x0e\n\x06target\x18\x06 \x01(\t\x12\x12\n\npage_token\x18\x07 \x01(\t\"[\n\x11ListAuditResponse\x12-\n\x07records\x18\x01 \x03(\x0b\x32\x1c.orchestrator.v1.AuditRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x0e\n\x0cStatsRequest\"\x86\x01\n\rStatsResponse\x12\x42\n\nproperties\x18\x01 \x03(\x0b\x32..orchestrator.v1.StatsResponse.PropertiesEntry\x1a\x31\n\x0fPropertiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x10\n\x0e\x43ompactRequest\"&\n\x0f\x43ompactResponse\x12\x13\n\x0b\x64uration_ms\x18\x01 \x01(\x04\x32\xa4\x03\n\x0c\x41\x64minService\x12\\\n\x05Stats\x12\x1d.orchestrator.v1.StatsRequest\x1a\x1e.orchestrator.v1.StatsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/stats/db\x12g\n\x07\x43ompact\x12\x1f.orchestrator.v1.CompactRequest\x1a .orchestrator.v1.CompactResponse\"\x19\x82\xd3\xe4\x93\x02\x13\"\x11/v1/admin/compact\x12\x66\n\x06\x42\x61\x63kup\x12\x1e.orchestrator.v1.BackupRequest\x1a\x1f.orchestrator.v1.BackupResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x10/v1/admin/backup:\x01*\x12\x65\n\tListAudit\x12!.orchestrator.v1.ListAuditRequest\x1a\".orchestrator.v1.ListAuditResponse\"\x11\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/auditBg\n\x13\x64\x65v.orchestrator.v1B\x11\x41\x64minServiceProtoP\x01Z;orchestrator.local/clients/go/orchestratorv1;orchestratorv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,22 +41,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ADMINSERVICE'].methods_by_name['Stats']._serialized_options = b'\202\323\344\223\002\016\022\014/v1/stats/db'
   _globals['_ADMINSERVICE'].methods_by_name['Compact']._loaded_options = None
   _globals['_ADMINSERVICE'].methods_by_name['Compact']._serialized_options = b'\202\323\344\223\002\023\"\021/v1/admin/compact'
+  _globals['_ADMINSERVICE'].methods_by_name['Backup']._loaded_options = None
+  _globals['_ADMINSERVICE'].methods_by_name['Backup']._serialized_options = b'\202\323\344\223\002\025\"\020/v1/admin/backup:\001*'
   _globals['_ADMINSERVICE'].methods_by_name['ListAudit']._loaded_options = None
   _globals['_ADMINSERVICE'].methods_by_name['ListAudit']._serialized_options = b'\202\323\344\223\002\013\022\t/v1/audit'
-  _globals['_LISTAUDITREQUEST']._serialized_start=151
-  _globals['_LISTAUDITREQUEST']._serialized_end=333
-  _globals['_LISTAUDITRESPONSE']._serialized_start=335
-  _globals['_LISTAUDITRESPONSE']._serialized_end=426
-  _globals['_STATSREQUEST']._serialized_start=428
-  _globals['_STATSREQUEST']._serialized_end=442
-  _globals['_STATSRESPONSE']._serialized_start=445
-  _globals['_STATSRESPONSE']._serialized_end=579
-  _globals['_STATSRESPONSE_PROPERTIESENTRY']._serialized_start=530
-  _globals['_STATSRESPONSE_PROPERTIESENTRY']._serialized_end=579
-  _globals['_COMPACTREQUEST']._serialized_start=581
-  _globals['_COMPACTREQUEST']._serialized_end=597
-  _globals['_COMPACTRESPONSE']._serialized_start=599
-  _globals['_COMPACTRESPONSE']._serialized_end=637
-  _globals['_ADMINSERVICE']._serialized_start=640
-  _globals['_ADMINSERVICE']._serialized_end=956
+  _globals['_BACKUPREQUEST']._serialized_start=150
+  _globals['_BACKUPREQUEST']._serialized_end=179
+  _globals['_BACKUPRESPONSE']._serialized_start=181
+  _globals['_BACKUPRESPONSE']._serialized_end=247
+  _globals['_LISTAUDITREQUEST']._serialized_start=250
+  _globals['_LISTAUDITREQUEST']._serialized_end=432
+  _globals['_LISTAUDITRESPONSE']._serialized_start=434
+  _globals['_LISTAUDITRESPONSE']._serialized_end=525
+  _globals['_STATSREQUEST']._serialized_start=527
+  _globals['_STATSREQUEST']._serialized_end=541
+  _globals['_STATSRESPONSE']._serialized_start=544
+  _globals['_STATSRESPONSE']._serialized_end=678
+  _globals['_STATSRESPONSE_PROPERTIESENTRY']._serialized_start=629
+  _globals['_STATSRESPONSE_PROPERTIESENTRY']._serialized_end=678
+  _globals['_COMPACTREQUEST']._serialized_start=680
+  _globals['_COMPACTREQUEST']._serialized_end=696
+  _globals['_COMPACTRESPONSE']._serialized_start=698
+  _globals['_COMPACTRESPONSE']._serialized_end=736
+  _globals['_ADMINSERVICE']._serialized_start=739
+  _globals['_ADMINSERVICE']._serialized_end=1159
 # @@protoc_insertion_point(module_scope)

@@ -45,6 +45,11 @@ class AdminServiceStub:
                 request_serializer=orchestrator_dot_v1_dot_admin__service__pb2.CompactRequest.SerializeToString,
                 response_deserializer=orchestrator_dot_v1_dot_admin__service__pb2.CompactResponse.FromString,
                 _registered_method=True)
+        self.Backup = channel.unary_unary(
+                '/orchestrator.v1.AdminService/Backup',
+                request_serializer=orchestrator_dot_v1_dot_admin__service__pb2.BackupRequest.SerializeToString,
+                response_deserializer=orchestrator_dot_v1_dot_admin__service__pb2.BackupResponse.FromString,
+                _registered_method=True)
         self.ListAudit = channel.unary_unary(
                 '/orchestrator.v1.AdminService/ListAudit',
                 request_serializer=orchestrator_dot_v1_dot_admin__service__pb2.ListAuditRequest.SerializeToString,
@@ -70,6 +75,16 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Backup(self, request, context):
+        """Writes a consistent copy of the store (a RocksDB checkpoint) into a
+        new directory under the server's BACKUP_DIR; a server started on that
+        directory as its data directory has everything acknowledged before the
+        call. FAILED_PRECONDITION on PostgreSQL (use the database's backups).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAudit(self, request, context):
         """The audit trail, newest first: cancellations, retries, workflow changes.
         """
@@ -89,6 +104,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.Compact,
                     request_deserializer=orchestrator_dot_v1_dot_admin__service__pb2.CompactRequest.FromString,
                     response_serializer=orchestrator_dot_v1_dot_admin__service__pb2.CompactResponse.SerializeToString,
+            ),
+            'Backup': grpc.unary_unary_rpc_method_handler(
+                    servicer.Backup,
+                    request_deserializer=orchestrator_dot_v1_dot_admin__service__pb2.BackupRequest.FromString,
+                    response_serializer=orchestrator_dot_v1_dot_admin__service__pb2.BackupResponse.SerializeToString,
             ),
             'ListAudit': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAudit,
@@ -151,6 +171,33 @@ class AdminService:
             '/orchestrator.v1.AdminService/Compact',
             orchestrator_dot_v1_dot_admin__service__pb2.CompactRequest.SerializeToString,
             orchestrator_dot_v1_dot_admin__service__pb2.CompactResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Backup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/orchestrator.v1.AdminService/Backup',
+            orchestrator_dot_v1_dot_admin__service__pb2.BackupRequest.SerializeToString,
+            orchestrator_dot_v1_dot_admin__service__pb2.BackupResponse.FromString,
             options,
             channel_credentials,
             insecure,

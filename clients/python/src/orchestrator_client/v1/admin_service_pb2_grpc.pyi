@@ -37,6 +37,12 @@ class AdminServiceStub:
     """Storage statistics (RocksDB properties such as rocksdb.estimate-num-keys)."""
     Compact: _grpc.UnaryUnaryMultiCallable[_admin_service_pb2.CompactRequest, _admin_service_pb2.CompactResponse]
     """Compacts the store (all column families)."""
+    Backup: _grpc.UnaryUnaryMultiCallable[_admin_service_pb2.BackupRequest, _admin_service_pb2.BackupResponse]
+    """Writes a consistent copy of the store (a RocksDB checkpoint) into a
+    new directory under the server's BACKUP_DIR; a server started on that
+    directory as its data directory has everything acknowledged before the
+    call. FAILED_PRECONDITION on PostgreSQL (use the database's backups).
+    """
     ListAudit: _grpc.UnaryUnaryMultiCallable[_admin_service_pb2.ListAuditRequest, _admin_service_pb2.ListAuditResponse]
     """The audit trail, newest first: cancellations, retries, workflow changes."""
 
@@ -49,6 +55,12 @@ class AdminServiceAsyncStub(AdminServiceStub):
     """Storage statistics (RocksDB properties such as rocksdb.estimate-num-keys)."""
     Compact: _aio.UnaryUnaryMultiCallable[_admin_service_pb2.CompactRequest, _admin_service_pb2.CompactResponse]  # type: ignore[assignment]
     """Compacts the store (all column families)."""
+    Backup: _aio.UnaryUnaryMultiCallable[_admin_service_pb2.BackupRequest, _admin_service_pb2.BackupResponse]  # type: ignore[assignment]
+    """Writes a consistent copy of the store (a RocksDB checkpoint) into a
+    new directory under the server's BACKUP_DIR; a server started on that
+    directory as its data directory has everything acknowledged before the
+    call. FAILED_PRECONDITION on PostgreSQL (use the database's backups).
+    """
     ListAudit: _aio.UnaryUnaryMultiCallable[_admin_service_pb2.ListAuditRequest, _admin_service_pb2.ListAuditResponse]  # type: ignore[assignment]
     """The audit trail, newest first: cancellations, retries, workflow changes."""
 
@@ -70,6 +82,18 @@ class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_admin_service_pb2.CompactResponse, _abc.Awaitable[_admin_service_pb2.CompactResponse]]:
         """Compacts the store (all column families)."""
+
+    @_abc_1.abstractmethod
+    def Backup(
+        self,
+        request: _admin_service_pb2.BackupRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_service_pb2.BackupResponse, _abc.Awaitable[_admin_service_pb2.BackupResponse]]:
+        """Writes a consistent copy of the store (a RocksDB checkpoint) into a
+        new directory under the server's BACKUP_DIR; a server started on that
+        directory as its data directory has everything acknowledged before the
+        call. FAILED_PRECONDITION on PostgreSQL (use the database's backups).
+        """
 
     @_abc_1.abstractmethod
     def ListAudit(

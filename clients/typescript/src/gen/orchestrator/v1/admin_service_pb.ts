@@ -17,7 +17,64 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file orchestrator/v1/admin_service.proto.
  */
 export const file_orchestrator_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNvcmNoZXN0cmF0b3IvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPb3JjaGVzdHJhdG9yLnYxIrYBChBMaXN0QXVkaXRSZXF1ZXN0Eg0KBWxpbWl0GAEgASgNEigKBGZyb20YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKAnRvGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVhY3RvchgEIAEoCRIOCgZhY3Rpb24YBSABKAkSDgoGdGFyZ2V0GAYgASgJEhIKCnBhZ2VfdG9rZW4YByABKAkiWwoRTGlzdEF1ZGl0UmVzcG9uc2USLQoHcmVjb3JkcxgBIAMoCzIcLm9yY2hlc3RyYXRvci52MS5BdWRpdFJlY29yZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiDgoMU3RhdHNSZXF1ZXN0IoYBCg1TdGF0c1Jlc3BvbnNlEkIKCnByb3BlcnRpZXMYASADKAsyLi5vcmNoZXN0cmF0b3IudjEuU3RhdHNSZXNwb25zZS5Qcm9wZXJ0aWVzRW50cnkaMQoPUHJvcGVydGllc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEAoOQ29tcGFjdFJlcXVlc3QiJgoPQ29tcGFjdFJlc3BvbnNlEhMKC2R1cmF0aW9uX21zGAEgASgEMrwCCgxBZG1pblNlcnZpY2USXAoFU3RhdHMSHS5vcmNoZXN0cmF0b3IudjEuU3RhdHNSZXF1ZXN0Gh4ub3JjaGVzdHJhdG9yLnYxLlN0YXRzUmVzcG9uc2UiFILT5JMCDhIML3YxL3N0YXRzL2RiEmcKB0NvbXBhY3QSHy5vcmNoZXN0cmF0b3IudjEuQ29tcGFjdFJlcXVlc3QaIC5vcmNoZXN0cmF0b3IudjEuQ29tcGFjdFJlc3BvbnNlIhmC0+STAhMiES92MS9hZG1pbi9jb21wYWN0EmUKCUxpc3RBdWRpdBIhLm9yY2hlc3RyYXRvci52MS5MaXN0QXVkaXRSZXF1ZXN0GiIub3JjaGVzdHJhdG9yLnYxLkxpc3RBdWRpdFJlc3BvbnNlIhGC0+STAgsSCS92MS9hdWRpdEJnChNkZXYub3JjaGVzdHJhdG9yLnYxQhFBZG1pblNlcnZpY2VQcm90b1ABWjtvcmNoZXN0cmF0b3IubG9jYWwvY2xpZW50cy9nby9vcmNoZXN0cmF0b3J2MTtvcmNoZXN0cmF0b3J2MWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp, file_orchestrator_v1_storage]);
+  fileDesc("CiNvcmNoZXN0cmF0b3IvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPb3JjaGVzdHJhdG9yLnYxIh0KDUJhY2t1cFJlcXVlc3QSDAoEbmFtZRgBIAEoCSJCCg5CYWNrdXBSZXNwb25zZRIMCgRwYXRoGAEgASgJEg0KBWJ5dGVzGAIgASgEEhMKC2R1cmF0aW9uX21zGAMgASgEIrYBChBMaXN0QXVkaXRSZXF1ZXN0Eg0KBWxpbWl0GAEgASgNEigKBGZyb20YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKAnRvGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVhY3RvchgEIAEoCRIOCgZhY3Rpb24YBSABKAkSDgoGdGFyZ2V0GAYgASgJEhIKCnBhZ2VfdG9rZW4YByABKAkiWwoRTGlzdEF1ZGl0UmVzcG9uc2USLQoHcmVjb3JkcxgBIAMoCzIcLm9yY2hlc3RyYXRvci52MS5BdWRpdFJlY29yZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiDgoMU3RhdHNSZXF1ZXN0IoYBCg1TdGF0c1Jlc3BvbnNlEkIKCnByb3BlcnRpZXMYASADKAsyLi5vcmNoZXN0cmF0b3IudjEuU3RhdHNSZXNwb25zZS5Qcm9wZXJ0aWVzRW50cnkaMQoPUHJvcGVydGllc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEAoOQ29tcGFjdFJlcXVlc3QiJgoPQ29tcGFjdFJlc3BvbnNlEhMKC2R1cmF0aW9uX21zGAEgASgEMqQDCgxBZG1pblNlcnZpY2USXAoFU3RhdHMSHS5vcmNoZXN0cmF0b3IudjEuU3RhdHNSZXF1ZXN0Gh4ub3JjaGVzdHJhdG9yLnYxLlN0YXRzUmVzcG9uc2UiFILT5JMCDhIML3YxL3N0YXRzL2RiEmcKB0NvbXBhY3QSHy5vcmNoZXN0cmF0b3IudjEuQ29tcGFjdFJlcXVlc3QaIC5vcmNoZXN0cmF0b3IudjEuQ29tcGFjdFJlc3BvbnNlIhmC0+STAhMiES92MS9hZG1pbi9jb21wYWN0EmYKBkJhY2t1cBIeLm9yY2hlc3RyYXRvci52MS5CYWNrdXBSZXF1ZXN0Gh8ub3JjaGVzdHJhdG9yLnYxLkJhY2t1cFJlc3BvbnNlIhuC0+STAhU6ASoiEC92MS9hZG1pbi9iYWNrdXASZQoJTGlzdEF1ZGl0EiEub3JjaGVzdHJhdG9yLnYxLkxpc3RBdWRpdFJlcXVlc3QaIi5vcmNoZXN0cmF0b3IudjEuTGlzdEF1ZGl0UmVzcG9uc2UiEYLT5JMCCxIJL3YxL2F1ZGl0QmcKE2Rldi5vcmNoZXN0cmF0b3IudjFCEUFkbWluU2VydmljZVByb3RvUAFaO29yY2hlc3RyYXRvci5sb2NhbC9jbGllbnRzL2dvL29yY2hlc3RyYXRvcnYxO29yY2hlc3RyYXRvcnYxYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp, file_orchestrator_v1_storage]);
+
+/**
+ * Names a backup.
+ *
+ * @generated from message orchestrator.v1.BackupRequest
+ */
+export type BackupRequest = Message<"orchestrator.v1.BackupRequest"> & {
+  /**
+   * Its directory's name under BACKUP_DIR: letters, digits, `.`, `_` and
+   * `-`, not starting with `.`; default `backup-<UTC time>`. Must not exist.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message orchestrator.v1.BackupRequest.
+ * Use `create(BackupRequestSchema)` to create a new message.
+ */
+export const BackupRequestSchema: GenMessage<BackupRequest> = /*@__PURE__*/
+  messageDesc(file_orchestrator_v1_admin_service, 0);
+
+/**
+ * A backup written.
+ *
+ * @generated from message orchestrator.v1.BackupResponse
+ */
+export type BackupResponse = Message<"orchestrator.v1.BackupResponse"> & {
+  /**
+   * Its directory on the server's file system.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * Its size in bytes (files shared with the store by hard links count in full).
+   *
+   * @generated from field: uint64 bytes = 2;
+   */
+  bytes: bigint;
+
+  /**
+   * How long it took, in milliseconds.
+   *
+   * @generated from field: uint64 duration_ms = 3;
+   */
+  durationMs: bigint;
+};
+
+/**
+ * Describes the message orchestrator.v1.BackupResponse.
+ * Use `create(BackupResponseSchema)` to create a new message.
+ */
+export const BackupResponseSchema: GenMessage<BackupResponse> = /*@__PURE__*/
+  messageDesc(file_orchestrator_v1_admin_service, 1);
 
 /**
  * Which audit records, a page at a time; empty filters match all.
@@ -80,7 +137,7 @@ export type ListAuditRequest = Message<"orchestrator.v1.ListAuditRequest"> & {
  * Use `create(ListAuditRequestSchema)` to create a new message.
  */
 export const ListAuditRequestSchema: GenMessage<ListAuditRequest> = /*@__PURE__*/
-  messageDesc(file_orchestrator_v1_admin_service, 0);
+  messageDesc(file_orchestrator_v1_admin_service, 2);
 
 /**
  * Audit records, newest first.
@@ -108,7 +165,7 @@ export type ListAuditResponse = Message<"orchestrator.v1.ListAuditResponse"> & {
  * Use `create(ListAuditResponseSchema)` to create a new message.
  */
 export const ListAuditResponseSchema: GenMessage<ListAuditResponse> = /*@__PURE__*/
-  messageDesc(file_orchestrator_v1_admin_service, 1);
+  messageDesc(file_orchestrator_v1_admin_service, 3);
 
 /**
  * No parameters.
@@ -123,7 +180,7 @@ export type StatsRequest = Message<"orchestrator.v1.StatsRequest"> & {
  * Use `create(StatsRequestSchema)` to create a new message.
  */
 export const StatsRequestSchema: GenMessage<StatsRequest> = /*@__PURE__*/
-  messageDesc(file_orchestrator_v1_admin_service, 2);
+  messageDesc(file_orchestrator_v1_admin_service, 4);
 
 /**
  * Storage statistics.
@@ -144,7 +201,7 @@ export type StatsResponse = Message<"orchestrator.v1.StatsResponse"> & {
  * Use `create(StatsResponseSchema)` to create a new message.
  */
 export const StatsResponseSchema: GenMessage<StatsResponse> = /*@__PURE__*/
-  messageDesc(file_orchestrator_v1_admin_service, 3);
+  messageDesc(file_orchestrator_v1_admin_service, 5);
 
 /**
  * No parameters.
@@ -159,7 +216,7 @@ export type CompactRequest = Message<"orchestrator.v1.CompactRequest"> & {
  * Use `create(CompactRequestSchema)` to create a new message.
  */
 export const CompactRequestSchema: GenMessage<CompactRequest> = /*@__PURE__*/
-  messageDesc(file_orchestrator_v1_admin_service, 4);
+  messageDesc(file_orchestrator_v1_admin_service, 6);
 
 /**
  * How long compaction took.
@@ -180,7 +237,7 @@ export type CompactResponse = Message<"orchestrator.v1.CompactResponse"> & {
  * Use `create(CompactResponseSchema)` to create a new message.
  */
 export const CompactResponseSchema: GenMessage<CompactResponse> = /*@__PURE__*/
-  messageDesc(file_orchestrator_v1_admin_service, 5);
+  messageDesc(file_orchestrator_v1_admin_service, 7);
 
 /**
  * Operations on the server's store.
@@ -207,6 +264,19 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof CompactRequestSchema;
     output: typeof CompactResponseSchema;
+  },
+  /**
+   * Writes a consistent copy of the store (a RocksDB checkpoint) into a
+   * new directory under the server's BACKUP_DIR; a server started on that
+   * directory as its data directory has everything acknowledged before the
+   * call. FAILED_PRECONDITION on PostgreSQL (use the database's backups).
+   *
+   * @generated from rpc orchestrator.v1.AdminService.Backup
+   */
+  backup: {
+    methodKind: "unary";
+    input: typeof BackupRequestSchema;
+    output: typeof BackupResponseSchema;
   },
   /**
    * The audit trail, newest first: cancellations, retries, workflow changes.

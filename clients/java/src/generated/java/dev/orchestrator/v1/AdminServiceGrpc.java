@@ -80,6 +80,37 @@ public final class AdminServiceGrpc {
     return getCompactMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.orchestrator.v1.BackupRequest,
+      dev.orchestrator.v1.BackupResponse> getBackupMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "Backup",
+      requestType = dev.orchestrator.v1.BackupRequest.class,
+      responseType = dev.orchestrator.v1.BackupResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.orchestrator.v1.BackupRequest,
+      dev.orchestrator.v1.BackupResponse> getBackupMethod() {
+    io.grpc.MethodDescriptor<dev.orchestrator.v1.BackupRequest, dev.orchestrator.v1.BackupResponse> getBackupMethod;
+    if ((getBackupMethod = AdminServiceGrpc.getBackupMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getBackupMethod = AdminServiceGrpc.getBackupMethod) == null) {
+          AdminServiceGrpc.getBackupMethod = getBackupMethod =
+              io.grpc.MethodDescriptor.<dev.orchestrator.v1.BackupRequest, dev.orchestrator.v1.BackupResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "Backup"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.orchestrator.v1.BackupRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.orchestrator.v1.BackupResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("Backup"))
+              .build();
+        }
+      }
+    }
+    return getBackupMethod;
+  }
+
   private static volatile io.grpc.MethodDescriptor<dev.orchestrator.v1.ListAuditRequest,
       dev.orchestrator.v1.ListAuditResponse> getListAuditMethod;
 
@@ -184,6 +215,19 @@ public final class AdminServiceGrpc {
 
     /**
      * <pre>
+     * Writes a consistent copy of the store (a RocksDB checkpoint) into a
+     * new directory under the server's BACKUP_DIR; a server started on that
+     * directory as its data directory has everything acknowledged before the
+     * call. FAILED_PRECONDITION on PostgreSQL (use the database's backups).
+     * </pre>
+     */
+    public void backup(dev.orchestrator.v1.BackupRequest request,
+        io.grpc.stub.StreamObserver<dev.orchestrator.v1.BackupResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getBackupMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
      * The audit trail, newest first: cancellations, retries, workflow changes.
      * </pre>
      */
@@ -208,6 +252,13 @@ public final class AdminServiceGrpc {
                 dev.orchestrator.v1.CompactRequest,
                 dev.orchestrator.v1.CompactResponse>(
                   this, METHODID_COMPACT)))
+          .addMethod(
+            getBackupMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.orchestrator.v1.BackupRequest,
+                dev.orchestrator.v1.BackupResponse>(
+                  this, METHODID_BACKUP)))
           .addMethod(
             getListAuditMethod(),
             io.grpc.stub.ServerCalls.asyncUnaryCall(
@@ -260,6 +311,20 @@ public final class AdminServiceGrpc {
 
     /**
      * <pre>
+     * Writes a consistent copy of the store (a RocksDB checkpoint) into a
+     * new directory under the server's BACKUP_DIR; a server started on that
+     * directory as its data directory has everything acknowledged before the
+     * call. FAILED_PRECONDITION on PostgreSQL (use the database's backups).
+     * </pre>
+     */
+    public void backup(dev.orchestrator.v1.BackupRequest request,
+        io.grpc.stub.StreamObserver<dev.orchestrator.v1.BackupResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getBackupMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
      * The audit trail, newest first: cancellations, retries, workflow changes.
      * </pre>
      */
@@ -305,6 +370,19 @@ public final class AdminServiceGrpc {
     public dev.orchestrator.v1.CompactResponse compact(dev.orchestrator.v1.CompactRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getCompactMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Writes a consistent copy of the store (a RocksDB checkpoint) into a
+     * new directory under the server's BACKUP_DIR; a server started on that
+     * directory as its data directory has everything acknowledged before the
+     * call. FAILED_PRECONDITION on PostgreSQL (use the database's backups).
+     * </pre>
+     */
+    public dev.orchestrator.v1.BackupResponse backup(dev.orchestrator.v1.BackupRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getBackupMethod(), getCallOptions(), request);
     }
 
     /**
@@ -359,6 +437,20 @@ public final class AdminServiceGrpc {
 
     /**
      * <pre>
+     * Writes a consistent copy of the store (a RocksDB checkpoint) into a
+     * new directory under the server's BACKUP_DIR; a server started on that
+     * directory as its data directory has everything acknowledged before the
+     * call. FAILED_PRECONDITION on PostgreSQL (use the database's backups).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.orchestrator.v1.BackupResponse> backup(
+        dev.orchestrator.v1.BackupRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getBackupMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
      * The audit trail, newest first: cancellations, retries, workflow changes.
      * </pre>
      */
@@ -371,7 +463,8 @@ public final class AdminServiceGrpc {
 
   private static final int METHODID_STATS = 0;
   private static final int METHODID_COMPACT = 1;
-  private static final int METHODID_LIST_AUDIT = 2;
+  private static final int METHODID_BACKUP = 2;
+  private static final int METHODID_LIST_AUDIT = 3;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -397,6 +490,10 @@ public final class AdminServiceGrpc {
         case METHODID_COMPACT:
           serviceImpl.compact((dev.orchestrator.v1.CompactRequest) request,
               (io.grpc.stub.StreamObserver<dev.orchestrator.v1.CompactResponse>) responseObserver);
+          break;
+        case METHODID_BACKUP:
+          serviceImpl.backup((dev.orchestrator.v1.BackupRequest) request,
+              (io.grpc.stub.StreamObserver<dev.orchestrator.v1.BackupResponse>) responseObserver);
           break;
         case METHODID_LIST_AUDIT:
           serviceImpl.listAudit((dev.orchestrator.v1.ListAuditRequest) request,
@@ -465,6 +562,7 @@ public final class AdminServiceGrpc {
               .setSchemaDescriptor(new AdminServiceFileDescriptorSupplier())
               .addMethod(getStatsMethod())
               .addMethod(getCompactMethod())
+              .addMethod(getBackupMethod())
               .addMethod(getListAuditMethod())
               .build();
         }

@@ -15,6 +15,16 @@ public final class AdminServiceProto {
         (com.google.protobuf.ExtensionRegistryLite) registry);
   }
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_orchestrator_v1_BackupRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_orchestrator_v1_BackupRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_orchestrator_v1_BackupResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_orchestrator_v1_BackupResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_orchestrator_v1_ListAuditRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -61,30 +71,35 @@ public final class AdminServiceProto {
       "\n#orchestrator/v1/admin_service.proto\022\017o" +
       "rchestrator.v1\032\034google/api/annotations.p" +
       "roto\032\037google/protobuf/timestamp.proto\032\035o" +
-      "rchestrator/v1/storage.proto\"\266\001\n\020ListAud" +
-      "itRequest\022\r\n\005limit\030\001 \001(\r\022(\n\004from\030\002 \001(\0132\032" +
-      ".google.protobuf.Timestamp\022&\n\002to\030\003 \001(\0132\032" +
-      ".google.protobuf.Timestamp\022\r\n\005actor\030\004 \001(" +
-      "\t\022\016\n\006action\030\005 \001(\t\022\016\n\006target\030\006 \001(\t\022\022\n\npag" +
-      "e_token\030\007 \001(\t\"[\n\021ListAuditResponse\022-\n\007re" +
-      "cords\030\001 \003(\0132\034.orchestrator.v1.AuditRecor" +
-      "d\022\027\n\017next_page_token\030\002 \001(\t\"\016\n\014StatsReque" +
-      "st\"\206\001\n\rStatsResponse\022B\n\nproperties\030\001 \003(\013" +
-      "2..orchestrator.v1.StatsResponse.Propert" +
-      "iesEntry\0321\n\017PropertiesEntry\022\013\n\003key\030\001 \001(\t" +
-      "\022\r\n\005value\030\002 \001(\t:\0028\001\"\020\n\016CompactRequest\"&\n" +
-      "\017CompactResponse\022\023\n\013duration_ms\030\001 \001(\0042\274\002" +
-      "\n\014AdminService\022\\\n\005Stats\022\035.orchestrator.v" +
-      "1.StatsRequest\032\036.orchestrator.v1.StatsRe" +
-      "sponse\"\024\202\323\344\223\002\016\022\014/v1/stats/db\022g\n\007Compact\022" +
-      "\037.orchestrator.v1.CompactRequest\032 .orche" +
-      "strator.v1.CompactResponse\"\031\202\323\344\223\002\023\"\021/v1/" +
-      "admin/compact\022e\n\tListAudit\022!.orchestrato" +
-      "r.v1.ListAuditRequest\032\".orchestrator.v1." +
-      "ListAuditResponse\"\021\202\323\344\223\002\013\022\t/v1/auditBg\n\023" +
-      "dev.orchestrator.v1B\021AdminServiceProtoP\001" +
-      "Z;orchestrator.local/clients/go/orchestr" +
-      "atorv1;orchestratorv1b\006proto3"
+      "rchestrator/v1/storage.proto\"\035\n\rBackupRe" +
+      "quest\022\014\n\004name\030\001 \001(\t\"B\n\016BackupResponse\022\014\n" +
+      "\004path\030\001 \001(\t\022\r\n\005bytes\030\002 \001(\004\022\023\n\013duration_m" +
+      "s\030\003 \001(\004\"\266\001\n\020ListAuditRequest\022\r\n\005limit\030\001 " +
+      "\001(\r\022(\n\004from\030\002 \001(\0132\032.google.protobuf.Time" +
+      "stamp\022&\n\002to\030\003 \001(\0132\032.google.protobuf.Time" +
+      "stamp\022\r\n\005actor\030\004 \001(\t\022\016\n\006action\030\005 \001(\t\022\016\n\006" +
+      "target\030\006 \001(\t\022\022\n\npage_token\030\007 \001(\t\"[\n\021List" +
+      "AuditResponse\022-\n\007records\030\001 \003(\0132\034.orchest" +
+      "rator.v1.AuditRecord\022\027\n\017next_page_token\030" +
+      "\002 \001(\t\"\016\n\014StatsRequest\"\206\001\n\rStatsResponse\022" +
+      "B\n\nproperties\030\001 \003(\0132..orchestrator.v1.St" +
+      "atsResponse.PropertiesEntry\0321\n\017Propertie" +
+      "sEntry\022\013\n\003key\030\001 \001(\t\022\r\n\005value\030\002 \001(\t:\0028\001\"\020" +
+      "\n\016CompactRequest\"&\n\017CompactResponse\022\023\n\013d" +
+      "uration_ms\030\001 \001(\0042\244\003\n\014AdminService\022\\\n\005Sta" +
+      "ts\022\035.orchestrator.v1.StatsRequest\032\036.orch" +
+      "estrator.v1.StatsResponse\"\024\202\323\344\223\002\016\022\014/v1/s" +
+      "tats/db\022g\n\007Compact\022\037.orchestrator.v1.Com" +
+      "pactRequest\032 .orchestrator.v1.CompactRes" +
+      "ponse\"\031\202\323\344\223\002\023\"\021/v1/admin/compact\022f\n\006Back" +
+      "up\022\036.orchestrator.v1.BackupRequest\032\037.orc" +
+      "hestrator.v1.BackupResponse\"\033\202\323\344\223\002\025\"\020/v1" +
+      "/admin/backup:\001*\022e\n\tListAudit\022!.orchestr" +
+      "ator.v1.ListAuditRequest\032\".orchestrator." +
+      "v1.ListAuditResponse\"\021\202\323\344\223\002\013\022\t/v1/auditB" +
+      "g\n\023dev.orchestrator.v1B\021AdminServiceProt" +
+      "oP\001Z;orchestrator.local/clients/go/orche" +
+      "stratorv1;orchestratorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -93,26 +108,38 @@ public final class AdminServiceProto {
           com.google.protobuf.TimestampProto.getDescriptor(),
           dev.orchestrator.v1.StorageProto.getDescriptor(),
         });
-    internal_static_orchestrator_v1_ListAuditRequest_descriptor =
+    internal_static_orchestrator_v1_BackupRequest_descriptor =
       getDescriptor().getMessageTypes().get(0);
+    internal_static_orchestrator_v1_BackupRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_orchestrator_v1_BackupRequest_descriptor,
+        new java.lang.String[] { "Name", });
+    internal_static_orchestrator_v1_BackupResponse_descriptor =
+      getDescriptor().getMessageTypes().get(1);
+    internal_static_orchestrator_v1_BackupResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_orchestrator_v1_BackupResponse_descriptor,
+        new java.lang.String[] { "Path", "Bytes", "DurationMs", });
+    internal_static_orchestrator_v1_ListAuditRequest_descriptor =
+      getDescriptor().getMessageTypes().get(2);
     internal_static_orchestrator_v1_ListAuditRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_orchestrator_v1_ListAuditRequest_descriptor,
         new java.lang.String[] { "Limit", "From", "To", "Actor", "Action", "Target", "PageToken", });
     internal_static_orchestrator_v1_ListAuditResponse_descriptor =
-      getDescriptor().getMessageTypes().get(1);
+      getDescriptor().getMessageTypes().get(3);
     internal_static_orchestrator_v1_ListAuditResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_orchestrator_v1_ListAuditResponse_descriptor,
         new java.lang.String[] { "Records", "NextPageToken", });
     internal_static_orchestrator_v1_StatsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(2);
+      getDescriptor().getMessageTypes().get(4);
     internal_static_orchestrator_v1_StatsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_orchestrator_v1_StatsRequest_descriptor,
         new java.lang.String[] { });
     internal_static_orchestrator_v1_StatsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(3);
+      getDescriptor().getMessageTypes().get(5);
     internal_static_orchestrator_v1_StatsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_orchestrator_v1_StatsResponse_descriptor,
@@ -124,13 +151,13 @@ public final class AdminServiceProto {
         internal_static_orchestrator_v1_StatsResponse_PropertiesEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_orchestrator_v1_CompactRequest_descriptor =
-      getDescriptor().getMessageTypes().get(4);
+      getDescriptor().getMessageTypes().get(6);
     internal_static_orchestrator_v1_CompactRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_orchestrator_v1_CompactRequest_descriptor,
         new java.lang.String[] { });
     internal_static_orchestrator_v1_CompactResponse_descriptor =
-      getDescriptor().getMessageTypes().get(5);
+      getDescriptor().getMessageTypes().get(7);
     internal_static_orchestrator_v1_CompactResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_orchestrator_v1_CompactResponse_descriptor,
