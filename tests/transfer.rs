@@ -185,6 +185,18 @@ async fn a_wrong_document_is_refused_whole_with_the_field_named() {
     }
     assert_eq!(workflow_count(&s).await, 0, "nothing was written");
 
+    // A version written as a workflow file is (the brief's flat form) is read too.
+    let file = dir.path().join("flat.yaml");
+    std::fs::write(
+        &file,
+        "orchestrator_export: 1\nworkflows:\n  - name: w\n    versions:\n      - {name: w, tasks: [{id: a, type: echo, body: {x: 1}}]}\n",
+    )
+    .unwrap();
+    let out = import(&s, &file);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "create workflow 'w'\n");
+    assert_eq!(workflow_count(&s).await, 1);
+
     // No server: a clear message and exit code 1.
     let file = dir.path().join("empty.yaml");
     std::fs::write(&file, "orchestrator_export: 1\n").unwrap();

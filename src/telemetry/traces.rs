@@ -129,20 +129,25 @@ pub fn init() -> Result<Telemetry, TelemetryError> {
         );
         runtime = Some(rt);
     }
-    let spans = provider.as_ref().map(|p| {
-        tracing_opentelemetry::layer()
-            .with_tracer(p.tracer("orchestrator"))
-            .with_filter(filter_fn(|m| {
-                m.is_span()
-                    && m.target().starts_with("orchestrator")
-                    && *m.level() <= tracing::Level::INFO
-            }))
-    });
-    tracing_subscriber::registry()
-        .with(logs)
-        .with(spans)
-        .try_init()
-        .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
+    // Two stacks rather than an `Option` layer: a `None` layer answers
+    // "always" for every call site, which would make the registry build
+    // every span no layer records.
+    let registry = tracing_subscriber::registry().with(logs);
+    let installed = match &provider {
+        Some(p) => registry
+            .with(
+                tracing_opentelemetry::layer()
+                    .with_tracer(p.tracer("orchestrator"))
+                    .with_filter(filter_fn(|m| {
+                        m.is_span()
+                            && m.target().starts_with("orchestrator")
+                            && *m.level() <= tracing::Level::INFO
+                    })),
+            )
+            .try_init(),
+        None => registry.try_init(),
+    };
+    installed.map_err(|e| TelemetryError::Exporter(e.to_string()))?;
     Ok(Telemetry { provider, runtime })
 }
 
