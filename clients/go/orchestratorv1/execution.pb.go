@@ -317,7 +317,9 @@ type Execution struct {
 	// A bound on the whole run set by its starter (a schedule's `timeout`),
 	// in milliseconds from the start; 0 means only the workflow's own.
 	TimeoutMs uint64 `protobuf:"varint,13,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
-	// What started it: `api`, `schedule:<id>`, `trigger:<id>`, `webhook:<name>`.
+	// What started it: the caller (its token's subject; the transport,
+	// `grpc` or `rest`, on a server without auth), `schedule:<id>`, or
+	// `trigger:<id>` (published events and webhooks alike).
 	StartedBy string `protobuf:"bytes,14,opt,name=started_by,json=startedBy,proto3" json:"started_by,omitempty"`
 }
 

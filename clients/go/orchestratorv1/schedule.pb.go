@@ -283,8 +283,9 @@ type ScheduleTick struct {
 
 	// The fire time.
 	ScheduledAt *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=scheduled_at,json=scheduledAt,proto3" json:"scheduled_at,omitempty"`
-	// `started`, `skipped`, `queued`, or `replaced` (started after cancelling
-	// the oldest run).
+	// `started`, `skipped`, `queued`, `replaced` (started after cancelling
+	// the oldest run), `missed` (due while the server was down, not caught
+	// up) or `failed` (the run could not be started).
 	Outcome string `protobuf:"bytes,2,opt,name=outcome,proto3" json:"outcome,omitempty"`
 	// The execution started, if any.
 	ExecutionId string `protobuf:"bytes,3,opt,name=execution_id,json=executionId,proto3" json:"execution_id,omitempty"`
@@ -369,7 +370,7 @@ type Schedule struct {
 	LastTick *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=last_tick,json=lastTick,proto3" json:"last_tick,omitempty"`
 	// Ticks skipped in all.
 	Skipped uint64 `protobuf:"varint,5,opt,name=skipped,proto3" json:"skipped,omitempty"`
-	// The latest ticks, newest first (at most 20).
+	// The latest ticks, newest first (at most 10).
 	Recent []*ScheduleTick `protobuf:"bytes,6,rep,name=recent,proto3" json:"recent,omitempty"`
 	// The next fire times (computed when read; empty while paused).
 	NextFires []*timestamppb.Timestamp `protobuf:"bytes,7,rep,name=next_fires,json=nextFires,proto3" json:"next_fires,omitempty"`

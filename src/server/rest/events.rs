@@ -53,7 +53,7 @@ struct EventBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TriggerBody {
-    /// Its id; made from the workflow's name when left out.
+    /// Its id; `trig-` and random hex digits when left out.
     #[serde(default)]
     id: String,
     /// The workflow it starts.
@@ -65,7 +65,7 @@ struct TriggerBody {
     /// A template expression over `event`; runs only when true.
     #[serde(default)]
     filter: String,
-    /// Runs of it at once (default 1).
+    /// Runs of it at once (default 0: no bound).
     #[serde(default)]
     max_concurrent: u32,
     /// What an event does while `max_concurrent` runs are going.

@@ -34,18 +34,19 @@ pub(super) fn routes() -> OpenApiRouter<Gateway> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ScheduleBody {
-    /// Its id; made from the workflow's name when left out.
+    /// Its id; `sched-` and random hex digits when left out.
     #[serde(default)]
     id: String,
     /// The workflow it runs.
     #[serde(default)]
     workflow_name: String,
-    /// When: five or six cron fields, or `@hourly`, `@every 30s`, ...
+    /// When: five or six cron fields (seconds first), or a macro such as
+    /// `@hourly` or `@daily`.
     #[serde(default)]
     cron_expr: String,
     /// Whether it fires (default true).
     enabled: Option<bool>,
-    /// Runs of it at once (default 1).
+    /// Runs of it at once (default 0: no bound).
     #[serde(default)]
     max_concurrent: u32,
     /// A run's time limit, as a duration (`10m`).
@@ -185,11 +186,12 @@ struct ScheduleView {
     /// The last tick handled.
     #[schema(format = DateTime)]
     last_tick: Option<String>,
-    /// Ticks skipped so far (policy `skip`).
+    /// Ticks skipped so far: at the bound under `skip`, beyond the queue's
+    /// length under `queue`, and those `replace` could not make room for.
     skipped: u64,
     /// The next few fire times.
     next_fires: Vec<String>,
-    /// The latest ticks and what came of them, newest last.
+    /// The latest ticks (at most 10) and what came of them, newest first.
     recent: Vec<TickView>,
 }
 

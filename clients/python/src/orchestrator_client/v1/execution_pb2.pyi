@@ -207,7 +207,10 @@ class Execution(_message.Message):
     in milliseconds from the start; 0 means only the workflow's own.
     """
     started_by: _builtins.str
-    """What started it: `api`, `schedule:<id>`, `trigger:<id>`, `webhook:<name>`."""
+    """What started it: the caller (its token's subject; the transport,
+    `grpc` or `rest`, on a server without auth), `schedule:<id>`, or
+    `trigger:<id>` (published events and webhooks alike).
+    """
     @_builtins.property
     def input(self) -> _struct_pb2.Struct:
         """The run's parameters, visible to expressions as `input`."""

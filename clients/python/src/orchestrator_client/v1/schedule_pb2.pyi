@@ -164,8 +164,9 @@ class ScheduleTick(_message.Message):
     EXECUTION_ID_FIELD_NUMBER: _builtins.int
     DETAIL_FIELD_NUMBER: _builtins.int
     outcome: _builtins.str
-    """`started`, `skipped`, `queued`, or `replaced` (started after cancelling
-    the oldest run).
+    """`started`, `skipped`, `queued`, `replaced` (started after cancelling
+    the oldest run), `missed` (due while the server was down, not caught
+    up) or `failed` (the run could not be started).
     """
     execution_id: _builtins.str
     """The execution started, if any."""
@@ -226,7 +227,7 @@ class Schedule(_message.Message):
 
     @_builtins.property
     def recent(self) -> _containers.RepeatedCompositeFieldContainer[Global___ScheduleTick]:
-        """The latest ticks, newest first (at most 20)."""
+        """The latest ticks, newest first (at most 10)."""
 
     @_builtins.property
     def next_fires(self) -> _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]:

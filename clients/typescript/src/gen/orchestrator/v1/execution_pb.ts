@@ -201,7 +201,9 @@ export type Execution = Message<"orchestrator.v1.Execution"> & {
   timeoutMs: bigint;
 
   /**
-   * What started it: `api`, `schedule:<id>`, `trigger:<id>`, `webhook:<name>`.
+   * What started it: the caller (its token's subject; the transport,
+   * `grpc` or `rest`, on a server without auth), `schedule:<id>`, or
+   * `trigger:<id>` (published events and webhooks alike).
    *
    * @generated from field: string started_by = 14;
    */

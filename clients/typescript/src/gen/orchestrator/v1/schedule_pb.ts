@@ -119,8 +119,9 @@ export type ScheduleTick = Message<"orchestrator.v1.ScheduleTick"> & {
   scheduledAt?: Timestamp | undefined;
 
   /**
-   * `started`, `skipped`, `queued`, or `replaced` (started after cancelling
-   * the oldest run).
+   * `started`, `skipped`, `queued`, `replaced` (started after cancelling
+   * the oldest run), `missed` (due while the server was down, not caught
+   * up) or `failed` (the run could not be started).
    *
    * @generated from field: string outcome = 2;
    */
@@ -191,7 +192,7 @@ export type Schedule = Message<"orchestrator.v1.Schedule"> & {
   skipped: bigint;
 
   /**
-   * The latest ticks, newest first (at most 20).
+   * The latest ticks, newest first (at most 10).
    *
    * @generated from field: repeated orchestrator.v1.ScheduleTick recent = 6;
    */

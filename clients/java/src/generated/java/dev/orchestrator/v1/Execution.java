@@ -579,7 +579,9 @@ dev.orchestrator.v1.TaskResult defaultValue) {
   private volatile java.lang.Object startedBy_ = "";
   /**
    * <pre>
-   * What started it: `api`, `schedule:&lt;id&gt;`, `trigger:&lt;id&gt;`, `webhook:&lt;name&gt;`.
+   * What started it: the caller (its token's subject; the transport,
+   * `grpc` or `rest`, on a server without auth), `schedule:&lt;id&gt;`, or
+   * `trigger:&lt;id&gt;` (published events and webhooks alike).
    * </pre>
    *
    * <code>string started_by = 14;</code>
@@ -600,7 +602,9 @@ dev.orchestrator.v1.TaskResult defaultValue) {
   }
   /**
    * <pre>
-   * What started it: `api`, `schedule:&lt;id&gt;`, `trigger:&lt;id&gt;`, `webhook:&lt;name&gt;`.
+   * What started it: the caller (its token's subject; the transport,
+   * `grpc` or `rest`, on a server without auth), `schedule:&lt;id&gt;`, or
+   * `trigger:&lt;id&gt;` (published events and webhooks alike).
    * </pre>
    *
    * <code>string started_by = 14;</code>
@@ -2702,7 +2706,9 @@ dev.orchestrator.v1.TaskResult defaultValue) {
     private java.lang.Object startedBy_ = "";
     /**
      * <pre>
-     * What started it: `api`, `schedule:&lt;id&gt;`, `trigger:&lt;id&gt;`, `webhook:&lt;name&gt;`.
+     * What started it: the caller (its token's subject; the transport,
+     * `grpc` or `rest`, on a server without auth), `schedule:&lt;id&gt;`, or
+     * `trigger:&lt;id&gt;` (published events and webhooks alike).
      * </pre>
      *
      * <code>string started_by = 14;</code>
@@ -2722,7 +2728,9 @@ dev.orchestrator.v1.TaskResult defaultValue) {
     }
     /**
      * <pre>
-     * What started it: `api`, `schedule:&lt;id&gt;`, `trigger:&lt;id&gt;`, `webhook:&lt;name&gt;`.
+     * What started it: the caller (its token's subject; the transport,
+     * `grpc` or `rest`, on a server without auth), `schedule:&lt;id&gt;`, or
+     * `trigger:&lt;id&gt;` (published events and webhooks alike).
      * </pre>
      *
      * <code>string started_by = 14;</code>
@@ -2743,7 +2751,9 @@ dev.orchestrator.v1.TaskResult defaultValue) {
     }
     /**
      * <pre>
-     * What started it: `api`, `schedule:&lt;id&gt;`, `trigger:&lt;id&gt;`, `webhook:&lt;name&gt;`.
+     * What started it: the caller (its token's subject; the transport,
+     * `grpc` or `rest`, on a server without auth), `schedule:&lt;id&gt;`, or
+     * `trigger:&lt;id&gt;` (published events and webhooks alike).
      * </pre>
      *
      * <code>string started_by = 14;</code>
@@ -2760,7 +2770,9 @@ dev.orchestrator.v1.TaskResult defaultValue) {
     }
     /**
      * <pre>
-     * What started it: `api`, `schedule:&lt;id&gt;`, `trigger:&lt;id&gt;`, `webhook:&lt;name&gt;`.
+     * What started it: the caller (its token's subject; the transport,
+     * `grpc` or `rest`, on a server without auth), `schedule:&lt;id&gt;`, or
+     * `trigger:&lt;id&gt;` (published events and webhooks alike).
      * </pre>
      *
      * <code>string started_by = 14;</code>
@@ -2774,7 +2786,9 @@ dev.orchestrator.v1.TaskResult defaultValue) {
     }
     /**
      * <pre>
-     * What started it: `api`, `schedule:&lt;id&gt;`, `trigger:&lt;id&gt;`, `webhook:&lt;name&gt;`.
+     * What started it: the caller (its token's subject; the transport,
+     * `grpc` or `rest`, on a server without auth), `schedule:&lt;id&gt;`, or
+     * `trigger:&lt;id&gt;` (published events and webhooks alike).
      * </pre>
      *
      * <code>string started_by = 14;</code>

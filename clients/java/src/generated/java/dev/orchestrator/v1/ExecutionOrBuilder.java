@@ -303,7 +303,9 @@ dev.orchestrator.v1.TaskResult defaultValue);
 
   /**
    * <pre>
-   * What started it: `api`, `schedule:&lt;id&gt;`, `trigger:&lt;id&gt;`, `webhook:&lt;name&gt;`.
+   * What started it: the caller (its token's subject; the transport,
+   * `grpc` or `rest`, on a server without auth), `schedule:&lt;id&gt;`, or
+   * `trigger:&lt;id&gt;` (published events and webhooks alike).
    * </pre>
    *
    * <code>string started_by = 14;</code>
@@ -312,7 +314,9 @@ dev.orchestrator.v1.TaskResult defaultValue);
   java.lang.String getStartedBy();
   /**
    * <pre>
-   * What started it: `api`, `schedule:&lt;id&gt;`, `trigger:&lt;id&gt;`, `webhook:&lt;name&gt;`.
+   * What started it: the caller (its token's subject; the transport,
+   * `grpc` or `rest`, on a server without auth), `schedule:&lt;id&gt;`, or
+   * `trigger:&lt;id&gt;` (published events and webhooks alike).
    * </pre>
    *
    * <code>string started_by = 14;</code>

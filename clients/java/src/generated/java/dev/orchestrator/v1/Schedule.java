@@ -224,7 +224,7 @@ private static final long serialVersionUID = 0L;
   private java.util.List<dev.orchestrator.v1.ScheduleTick> recent_;
   /**
    * <pre>
-   * The latest ticks, newest first (at most 20).
+   * The latest ticks, newest first (at most 10).
    * </pre>
    *
    * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -235,7 +235,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The latest ticks, newest first (at most 20).
+   * The latest ticks, newest first (at most 10).
    * </pre>
    *
    * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -247,7 +247,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The latest ticks, newest first (at most 20).
+   * The latest ticks, newest first (at most 10).
    * </pre>
    *
    * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -258,7 +258,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The latest ticks, newest first (at most 20).
+   * The latest ticks, newest first (at most 10).
    * </pre>
    *
    * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -269,7 +269,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The latest ticks, newest first (at most 20).
+   * The latest ticks, newest first (at most 10).
    * </pre>
    *
    * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1640,7 +1640,7 @@ private static final long serialVersionUID = 0L;
 
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1654,7 +1654,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1668,7 +1668,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1682,7 +1682,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1703,7 +1703,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1721,7 +1721,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1741,7 +1741,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1762,7 +1762,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1780,7 +1780,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1798,7 +1798,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1817,7 +1817,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1834,7 +1834,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1851,7 +1851,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1862,7 +1862,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1876,7 +1876,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1891,7 +1891,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1902,7 +1902,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -1914,7 +1914,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The latest ticks, newest first (at most 20).
+     * The latest ticks, newest first (at most 10).
      * </pre>
      *
      * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>

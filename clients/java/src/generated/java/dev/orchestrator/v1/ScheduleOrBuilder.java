@@ -130,7 +130,7 @@ public interface ScheduleOrBuilder extends
 
   /**
    * <pre>
-   * The latest ticks, newest first (at most 20).
+   * The latest ticks, newest first (at most 10).
    * </pre>
    *
    * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -139,7 +139,7 @@ public interface ScheduleOrBuilder extends
       getRecentList();
   /**
    * <pre>
-   * The latest ticks, newest first (at most 20).
+   * The latest ticks, newest first (at most 10).
    * </pre>
    *
    * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -147,7 +147,7 @@ public interface ScheduleOrBuilder extends
   dev.orchestrator.v1.ScheduleTick getRecent(int index);
   /**
    * <pre>
-   * The latest ticks, newest first (at most 20).
+   * The latest ticks, newest first (at most 10).
    * </pre>
    *
    * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -155,7 +155,7 @@ public interface ScheduleOrBuilder extends
   int getRecentCount();
   /**
    * <pre>
-   * The latest ticks, newest first (at most 20).
+   * The latest ticks, newest first (at most 10).
    * </pre>
    *
    * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>
@@ -164,7 +164,7 @@ public interface ScheduleOrBuilder extends
       getRecentOrBuilderList();
   /**
    * <pre>
-   * The latest ticks, newest first (at most 20).
+   * The latest ticks, newest first (at most 10).
    * </pre>
    *
    * <code>repeated .orchestrator.v1.ScheduleTick recent = 6;</code>

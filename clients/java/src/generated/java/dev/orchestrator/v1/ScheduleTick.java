@@ -93,8 +93,9 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object outcome_ = "";
   /**
    * <pre>
-   * `started`, `skipped`, `queued`, or `replaced` (started after cancelling
-   * the oldest run).
+   * `started`, `skipped`, `queued`, `replaced` (started after cancelling
+   * the oldest run), `missed` (due while the server was down, not caught
+   * up) or `failed` (the run could not be started).
    * </pre>
    *
    * <code>string outcome = 2;</code>
@@ -115,8 +116,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * `started`, `skipped`, `queued`, or `replaced` (started after cancelling
-   * the oldest run).
+   * `started`, `skipped`, `queued`, `replaced` (started after cancelling
+   * the oldest run), `missed` (due while the server was down, not caught
+   * up) or `failed` (the run could not be started).
    * </pre>
    *
    * <code>string outcome = 2;</code>
@@ -801,8 +803,9 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object outcome_ = "";
     /**
      * <pre>
-     * `started`, `skipped`, `queued`, or `replaced` (started after cancelling
-     * the oldest run).
+     * `started`, `skipped`, `queued`, `replaced` (started after cancelling
+     * the oldest run), `missed` (due while the server was down, not caught
+     * up) or `failed` (the run could not be started).
      * </pre>
      *
      * <code>string outcome = 2;</code>
@@ -822,8 +825,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * `started`, `skipped`, `queued`, or `replaced` (started after cancelling
-     * the oldest run).
+     * `started`, `skipped`, `queued`, `replaced` (started after cancelling
+     * the oldest run), `missed` (due while the server was down, not caught
+     * up) or `failed` (the run could not be started).
      * </pre>
      *
      * <code>string outcome = 2;</code>
@@ -844,8 +848,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * `started`, `skipped`, `queued`, or `replaced` (started after cancelling
-     * the oldest run).
+     * `started`, `skipped`, `queued`, `replaced` (started after cancelling
+     * the oldest run), `missed` (due while the server was down, not caught
+     * up) or `failed` (the run could not be started).
      * </pre>
      *
      * <code>string outcome = 2;</code>
@@ -862,8 +867,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * `started`, `skipped`, `queued`, or `replaced` (started after cancelling
-     * the oldest run).
+     * `started`, `skipped`, `queued`, `replaced` (started after cancelling
+     * the oldest run), `missed` (due while the server was down, not caught
+     * up) or `failed` (the run could not be started).
      * </pre>
      *
      * <code>string outcome = 2;</code>
@@ -877,8 +883,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * `started`, `skipped`, `queued`, or `replaced` (started after cancelling
-     * the oldest run).
+     * `started`, `skipped`, `queued`, `replaced` (started after cancelling
+     * the oldest run), `missed` (due while the server was down, not caught
+     * up) or `failed` (the run could not be started).
      * </pre>
      *
      * <code>string outcome = 2;</code>

@@ -36,8 +36,9 @@ public interface ScheduleTickOrBuilder extends
 
   /**
    * <pre>
-   * `started`, `skipped`, `queued`, or `replaced` (started after cancelling
-   * the oldest run).
+   * `started`, `skipped`, `queued`, `replaced` (started after cancelling
+   * the oldest run), `missed` (due while the server was down, not caught
+   * up) or `failed` (the run could not be started).
    * </pre>
    *
    * <code>string outcome = 2;</code>
@@ -46,8 +47,9 @@ public interface ScheduleTickOrBuilder extends
   java.lang.String getOutcome();
   /**
    * <pre>
-   * `started`, `skipped`, `queued`, or `replaced` (started after cancelling
-   * the oldest run).
+   * `started`, `skipped`, `queued`, `replaced` (started after cancelling
+   * the oldest run), `missed` (due while the server was down, not caught
+   * up) or `failed` (the run could not be started).
    * </pre>
    *
    * <code>string outcome = 2;</code>
