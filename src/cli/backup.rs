@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::transfer::ServerArgs;
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail};
 use crate::proto::BackupRequest;
 use crate::proto::admin_service_client::AdminServiceClient;
 use crate::store::{RocksOptions, RocksStore};
@@ -36,11 +36,7 @@ pub async fn backup_served(
             );
             EXIT_OK
         }
-        Err(s) => fail(
-            err,
-            &format!("{:?}: {}", s.code(), s.message()),
-            EXIT_FAILED,
-        ),
+        Err(s) => fail(err, &super::refusal(&s), EXIT_FAILED),
     }
 }
 
@@ -93,9 +89,4 @@ pub async fn backup_offline(
         }
         Err(e) => fail(err, &e.to_string(), EXIT_FAILED),
     }
-}
-
-fn fail(err: &mut dyn Write, message: &str, code: i32) -> i32 {
-    let _ = writeln!(err, "error: {message}");
-    code
 }

@@ -35,6 +35,17 @@ pub const EXIT_FAILED: i32 = 1;
 /// Exit code for invalid input or usage.
 pub const EXIT_USAGE: i32 = 2;
 
+/// Writes `error: message` and gives back the exit code `code`.
+fn fail(err: &mut dyn std::io::Write, message: &str, code: i32) -> i32 {
+    let _ = writeln!(err, "error: {message}");
+    code
+}
+
+/// A server's refusal as the API words it (`NotFound: workflow 'x' ...`).
+fn refusal(s: &tonic::Status) -> String {
+    format!("{:?}: {}", s.code(), s.message())
+}
+
 /// Reads a definition file, with the file name in the error.
 fn read_file(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))

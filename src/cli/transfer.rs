@@ -18,7 +18,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tonic::Code;
 
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail};
 use crate::client::{Authed, connect};
 use crate::proto::event_service_client::EventServiceClient;
 use crate::proto::schedule_service_client::ScheduleServiceClient;
@@ -191,11 +191,6 @@ pub async fn import(
     EXIT_OK
 }
 
-fn fail(err: &mut dyn Write, message: &str, code: i32) -> i32 {
-    let _ = writeln!(err, "error: {message}");
-    code
-}
-
 /// Reads a document (YAML, which JSON is a subset of), checking its shape
 /// and format version.
 pub fn parse(text: &str) -> Result<Export, String> {
@@ -229,7 +224,7 @@ async fn read_all(args: &ServerArgs) -> Result<Export, String> {
             include_archived: true,
         })
         .await
-        .map_err(status)?
+        .map_err(|s| super::refusal(&s))?
         .into_inner()
         .workflows;
     let mut exported = Vec::with_capacity(listed.len());
@@ -238,7 +233,7 @@ async fn read_all(args: &ServerArgs) -> Result<Export, String> {
         let mut versions = workflows
             .list_workflow_versions(ListWorkflowVersionsRequest { name: name.clone() })
             .await
-            .map_err(|s| format!("workflow '{name}': {}", status(s)))?
+            .map_err(|s| format!("workflow '{name}': {}", super::refusal(&s)))?
             .into_inner()
             .workflows;
         versions.sort_by_key(|v| v.version);
@@ -257,7 +252,7 @@ async fn read_all(args: &ServerArgs) -> Result<Export, String> {
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .list_schedules(ListSchedulesRequest::default())
         .await
-        .map_err(status)?
+        .map_err(|s| super::refusal(&s))?
         .into_inner()
         .schedules
         .into_iter()
@@ -268,7 +263,7 @@ async fn read_all(args: &ServerArgs) -> Result<Export, String> {
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .list_triggers(ListTriggersRequest::default())
         .await
-        .map_err(status)?
+        .map_err(|s| super::refusal(&s))?
         .into_inner()
         .triggers
         .into_iter()
@@ -296,11 +291,6 @@ fn as_read(t: &TriggerSpec, held: &TriggerSpec) -> TriggerSpec {
     t
 }
 
-/// A gRPC error as the API words it.
-fn status(s: tonic::Status) -> String {
-    format!("{:?}: {}", s.code(), s.message())
-}
-
 /// Why an import was refused before anything was written.
 enum Refusal {
     /// The document is wrong.
@@ -311,7 +301,7 @@ enum Refusal {
 
 impl From<tonic::Status> for Refusal {
     fn from(s: tonic::Status) -> Self {
-        Refusal::Server(status(s))
+        Refusal::Server(super::refusal(&s))
     }
 }
 
@@ -624,6 +614,6 @@ impl Target {
                 .await
                 .map(drop),
         };
-        r.map_err(status)
+        r.map_err(|s| super::refusal(&s))
     }
 }

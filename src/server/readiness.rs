@@ -32,14 +32,14 @@ impl Readiness {
         services: &'static [&'static str],
         ownership: Option<Arc<Ownership>>,
     ) -> Self {
-        let live = ownership.as_ref().is_none_or(|o| o.is_live());
-        let me = Self {
+        let mut me = Self {
             reporter,
             services,
             ownership,
-            live,
+            live: true,
         };
-        me.set(serving(live)).await;
+        me.live = me.lease_live();
+        me.set(serving(me.live)).await;
         me
     }
 
@@ -58,7 +58,7 @@ impl Readiness {
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = every.tick(), if self.ownership.is_some() => {
-                    let live = self.ownership.as_ref().is_none_or(|o| o.is_live());
+                    let live = self.lease_live();
                     if live != self.live {
                         self.live = live;
                         let lease = if live { "renewed" } else { "lapsed" };
@@ -71,6 +71,11 @@ impl Readiness {
         // Load balancers see NOT_SERVING before the port closes.
         self.set(ServingStatus::NotServing).await;
         let _ = stop.send(true);
+    }
+
+    /// False only while a shared store's lease has lapsed.
+    fn lease_live(&self) -> bool {
+        self.ownership.as_ref().is_none_or(|o| o.is_live())
     }
 
     async fn set(&self, status: ServingStatus) {
