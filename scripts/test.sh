@@ -34,6 +34,10 @@ trap 'rm -f "$log"' EXIT
 timeout 3000 cargo test --all-targets --locked 2>&1 | tee "$log"
 # Every language's client against a live server (the binary cargo test built).
 timeout 900 bash scripts/test-clients.sh
+# The dashboard: type-check, lint, unit tests, ui/dist fresh, then chromium
+# against servers from that binary; screenshots in $UI_ARTIFACTS
+# (default ui/test-results/).
+timeout 900 bash scripts/test-ui.sh
 # The REST gateway against its OpenAPI document, fuzzed for 90 seconds.
 timeout 600 bash scripts/test-contract.sh 90
 # One closing line for the whole run (the benchmarks, run once each in test

@@ -162,7 +162,8 @@ enum Command {
         #[arg(long)]
         sub: String,
         /// Permissions, comma-separated (workflows:read, workflows:write,
-        /// workflows:run, workflows:cancel, schedules:admin, events:publish, admin).
+        /// workflows:run, workflows:cancel, schedules:admin, events:publish,
+        /// approvals:decide, admin).
         #[arg(long, value_delimiter = ',')]
         permissions: Vec<String>,
         /// How long it is valid.

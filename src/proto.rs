@@ -142,6 +142,7 @@ impl ExecutionState {
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
             Self::TimedOut => "timed_out",
+            Self::Waiting => "waiting",
         }
     }
 
@@ -170,6 +171,7 @@ impl ChangeKind {
             Self::TaskRetrying => "task_retrying",
             Self::TaskEnded => "task_ended",
             Self::ExecutionEnded => "execution_ended",
+            Self::ApprovalRequested => "approval_requested",
         }
     }
 
@@ -191,6 +193,7 @@ impl TaskState {
             Self::Skipped => "skipped",
             Self::Cancelled => "cancelled",
             Self::TimedOut => "timed_out",
+            Self::Waiting => "waiting",
         }
     }
 

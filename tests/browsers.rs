@@ -228,3 +228,51 @@ async fn preflights_need_no_token_but_grpc_web_calls_do() {
         "{body:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_is_served_at_ui_without_a_token_and_kept_to_its_origin() {
+    let s = common::auth::Secured::start(&[]);
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = c.get(s.server.url("/ui/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let h = page.headers().clone();
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    let html = page.text().await.unwrap();
+    // Every asset the page names is served, typed, from the binary.
+    let assets: Vec<&str> = html
+        .split('"')
+        .filter(|p| p.starts_with("./assets/"))
+        .collect();
+    assert!(!assets.is_empty(), "{html}");
+    for a in assets {
+        let r = c
+            .get(s.server.url(&format!("/ui/{}", &a[2..])))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{a}");
+        assert!(
+            r.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+    }
+    let bare = c.get(s.server.url("/ui")).send().await.unwrap();
+    assert_eq!(bare.status(), 308);
+    assert_eq!(bare.headers()["location"], "/ui/");
+    let missing = c.get(s.server.url("/ui/nope.js")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    // The API it calls still wants a token.
+    let api = c.get(s.server.url("/v1/workflows")).send().await.unwrap();
+    assert_eq!(api.status(), 401);
+}

@@ -461,3 +461,66 @@ async fn watchers_on_one_replica_see_every_event_of_the_others_runs_once_in_orde
         assert_eq!(fed[&id], seqs, "{id} in the feed");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_decision_sent_to_another_replica_reaches_the_approval_where_it_waits() {
+    let _turn = TURN.lock().await;
+    let db = FreshDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (replica(&db, dir.path(), "a"), replica(&db, dir.path(), "b"));
+    create(
+        &a,
+        "name: gate\ntasks:\n  - {id: ok, type: approval, message: \"go?\", input: {ticket: {required: true}}}\n  - {id: after, type: echo, depends_on: [ok], body: {t: \"{{ ok.input.ticket }}\"}}\n",
+    )
+    .await;
+    let id = start(&a, "gate", 0).await.expect("a accepted the run");
+    // b lists it from the store, though a runs it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, list) = send(client().get(b.url("/v1/approvals"))).await;
+        if list["approvals"][0]["execution_id"] == id.as_str() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "b never listed the approval: {list}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = b.url(&format!("/v1/approvals/{id}/ok"));
+    // b checks the input against the stored request before asking a.
+    let (status, e) = send(client().post(&url).json(&json!({"decision": "approve"}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["message"], "input.ticket: required to approve");
+    let body = json!({"decision": "approve", "reason": "via b", "input": {"ticket": "T-1"}});
+    let (status, d) = send(client().post(&url).json(&body)).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["decided_by"], "rest");
+    let (status, e) = send(client().get(a.url(&format!("/v1/executions/{id}")))).await;
+    assert_eq!(status, StatusCode::OK);
+    // Answered once recorded: the approval's end is stored already.
+    assert_eq!(e["task_results"]["ok"]["status"], "succeeded", "{e}");
+    assert_eq!(e["task_results"]["ok"]["output"]["reason"], "via b");
+    all_ended(&a, std::slice::from_ref(&id), Duration::from_secs(10)).await;
+    let (_, e) = send(client().get(a.url(&format!("/v1/executions/{id}")))).await;
+    assert_eq!(e["task_results"]["after"]["output"], json!({"t": "T-1"}));
+    // A second decision finds nothing waiting, on either replica.
+    let (status, _) = send(client().post(&url).json(&body)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM approval_decisions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the handed decision is never forgotten"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

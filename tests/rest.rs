@@ -295,7 +295,7 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
         details,
         json!([
             "task 'a': depends_on: unknown task 'zz'",
-            "task 'b': type: unknown task type 'teleport'; known types: echo, grpc, http, kafka, model, python, shell, sleep, sql"
+            "task 'b': type: unknown task type 'teleport'; known types: approval, echo, grpc, http, kafka, model, python, shell, sleep, sql"
         ])
     );
     let (st, ..) = err(json_of(c.get(s.url("/v1/workflows/bad")).send().await.unwrap()).await);

@@ -70,7 +70,7 @@ fn unknown_task_type_is_reported() {
     let p = problems("name: w\ntasks:\n  - {id: a, type: teleport}\n");
     has(
         &p,
-        "task 'a': type: unknown task type 'teleport'; known types: echo, grpc, http, kafka, model",
+        "task 'a': type: unknown task type 'teleport'; known types: approval, echo, grpc, http, kafka, model",
     );
 }
 

@@ -43,6 +43,11 @@ pub fn line(ev: &ExecutionEvent, out: &mut dyn Write) {
             }
             None => Ok(()),
         },
+        Some(Kind::ApprovalRequested(a)) => writeln!(
+            out,
+            "  {:<24} waiting for approval: {}",
+            a.task_id, a.message
+        ),
         Some(Kind::ExecutionEnded(_)) | None => Ok(()),
     };
 }

@@ -57,9 +57,9 @@ pub(crate) struct Attempt {
 
 impl Attempt {
     /// Runs the attempts; yields the task index with the outcome.
-    pub async fn run(mut self) -> (u32, Outcome) {
+    pub async fn run(mut self) -> super::executor::Done {
         let index = self.index;
-        (index, self.attempts().await)
+        (index, self.attempts().await, None)
     }
 
     async fn attempts(&mut self) -> Outcome {

@@ -3,6 +3,7 @@
 //! to panic again), one that cannot resume is recorded failed, resumed runs
 //! start on a ramp, and shutdown drains with a deadline.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,6 +19,9 @@ impl Engine {
     /// record it. Returns how many were still running then: a run that
     /// does not stop (a plugin blocking its thread) must not hold shutdown
     /// forever; left unfinished in the store, it resumes at the next start.
+    /// A run waiting for a person's approval is never cancelled: it stops
+    /// here unrecorded (at once, when nothing else of it runs) and waits
+    /// again after the restart.
     ///
     /// On a store shared by replicas nothing is cancelled: see
     /// [`Engine::hand_back`].
@@ -25,9 +29,10 @@ impl Engine {
         if let Some(ownership) = self.shared.ownership.clone() {
             return self.hand_back(&ownership, grace, cancel_wait).await;
         }
-        if self.idle_within(grace).await {
+        if self.within(grace, |e| e.park_waiting(false)).await {
             return 0;
         }
+        self.park_waiting(true);
         let left = self.active();
         tracing::warn!(
             count = left.len(),
@@ -36,7 +41,7 @@ impl Engine {
         for a in &left {
             self.cancel(&a.execution_id, "shutdown", "server");
         }
-        if self.idle_within(cancel_wait).await {
+        if self.within(cancel_wait, |e| e.active_count() == 0).await {
             return 0;
         }
         let stuck = self.active_count();
@@ -70,7 +75,7 @@ impl Engine {
         for a in &left {
             self.abandon(&a.execution_id);
         }
-        let stuck = if self.idle_within(wait).await {
+        let stuck = if self.within(wait, |e| e.active_count() == 0).await {
             0
         } else {
             self.active_count()
@@ -84,11 +89,38 @@ impl Engine {
         stuck
     }
 
-    /// Waits until no execution runs here, for at most `limit`; whether
-    /// none does.
-    async fn idle_within(&self, limit: Duration) -> bool {
+    /// Stops, unrecorded, the executions that wait for approvals and (unless
+    /// `all`) do nothing else; whether none runs here any more.
+    fn park_waiting(&self, all: bool) -> bool {
+        let active = lock_active(&self.active);
+        let mut parked = 0;
+        for live in active.values() {
+            let waiting = live.waiting.load(Ordering::Relaxed) as usize;
+            let busy = live
+                .running
+                .iter()
+                .filter(|r| r.load(Ordering::Relaxed))
+                .count();
+            if waiting > 0 && (all || busy == waiting) && !live.control.token.is_cancelled() {
+                live.control.abandon();
+                parked += 1;
+            }
+        }
+        let none_left = active.is_empty();
+        drop(active);
+        if parked > 0 {
+            tracing::info!(
+                count = parked,
+                "executions waiting for approvals stop here and wait again after the restart"
+            );
+        }
+        none_left
+    }
+
+    /// Waits until `done`, for at most `limit`; whether it came.
+    async fn within(&self, limit: Duration, done: impl Fn(&Self) -> bool) -> bool {
         let deadline = tokio::time::Instant::now().checked_add(limit);
-        while self.active_count() > 0 {
+        while !done(self) {
             if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
                 return false;
             }
@@ -144,11 +176,12 @@ pub(super) async fn drop_lost(
 }
 
 /// Cancels the executions running here that another replica was asked to
-/// cancel (in the asker's name, audited there), as notices of such
-/// requests arrive and at every heartbeat interval, for as long as the
-/// engine lives.
-pub(super) async fn follow_cancel_requests(
+/// cancel (in the asker's name, audited there), and hands their approvals
+/// the decisions asked of another replica, as notices of such requests
+/// arrive and at every heartbeat interval, for as long as the engine lives.
+pub(super) async fn follow_requests(
     active: std::sync::Weak<Active>,
+    desk: Arc<super::approval::Desk>,
     ownership: Arc<Ownership>,
     changes: Arc<Changes>,
 ) {
@@ -175,6 +208,7 @@ pub(super) async fn follow_cancel_requests(
                 live.control.cancel(&reason, &by);
             }
         }
+        super::approval::deliver_asked(&desk, &ownership).await;
     }
 }
 

@@ -25,15 +25,17 @@ use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::EngineError;
+use super::approval::{self, Verdict};
 use super::attempt::{Attempt, Outcome};
 use super::cache::ResultCache;
 use super::recorder::Recorder;
 use crate::proto::{
-    self, Execution, ExecutionEnded, ExecutionState, TaskEnded, TaskResult, TaskState,
-    execution_event::Kind,
+    self, Approval, ApprovalRequested, Decision, Execution, ExecutionEnded, ExecutionState,
+    TaskEnded, TaskResult, TaskState, execution_event::Kind,
 };
+use crate::spec::approval::ApprovalConfig;
 use crate::spec::template::{Scope, json_value};
-use crate::spec::{Plan, PlanTask};
+use crate::spec::{Plan, PlanTask, Runner};
 
 /// What every execution of one engine shares.
 pub(crate) struct Shared {
@@ -51,6 +53,8 @@ pub(crate) struct Shared {
     /// The timeout of tasks that set none, so that a hung call cannot
     /// hold a worker slot forever.
     pub default_task_timeout: Option<Duration>,
+    /// The approvals waiting for a decision.
+    pub desk: Arc<super::approval::Desk>,
 }
 
 /// How an execution is asked to stop, and why.
@@ -100,6 +104,8 @@ pub(crate) struct Live {
     pub watchers: super::recorder::Watchers,
     /// Per task: an attempt of it is under way.
     pub running: Box<[std::sync::atomic::AtomicBool]>,
+    /// Approvals of it waiting for a decision.
+    pub waiting: AtomicU32,
 }
 
 /// A task's state within the run.
@@ -120,7 +126,11 @@ struct Slot {
     queued: bool,
 }
 
-type Attempts = Pin<Box<dyn Future<Output = (u32, Outcome)> + Send>>;
+/// A task's end: its index, its outcome and, for an approval a person
+/// decided, their verdict with the way to tell them it was recorded.
+pub(crate) type Done = (u32, Outcome, Option<Decided>);
+type Decided = (Verdict, tokio::sync::oneshot::Sender<()>);
+type Attempts = Pin<Box<dyn Future<Output = Done> + Send>>;
 
 /// One execution being driven.
 pub(crate) struct Run {
@@ -234,7 +244,7 @@ impl Run {
                     let t = timeout.unwrap_or_default();
                     break Some((ExecutionState::TimedOut, format!("workflow timeout of {} exceeded", humantime::format_duration(t))));
                 }
-                Some((i, outcome)) = self.running.next() => self.task_done(i, outcome),
+                Some((i, outcome, decided)) = self.running.next() => self.task_done(i, outcome, decided),
             }
         };
         if self.live.control.abandoned.load(Ordering::Acquire) {
@@ -403,6 +413,19 @@ impl Run {
                     continue;
                 }
             };
+            let plugin = match &t.runner {
+                Runner::Plugin(p) => p.clone(),
+                Runner::Approval => {
+                    match ApprovalConfig::decode(&config) {
+                        Ok(c) => self.request_approval(i, &c),
+                        Err(m) => {
+                            self.end_task(i, TaskState::Failed, m);
+                            self.propagate(i);
+                        }
+                    }
+                    continue;
+                }
+            };
             let slot = &mut self.slots[i as usize];
             slot.state = TaskState::Running;
             self.live.running[i as usize].store(true, Ordering::Relaxed);
@@ -411,7 +434,7 @@ impl Run {
             }
             let attempt = Attempt {
                 index: i,
-                plugin: t.plugin.clone(),
+                plugin,
                 task_id: t.id.clone(),
                 execution_id: self.header.id.as_str().into(),
                 input: self.input.clone(),
@@ -427,6 +450,70 @@ impl Run {
             };
             self.running.push(Box::pin(attempt.run()));
         }
+    }
+
+    /// Puts approval task `i` on the desk: recorded as requested (again,
+    /// after a restart, with its first deadline), the execution waiting.
+    fn request_approval(&mut self, i: u32, c: &ApprovalConfig) {
+        let t = &self.plan.tasks[i as usize];
+        let slot = &mut self.slots[i as usize];
+        slot.state = TaskState::Waiting;
+        slot.attempts = 1;
+        let requested_at = *slot.started_at.get_or_insert_with(proto::now);
+        self.live.running[i as usize].store(true, Ordering::Relaxed);
+        self.started[i as usize].store(1, Ordering::Relaxed);
+        let timeout = t.timeout;
+        let deadline = timeout.map(|d| {
+            let ms = proto::timestamp_ms(&requested_at).saturating_add(d.as_millis() as i64);
+            proto::timestamp_from_ms(ms)
+        });
+        let approval = Arc::new(Approval {
+            execution_id: self.header.id.clone(),
+            workflow: self.header.workflow.clone(),
+            task_id: t.id.to_string(),
+            message: c.message.clone(),
+            approvers: c.approvers.clone(),
+            permission: c.permission.clone(),
+            input: c.fields(),
+            requested_at: Some(requested_at),
+            deadline,
+            on_timeout: c.on_timeout() as i32,
+        });
+        self.rec.emit(Kind::TaskStarted(proto::TaskStarted {
+            task_id: approval.task_id.clone(),
+            attempt: 1,
+        }));
+        self.rec.emit(Kind::ApprovalRequested(ApprovalRequested {
+            task_id: approval.task_id.clone(),
+            message: approval.message.clone(),
+            approvers: approval.approvers.clone(),
+            permission: approval.permission.clone(),
+            input: approval.input.clone(),
+            requested_at: approval.requested_at,
+            deadline: approval.deadline,
+            on_timeout: approval.on_timeout,
+        }));
+        if self.live.waiting.fetch_add(1, Ordering::Relaxed) == 0 {
+            self.store_status(ExecutionState::Waiting);
+        }
+        let desk = self.shared.desk.clone();
+        self.running.push(Box::pin(async move {
+            let (outcome, decided) = approval::wait(desk, approval, timeout).await;
+            (i, outcome, decided)
+        }));
+    }
+
+    /// Stores the header with the execution's state while it runs
+    /// (running or waiting), so listings filtered by state find it.
+    fn store_status(&self, state: ExecutionState) {
+        let header = Execution {
+            status: state as i32,
+            task_results: Default::default(),
+            ..self.header.clone()
+        };
+        self.shared
+            .store
+            .append(crate::store::Write::Execution(Arc::new(header)));
     }
 
     /// The names task `t`'s expressions read, bound to their values now.
@@ -496,14 +583,57 @@ impl Run {
         Value::Object(m)
     }
 
-    fn task_done(&mut self, i: u32, o: Outcome) {
+    fn task_done(&mut self, i: u32, o: Outcome, decided: Option<Decided>) {
+        let approval = matches!(self.plan.tasks[i as usize].runner, Runner::Approval);
         let s = &mut self.slots[i as usize];
         s.attempts = o.attempts;
         s.cached = o.cached;
         s.meta = o.meta;
         s.output = o.output.map(Arc::new);
         self.end_task(i, o.state, o.error);
+        if approval {
+            self.approval_ended(i, decided);
+        }
         self.propagate(i);
+    }
+
+    /// After an approval's end is recorded: audited, the decider told, and
+    /// the execution running again when no other approval waits.
+    fn approval_ended(&mut self, i: u32, decided: Option<Decided>) {
+        let target = format!("{}/{}", self.header.id, self.plan.tasks[i as usize].id);
+        let (actor, action, reason) = match &decided {
+            Some((v, _)) => {
+                let action = match v.decision {
+                    Decision::Approve => "approval.approve",
+                    _ => "approval.reject",
+                };
+                (v.by.clone(), action, v.reason.clone())
+            }
+            None => {
+                let meta = &self.slots[i as usize].meta;
+                let why = meta
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                ("engine".to_owned(), "approval.timeout", why.to_owned())
+            }
+        };
+        self.shared
+            .store
+            .append(crate::store::Write::Audit(proto::AuditRecord {
+                time: Some(proto::now()),
+                actor,
+                action: action.to_owned(),
+                target,
+                reason,
+            }));
+        if let Some((_, recorded)) = decided {
+            // The decider may have gone (a dropped request): nothing to tell.
+            let _ = recorded.send(());
+        }
+        if self.live.waiting.fetch_sub(1, Ordering::Relaxed) == 1 {
+            self.store_status(ExecutionState::Running);
+        }
     }
 
     /// Records a task's final state (the caller propagates).
@@ -547,7 +677,8 @@ impl Run {
                 continue;
             }
             s.attempts = s.attempts.max(started);
-            let task_state = if s.state == TaskState::Running && state == ExecutionState::TimedOut {
+            let under_way = matches!(s.state, TaskState::Running | TaskState::Waiting);
+            let task_state = if under_way && state == ExecutionState::TimedOut {
                 TaskState::TimedOut
             } else {
                 TaskState::Cancelled

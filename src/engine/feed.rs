@@ -211,6 +211,13 @@ impl FeedTap {
                 change.attempt = r.attempts;
                 change.error = r.error.clone();
             }
+            Kind::ApprovalRequested(a) => {
+                change.kind = ChangeKind::ApprovalRequested as i32;
+                change.state = ExecutionState::Waiting as i32;
+                change.task_id = a.task_id.clone();
+                change.task_state = TaskState::Waiting as i32;
+                change.attempt = 1;
+            }
             Kind::ExecutionEnded(e) => {
                 change.kind = ChangeKind::ExecutionEnded as i32;
                 change.state = e.status;

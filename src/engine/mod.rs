@@ -4,6 +4,7 @@
 //! the store and to live watchers. The engine knows no transport: the CLI
 //! and the servers call it the same way.
 
+mod approval;
 mod attempt;
 mod cache;
 mod ending;
@@ -29,6 +30,7 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tracing::Instrument;
 
+pub use approval::{ApprovalError, Verdict};
 pub use cache::{CachedResult, ResultCache};
 use ending::{Listing, end_failed, record_crash, resume_delay};
 use feed::{Feed, FeedTap};
@@ -73,6 +75,9 @@ pub enum EngineError {
     /// one is recorded as failed.
     #[error("execution {0} stopped unexpectedly: {1}")]
     Crashed(String, String),
+    /// A decision on an approval was not taken.
+    #[error(transparent)]
+    Approval(#[from] ApprovalError),
 }
 
 /// Engine settings.
@@ -233,6 +238,7 @@ impl Engine {
                 max_output_bytes: config.max_output_bytes,
                 redactor: redact::Redactor::new(registry.secrets().clone()),
                 default_task_timeout: config.default_task_timeout,
+                desk: Arc::default(),
             }),
             registry,
             active: Arc::default(),
@@ -252,8 +258,9 @@ impl Engine {
             tokio::spawn(ending::drop_lost(Arc::downgrade(&engine.active), lost));
         }
         if let (Some(ownership), Some(changes)) = (ownership, engine.shared.store.changes()) {
-            tokio::spawn(ending::follow_cancel_requests(
+            tokio::spawn(ending::follow_requests(
                 Arc::downgrade(&engine.active),
+                engine.shared.desk.clone(),
                 ownership,
                 changes,
             ));
@@ -623,6 +630,7 @@ impl Engine {
         };
         let live = Arc::new(Live {
             running: plan.tasks.iter().map(|_| AtomicBool::new(false)).collect(),
+            waiting: Default::default(),
             plan: plan.clone(),
             version: header.version,
             started_at: header.started_at,
@@ -846,7 +854,10 @@ fn live_entry(id: &str, live: &Live) -> ActiveExecution {
             .filter(|(r, _)| r.load(Ordering::Relaxed))
             .map(|(_, t)| t.id.to_string())
             .collect(),
-        status: ExecutionState::Running as i32,
+        status: match live.waiting.load(Ordering::Relaxed) {
+            0 => ExecutionState::Running,
+            _ => ExecutionState::Waiting,
+        } as i32,
         finished_at: None,
     }
 }

@@ -3,7 +3,7 @@
 
 use tonic::{Code, Status};
 
-use crate::engine::EngineError;
+use crate::engine::{ApprovalError, EngineError};
 use crate::scheduler::webhook::WebhookError;
 use crate::scheduler::{ScheduleError, TriggerError};
 use crate::spec::SpecError;
@@ -126,6 +126,12 @@ impl From<EngineError> for ApiError {
                 Self::FailedPrecondition(e.to_string())
             }
             EngineError::Crashed(..) => Self::Internal(e.to_string()),
+            EngineError::Approval(a) => match a {
+                ApprovalError::NotPending { .. } => Self::NotFound(a.to_string()),
+                ApprovalError::Denied(m) => Self::PermissionDenied(m),
+                ApprovalError::Invalid(m) => Self::invalid(m),
+                ApprovalError::Elsewhere(m) => Self::Unavailable(m),
+            },
         }
     }
 }

@@ -7,11 +7,13 @@
 //! cancelling them.
 //!
 //! Every API call goes through one implementation per service
-//! (`WorkflowApi`, `ExecutionApi`, `AdminApi`, `ScheduleApi`, `EventApi`); the
+//! (`WorkflowApi`, `ExecutionApi`, `AdminApi`, `ScheduleApi`, `EventApi`,
+//! `ApprovalApi`); the
 //! transports only translate. The scheduler starts with the server and
 //! stops ticking first at shutdown.
 
 mod admin;
+mod approvals;
 pub mod auth;
 mod cors;
 mod error;
@@ -39,6 +41,7 @@ use tokio::net::TcpListener;
 use readiness::Readiness;
 
 pub use admin::{AdminApi, size_of_dir};
+pub use approvals::ApprovalApi;
 pub use error::ApiError;
 pub use events::EventApi;
 pub use executions::ExecutionApi;
@@ -49,6 +52,7 @@ use crate::config::Config;
 use crate::engine::{Engine, EngineConfig, EngineError};
 use crate::plugins::Registry;
 use crate::proto::admin_service_server::AdminServiceServer;
+use crate::proto::approval_service_server::ApprovalServiceServer;
 use crate::proto::event_service_server::EventServiceServer;
 use crate::proto::execution_service_server::ExecutionServiceServer;
 use crate::proto::schedule_service_server::ScheduleServiceServer;
@@ -68,6 +72,7 @@ const SERVICES: &[&str] = &[
     "orchestrator.v1.AdminService",
     "orchestrator.v1.ScheduleService",
     "orchestrator.v1.EventService",
+    "orchestrator.v1.ApprovalService",
 ];
 
 /// The caller of a gRPC request, as the auth layer admitted it (a request
@@ -292,12 +297,14 @@ pub async fn serve(
         parent.join("backups")
     });
     let admin = AdminApi::new(engine.clone(), backup_dir);
+    let approvals = ApprovalApi::new(engine.clone());
     let schedules = ScheduleApi::new(scheduler.clone());
     let events = EventApi::new(triggers);
     let gateway = rest::Gateway {
         workflows: workflows.clone(),
         executions: executions.clone(),
         admin: admin.clone(),
+        approvals: approvals.clone(),
         schedules: schedules.clone(),
         events: events.clone(),
         limits,
@@ -366,7 +373,8 @@ pub async fn serve(
         .add_service(ExecutionServiceServer::new(executions))
         .add_service(AdminServiceServer::new(admin))
         .add_service(ScheduleServiceServer::new(schedules))
-        .add_service(EventServiceServer::new(events));
+        .add_service(EventServiceServer::new(events))
+        .add_service(ApprovalServiceServer::new(approvals));
     match tls {
         None => {
             grpc.serve_with_incoming_shutdown(incoming(listener), stopped(stop_rx))

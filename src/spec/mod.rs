@@ -4,6 +4,7 @@
 //! Checking reports every problem at once, each naming the task and field,
 //! so a user fixes a file in one round trip.
 
+pub mod approval;
 mod graph;
 mod load;
 mod plan;
@@ -16,7 +17,7 @@ use std::time::Duration;
 pub use load::{
     Format, Limits, TASK_FIELDS, WORKFLOW_FIELDS, from_value, parse, typed_config_json,
 };
-pub use plan::{Plan, PlanTask, Retry, compile};
+pub use plan::{Plan, PlanTask, Retry, Runner, compile};
 pub use schema::document_schemas;
 
 use crate::plugins::Registry;

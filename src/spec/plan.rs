@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::approval;
 use super::graph::{self, Graph};
 use super::template::{Expr, NameRef, Template};
 use super::{Problem, SpecError, parse_duration, task_label, typed_config_json};
@@ -57,8 +58,8 @@ pub struct PlanTask {
     pub id: Arc<str>,
     /// Its type name.
     pub kind: Arc<str>,
-    /// The plugin that runs it.
-    pub plugin: Arc<dyn TaskPlugin>,
+    /// What runs it.
+    pub runner: Runner,
     /// The plugin config with templates compiled.
     pub config: Template,
     /// When false at run time, the task is skipped.
@@ -100,6 +101,15 @@ impl std::fmt::Debug for PlanTask {
             .field("kind", &self.kind)
             .finish_non_exhaustive()
     }
+}
+
+/// What runs a task.
+#[derive(Clone)]
+pub enum Runner {
+    /// A plugin's attempts.
+    Plugin(Arc<dyn TaskPlugin>),
+    /// A person's decision: an `approval` task, which the engine waits on.
+    Approval,
 }
 
 /// The names a task's expressions read, resolved.
@@ -197,6 +207,25 @@ pub fn compile(spec: &WorkflowSpec, version: u32, registry: &Registry) -> Result
     })
 }
 
+/// An approval's config problems, and the task fields that make no sense
+/// for a person's decision.
+fn approval_problems(t: &TaskSpec, config: &serde_json::Value) -> Vec<(String, String)> {
+    let mut p = approval::validate(config);
+    if t.retry.as_ref().is_some_and(|r| r.max_attempts > 1) {
+        p.push((
+            "retry".into(),
+            "an approval is decided once; it cannot be retried".into(),
+        ));
+    }
+    if t.cacheable {
+        p.push((
+            "cacheable".into(),
+            "an approval's decision is never taken from the cache".into(),
+        ));
+    }
+    p
+}
+
 fn compile_task(
     index: u32,
     t: &TaskSpec,
@@ -214,17 +243,21 @@ fn compile_task(
     let cache_ttl = duration(&t.cache_ttl, Some(id), "cache_ttl", p);
     let retry = retry(id, t, p);
 
-    let plugin = match registry.get(&t.r#type) {
-        Some(plugin) => Some(plugin.clone()),
+    let runner = match registry.get(&t.r#type) {
+        Some(plugin) => Some(Runner::Plugin(plugin.clone())),
+        None if t.r#type == approval::KIND => Some(Runner::Approval),
         None if t.r#type.is_empty() => None,
         None => {
+            let mut known = registry.kinds();
+            known.push(approval::KIND);
+            known.sort_unstable();
             p.push(Problem::task(
                 id,
                 "type",
                 format!(
                     "unknown task type '{}'; known types: {}",
                     t.r#type,
-                    registry.kinds().join(", ")
+                    known.join(", ")
                 ),
             ));
             None
@@ -233,10 +266,13 @@ fn compile_task(
     let config_json = typed_config_json(t);
     // Plugins whose config arrives as a typed message were type-checked when
     // it was decoded; validate() adds their semantic checks.
-    if let Some(plugin) = &plugin {
-        for (field, message) in plugin.validate(&config_json) {
-            p.push(Problem::task(id, field, message));
-        }
+    let problems = match &runner {
+        Some(Runner::Plugin(plugin)) => plugin.validate(&config_json),
+        Some(Runner::Approval) => approval_problems(t, &config_json),
+        None => Vec::new(),
+    };
+    for (field, message) in problems {
+        p.push(Problem::task(id, field, message));
     }
     let config = Template::compile(config_json)
         .map_err(|errs| {
@@ -285,7 +321,7 @@ fn compile_task(
     Some(PlanTask {
         id: id.into(),
         kind: t.r#type.as_str().into(),
-        plugin: plugin?,
+        runner: runner?,
         config: config?,
         condition,
         timeout,

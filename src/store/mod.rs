@@ -21,7 +21,9 @@ use std::sync::Arc;
 
 pub use claim::{Claim, Claimed, Once, Run, Starter};
 pub use memory::MemoryStore;
-pub use pg::{Changes, LeaseTiming, Notice, Ownership, OwnershipFigures, PgOptions, PgStore};
+pub use pg::{
+    AskedDecision, Changes, LeaseTiming, Notice, Ownership, OwnershipFigures, PgOptions, PgStore,
+};
 pub use retention::{Pruned, Retention};
 pub use rocks::{RocksOptions, RocksStore, WriteStats};
 
@@ -316,6 +318,14 @@ pub trait Store: Send + Sync + 'static {
     async fn list_executions(&self, query: &ExecutionQuery) -> Result<Vec<Execution>, StoreError>;
     /// Executions that have not ended, with their task results.
     async fn unfinished_executions(&self) -> Result<Vec<Execution>, StoreError>;
+    /// Executions waiting on an approval, newest first.
+    async fn waiting_executions(&self) -> Result<Vec<Execution>, StoreError> {
+        let q = ExecutionQuery {
+            status: Some(ExecutionState::Waiting),
+            ..Default::default()
+        };
+        self.list_executions(&q).await
+    }
     /// A cached result, if present (expiry is the caller's concern).
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError>;
 
@@ -424,8 +434,28 @@ pub fn fold_events<'a>(exec: &mut Execution, events: impl IntoIterator<Item = &'
                 exec.duration_ms =
                     crate::proto::elapsed_ms(exec.started_at.as_ref(), exec.finished_at.as_ref());
             }
+            Some(Kind::ApprovalRequested(a)) => {
+                if let Some(r) = exec.task_results.get_mut(&a.task_id) {
+                    r.status = TaskState::Waiting as i32;
+                    // Its wait, and so its deadline, counts from here, across
+                    // restarts.
+                    r.started_at = a.requested_at;
+                }
+            }
             Some(Kind::ExecutionStarted(_) | Kind::ExecutionResumed(_)) | None => {}
         }
+    }
+    // Running or waiting, as the tasks say: the header may lag its events.
+    let state = ExecutionState::try_from(exec.status).unwrap_or_default();
+    if !state.is_final() && state != ExecutionState::Pending {
+        let waits = exec
+            .task_results
+            .values()
+            .any(|r| r.status == TaskState::Waiting as i32);
+        exec.status = match waits {
+            true => ExecutionState::Waiting,
+            false => ExecutionState::Running,
+        } as i32;
     }
 }
 

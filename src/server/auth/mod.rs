@@ -69,6 +69,9 @@ impl FromIterator<Permission> for Permissions {
 pub struct Identity {
     subject: Arc<str>,
     permissions: Permissions,
+    /// The subject names someone (a token's or a certificate's), not
+    /// just the transport of a server without auth.
+    named: bool,
 }
 
 impl Identity {
@@ -77,13 +80,29 @@ impl Identity {
         Identity {
             subject: subject.into(),
             permissions,
+            named: true,
         }
     }
 
     /// A caller of a server without auth, named by its transport; it may
     /// do everything.
     pub fn local(transport: &str) -> Self {
-        Identity::new(transport, Permission::ALL.into_iter().collect())
+        Identity {
+            named: false,
+            ..Identity::new(transport, Permission::ALL.into_iter().collect())
+        }
+    }
+
+    /// A caller of a server without JWT keys that proved its name with a
+    /// client certificate; it may do everything.
+    pub fn certified(subject: &str) -> Self {
+        Identity::new(subject, Permission::ALL.into_iter().collect())
+    }
+
+    /// Whether the subject names someone: false for the caller of a server
+    /// without auth, whom no approver list can name.
+    pub fn is_named(&self) -> bool {
+        self.named
     }
 
     /// Who: the actor of audit records, the `started_by` of executions.
@@ -215,7 +234,7 @@ impl Authenticator {
     ) -> Result<Identity, AuthError> {
         let verifier = match (&self.verifier, rule) {
             (_, Rule::Open | Rule::Signed) | (None, _) => {
-                return Ok(Identity::local(peer.unwrap_or(transport)));
+                return Ok(peer.map_or_else(|| Identity::local(transport), Identity::certified));
             }
             (Some(v), _) => v,
         };

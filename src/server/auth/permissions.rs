@@ -20,19 +20,22 @@ pub enum Permission {
     SchedulesAdmin,
     /// Publish events to triggers.
     EventsPublish,
+    /// Approve or reject pending approvals (each approval may narrow who).
+    ApprovalsDecide,
     /// Store statistics, compaction, the audit trail.
     Admin,
 }
 
 impl Permission {
     /// Every permission, in the README's order.
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::WorkflowsRead,
         Permission::WorkflowsWrite,
         Permission::WorkflowsRun,
         Permission::WorkflowsCancel,
         Permission::SchedulesAdmin,
         Permission::EventsPublish,
+        Permission::ApprovalsDecide,
         Permission::Admin,
     ];
 
@@ -45,6 +48,7 @@ impl Permission {
             Permission::WorkflowsCancel => "workflows:cancel",
             Permission::SchedulesAdmin => "schedules:admin",
             Permission::EventsPublish => "events:publish",
+            Permission::ApprovalsDecide => "approvals:decide",
             Permission::Admin => "admin",
         }
     }
@@ -197,6 +201,14 @@ pub const RPCS: &[(&str, Rule)] = &[
         "/orchestrator.v1.EventService/DeleteTrigger",
         Need(SchedulesAdmin),
     ),
+    (
+        "/orchestrator.v1.ApprovalService/ListApprovals",
+        Need(WorkflowsRead),
+    ),
+    (
+        "/orchestrator.v1.ApprovalService/Decide",
+        Need(ApprovalsDecide),
+    ),
     ("/grpc.health.v1.Health/Check", Open),
     ("/grpc.health.v1.Health/Watch", Open),
     (
@@ -275,6 +287,12 @@ pub const ROUTES: &[(Method, &str, Rule)] = &[
     (Method::PUT, "/v1/triggers/{id}", Need(SchedulesAdmin)),
     (Method::DELETE, "/v1/triggers/{id}", Need(SchedulesAdmin)),
     (Method::POST, "/v1/webhooks/{name}", Signed),
+    (Method::GET, "/v1/approvals", Need(WorkflowsRead)),
+    (
+        Method::POST,
+        "/v1/approvals/{execution_id}/{task_id}",
+        Need(ApprovalsDecide),
+    ),
 ];
 
 /// What the RPC at this gRPC path needs; None for one the table lacks.
@@ -307,6 +325,15 @@ mod tests {
             bits |= p.bit();
         }
         assert_eq!(Permission::from_name("workflows:*"), None);
+    }
+
+    #[test]
+    fn approvals_know_every_permission() {
+        let mut ours: Vec<&str> = Permission::ALL.iter().map(|p| p.name()).collect();
+        let mut known = crate::spec::approval::PERMISSIONS.to_vec();
+        known.sort_unstable();
+        ours.sort_unstable();
+        assert_eq!(known, ours);
     }
 
     #[test]

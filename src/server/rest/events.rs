@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::schedules::{POLICIES, Removed, name_of, one_of, policies, rfc3339};
-use super::{ErrorBody, Gateway, HttpError, Reply, body, ok};
+use super::schedules::{POLICIES, Removed, name_of, one_of, policies};
+use super::{ErrorBody, Gateway, HttpError, Reply, body, ok, rfc3339};
 use crate::proto::{self, ConcurrencyPolicy, Event, Trigger, TriggerOutcome, TriggerSpec};
 use crate::scheduler::webhook::SignedRequest;
 use crate::server::auth::Identity;

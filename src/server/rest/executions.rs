@@ -275,6 +275,7 @@ pub(super) fn state_named(field: &str, v: &str) -> Result<i32, HttpError> {
         ExecutionState::Failed,
         ExecutionState::Cancelled,
         ExecutionState::TimedOut,
+        ExecutionState::Waiting,
     ];
     all.iter()
         .find(|s| s.label() == v.to_ascii_lowercase())

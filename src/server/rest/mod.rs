@@ -6,12 +6,14 @@
 //! `/v1/openapi.json` lists exactly the routes served.
 
 mod admin;
+mod approvals;
 mod events;
 mod executions;
 pub mod openapi;
 pub mod proto_schema;
 mod schedules;
 mod streams;
+mod ui;
 mod workflows;
 
 use axum::Router;
@@ -29,7 +31,7 @@ use utoipa_axum::routes;
 
 use super::auth::Authenticator;
 use super::error::ApiError;
-use super::{AdminApi, EventApi, ExecutionApi, ScheduleApi, WorkflowApi};
+use super::{AdminApi, ApprovalApi, EventApi, ExecutionApi, ScheduleApi, WorkflowApi};
 use crate::proto;
 use crate::spec::Limits;
 
@@ -42,6 +44,8 @@ pub struct Gateway {
     pub executions: ExecutionApi,
     /// Store maintenance.
     pub admin: AdminApi,
+    /// Approvals waiting for people.
+    pub approvals: ApprovalApi,
     /// Cron schedules.
     pub schedules: ScheduleApi,
     /// Events and triggers.
@@ -61,6 +65,7 @@ pub fn router(gateway: Gateway, auth: std::sync::Arc<Authenticator>) -> Router {
             auth,
             super::auth::rest_guard,
         ))
+        .merge(ui::routes())
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -80,6 +85,7 @@ pub fn routes() -> OpenApiRouter<Gateway> {
         .merge(schedules::routes())
         .merge(events::routes())
         .merge(admin::routes())
+        .merge(approvals::routes())
 }
 
 /// The service answers.
@@ -246,6 +252,13 @@ type Reply = Result<Response, HttpError>;
 
 fn ok<T: Serialize>(v: T) -> Reply {
     Ok(axum::Json(v).into_response())
+}
+
+/// A timestamp as RFC 3339 text (whole seconds, UTC).
+pub(super) fn rfc3339(t: &pbjson_types::Timestamp) -> Option<String> {
+    let ms = crate::proto::timestamp_ms(t);
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Value {

@@ -34,6 +34,7 @@ use crate::server::auth::permissions::{self, Rule};
         (name = "executions", description = "Runs, their results and live events"),
         (name = "schedules", description = "Cron schedules"),
         (name = "events", description = "Events, triggers and signed webhooks"),
+        (name = "approvals", description = "Approval tasks waiting for people, and their decisions"),
         (name = "operations", description = "Health, metrics, the store and the audit trail"),
     ),
     components(schemas(ErrorBody, FeedChange, proto_json::ExecutionEvent))

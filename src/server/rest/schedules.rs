@@ -16,7 +16,7 @@ use utoipa::openapi::schema::Object;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ErrorBody, Gateway, HttpError, Reply, body, ok};
+use super::{ErrorBody, Gateway, HttpError, Reply, body, ok, rfc3339};
 use crate::engine::summary::labels;
 use crate::proto::{self, CatchUp, ConcurrencyPolicy, Schedule, ScheduleSpec};
 use crate::server::auth::Identity;
@@ -141,13 +141,6 @@ impl ScheduleBody {
             catch_up: catch_up as i32,
         })
     }
-}
-
-/// A timestamp as RFC 3339 text (whole seconds, UTC).
-pub(super) fn rfc3339(t: &pbjson_types::Timestamp) -> Option<String> {
-    let ms = proto::timestamp_ms(t);
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// A schedule as REST shows it: its definition with the defaults filled

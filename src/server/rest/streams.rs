@@ -254,5 +254,6 @@ fn event_name(kind: &proto::execution_event::Kind) -> &'static str {
         Kind::TaskAttemptFailed(_) => "task_attempt_failed",
         Kind::TaskEnded(_) => "task_ended",
         Kind::ExecutionEnded(_) => "execution_ended",
+        Kind::ApprovalRequested(_) => "approval_requested",
     }
 }

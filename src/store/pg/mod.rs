@@ -42,7 +42,7 @@ use crate::proto::{
 use errors::backend;
 use hosts::Hosts;
 pub use notify::{Changes, Notice};
-pub use ownership::{LeaseTiming, Ownership, OwnershipFigures};
+pub use ownership::{AskedDecision, LeaseTiming, Ownership, OwnershipFigures};
 use writer::Msg;
 
 /// The schema, in order; each applied once per database.
@@ -66,6 +66,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "fire_once",
         include_str!("../../../migrations/postgres/0004_fire_once.sql"),
+    ),
+    (
+        5,
+        "approval_decisions",
+        include_str!("../../../migrations/postgres/0005_approval_decisions.sql"),
     ),
 ];
 

@@ -27,8 +27,9 @@ use tokio::sync::{Notify, broadcast, watch};
 
 /// The channel notices go on.
 pub(super) const CHANNEL: &str = "orchestrator_events";
-/// The channel cancellations asked of another replica go on (the
-/// execution's id; the reason is read from its row).
+/// The channel cancellations and approval decisions asked of another
+/// replica go on (the execution's id; what is asked is read from the
+/// tables).
 pub(super) const CANCEL_CHANNEL: &str = "orchestrator_cancel";
 /// Most bytes of one notice (PostgreSQL refuses 8,000 and more).
 const MAX_PAYLOAD: usize = 7_900;

@@ -65,6 +65,23 @@ pub struct OwnershipFigures {
 /// Called with each claim's duration and how many executions it took.
 type ClaimHook = Box<dyn Fn(Duration, usize) + Send + Sync>;
 
+/// A decision on an approval, asked of the replica that runs it.
+#[derive(Debug, Clone)]
+pub struct AskedDecision {
+    /// The execution.
+    pub execution_id: String,
+    /// The approval task.
+    pub task_id: String,
+    /// `orchestrator.v1.Decision`.
+    pub decision: i32,
+    /// Who decided.
+    pub decided_by: String,
+    /// Why.
+    pub reason: String,
+    /// The input given (`google.protobuf.Struct`, encoded).
+    pub input: Vec<u8>,
+}
+
 /// This replica's part in sharing a database: its identity, its lease,
 /// and the executions it holds with their epochs.
 pub struct Ownership {
@@ -361,6 +378,77 @@ impl Ownership {
             .iter()
             .map(|r| (r.get("id"), r.get("cancel_reason"), r.get("cancel_by")))
             .collect())
+    }
+
+    /// Asks whichever replica runs `d.execution_id` to hand decision `d`
+    /// to its waiting approval; false when the execution has ended or a
+    /// decision on that task was asked already.
+    pub async fn request_decision(&self, d: &AskedDecision) -> Result<bool, StoreError> {
+        let asked: Option<String> = sqlx::query_scalar(
+            "WITH asked AS (
+                 INSERT INTO approval_decisions
+                     (execution_id, task_id, decision, decided_by, reason, input, asked_ms)
+                 SELECT $1, $2, $3, $4, $5, $6, $7
+                 WHERE EXISTS (SELECT 1 FROM executions WHERE id = $1 AND NOT finished)
+                 ON CONFLICT DO NOTHING RETURNING execution_id)
+             SELECT asked.execution_id FROM asked,
+                 LATERAL (SELECT pg_notify($8, asked.execution_id)) AS notice",
+        )
+        .bind(&d.execution_id)
+        .bind(&d.task_id)
+        .bind(d.decision)
+        .bind(&d.decided_by)
+        .bind(&d.reason)
+        .bind(&d.input)
+        .bind(chrono::Utc::now().timestamp_millis())
+        .bind(super::notify::CANCEL_CHANNEL)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(asked.is_some())
+    }
+
+    /// The decisions asked of approvals of executions this replica runs;
+    /// those of ended executions are dropped on the way.
+    pub async fn decision_requests(&self) -> Result<Vec<AskedDecision>, StoreError> {
+        sqlx::query(
+            "DELETE FROM approval_decisions d USING executions e
+             WHERE e.id = d.execution_id AND e.finished",
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        let rows = sqlx::query(
+            "SELECT d.execution_id, d.task_id, d.decision, d.decided_by, d.reason, d.input
+             FROM approval_decisions d JOIN executions e ON e.id = d.execution_id
+             WHERE e.owner = $1 AND NOT e.finished",
+        )
+        .bind(&self.me)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .iter()
+            .map(|r| AskedDecision {
+                execution_id: r.get("execution_id"),
+                task_id: r.get("task_id"),
+                decision: r.get("decision"),
+                decided_by: r.get("decided_by"),
+                reason: r.get("reason"),
+                input: r.get("input"),
+            })
+            .collect())
+    }
+
+    /// Forgets a decision once its approval has it (or has ended).
+    pub async fn forget_decision(&self, execution: &str, task: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM approval_decisions WHERE execution_id = $1 AND task_id = $2")
+            .bind(execution)
+            .bind(task)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 
     /// Hands every unfinished execution this replica holds back, so that

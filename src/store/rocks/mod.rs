@@ -375,6 +375,12 @@ impl Store for RocksStore {
         blocking(move || read::unfinished(&db)).await
     }
 
+    async fn waiting_executions(&self) -> Result<Vec<Execution>, StoreError> {
+        // The index of unfinished executions, not the whole history.
+        let db = self.db.clone();
+        blocking(move || read::waiting(&db)).await
+    }
+
     async fn get_cache(&self, key: &[u8; 32]) -> Result<Option<CacheEntry>, StoreError> {
         // Asked only when the in-memory LRU misses: a cold key, a value of
         // up to MAX_OUTPUT_BYTES read from disk.

@@ -79,6 +79,20 @@ pub(super) fn unfinished(db: &DB) -> Result<Vec<Execution>, StoreError> {
     Ok(out)
 }
 
+/// Every execution waiting on an approval (headers, as stored).
+pub(super) fn waiting(db: &DB) -> Result<Vec<Execution>, StoreError> {
+    let mut out = Vec::new();
+    for item in db.iterator_cf(cf_handle(db, CF_ACTIVE), IteratorMode::Start) {
+        let (k, _) = item.map_err(backend)?;
+        if let Some(e) = get::<Execution>(db, CF_EXECUTIONS, &k)?
+            && e.status == ExecutionState::Waiting as i32
+        {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
 /// The audit records `q` selects, newest first. The cursor is the hex key
 /// of the last record of the previous page: keys are time, then a counter,
 /// so pages neither repeat nor skip records while new ones are made.

@@ -34,6 +34,10 @@ class _ExecutionStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Execut
     EXECUTION_STATE_FAILED: _ExecutionState.ValueType  # 4
     EXECUTION_STATE_CANCELLED: _ExecutionState.ValueType  # 5
     EXECUTION_STATE_TIMED_OUT: _ExecutionState.ValueType  # 6
+    EXECUTION_STATE_WAITING: _ExecutionState.ValueType  # 7
+    """Running, with at least one approval task waiting for a person's
+    decision (it holds no worker slot while it waits).
+    """
 
 class ExecutionState(_ExecutionState, metaclass=_ExecutionStateEnumTypeWrapper):
     """Life cycle of an execution. REST shows these in lower case without the
@@ -47,6 +51,10 @@ EXECUTION_STATE_COMPLETED: ExecutionState.ValueType  # 3
 EXECUTION_STATE_FAILED: ExecutionState.ValueType  # 4
 EXECUTION_STATE_CANCELLED: ExecutionState.ValueType  # 5
 EXECUTION_STATE_TIMED_OUT: ExecutionState.ValueType  # 6
+EXECUTION_STATE_WAITING: ExecutionState.ValueType  # 7
+"""Running, with at least one approval task waiting for a person's
+decision (it holds no worker slot while it waits).
+"""
 Global___ExecutionState: _TypeAlias = ExecutionState  # noqa: Y015
 
 class _TaskState:
@@ -63,6 +71,8 @@ class _TaskStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TaskState.V
     TASK_STATE_SKIPPED: _TaskState.ValueType  # 5
     TASK_STATE_CANCELLED: _TaskState.ValueType  # 6
     TASK_STATE_TIMED_OUT: _TaskState.ValueType  # 7
+    TASK_STATE_WAITING: _TaskState.ValueType  # 8
+    """An approval task waiting for a person's decision."""
 
 class TaskState(_TaskState, metaclass=_TaskStateEnumTypeWrapper):
     """Life cycle of one task within an execution."""
@@ -75,7 +85,35 @@ TASK_STATE_FAILED: TaskState.ValueType  # 4
 TASK_STATE_SKIPPED: TaskState.ValueType  # 5
 TASK_STATE_CANCELLED: TaskState.ValueType  # 6
 TASK_STATE_TIMED_OUT: TaskState.ValueType  # 7
+TASK_STATE_WAITING: TaskState.ValueType  # 8
+"""An approval task waiting for a person's decision."""
 Global___TaskState: _TypeAlias = TaskState  # noqa: Y015
+
+class _ApprovalDefault:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ApprovalDefaultEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ApprovalDefault.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    APPROVAL_DEFAULT_UNSPECIFIED: _ApprovalDefault.ValueType  # 0
+    APPROVAL_DEFAULT_APPROVE: _ApprovalDefault.ValueType  # 1
+    """Approved by default: the task succeeds."""
+    APPROVAL_DEFAULT_REJECT: _ApprovalDefault.ValueType  # 2
+    """Rejected by default: the task fails."""
+    APPROVAL_DEFAULT_FAIL: _ApprovalDefault.ValueType  # 3
+    """The task times out (TIMED_OUT)."""
+
+class ApprovalDefault(_ApprovalDefault, metaclass=_ApprovalDefaultEnumTypeWrapper):
+    """What an approval that nobody decided in time comes to."""
+
+APPROVAL_DEFAULT_UNSPECIFIED: ApprovalDefault.ValueType  # 0
+APPROVAL_DEFAULT_APPROVE: ApprovalDefault.ValueType  # 1
+"""Approved by default: the task succeeds."""
+APPROVAL_DEFAULT_REJECT: ApprovalDefault.ValueType  # 2
+"""Rejected by default: the task fails."""
+APPROVAL_DEFAULT_FAIL: ApprovalDefault.ValueType  # 3
+"""The task times out (TIMED_OUT)."""
+Global___ApprovalDefault: _TypeAlias = ApprovalDefault  # noqa: Y015
 
 @_typing.final
 class TaskResult(_message.Message):
@@ -274,6 +312,7 @@ class ExecutionEvent(_message.Message):
     TASK_ENDED_FIELD_NUMBER: _builtins.int
     EXECUTION_ENDED_FIELD_NUMBER: _builtins.int
     EXECUTION_RESUMED_FIELD_NUMBER: _builtins.int
+    APPROVAL_REQUESTED_FIELD_NUMBER: _builtins.int
     execution_id: _builtins.str
     """The execution."""
     seq: _builtins.int
@@ -294,6 +333,8 @@ class ExecutionEvent(_message.Message):
     def execution_ended(self) -> Global___ExecutionEnded: ...
     @_builtins.property
     def execution_resumed(self) -> Global___ExecutionResumed: ...
+    @_builtins.property
+    def approval_requested(self) -> Global___ApprovalRequested: ...
     def __init__(
         self,
         *,
@@ -306,12 +347,13 @@ class ExecutionEvent(_message.Message):
         task_ended: Global___TaskEnded | None = ...,
         execution_ended: Global___ExecutionEnded | None = ...,
         execution_resumed: Global___ExecutionResumed | None = ...,
+        approval_requested: Global___ApprovalRequested | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["execution_ended", b"execution_ended", "execution_resumed", b"execution_resumed", "execution_started", b"execution_started", "kind", b"kind", "task_attempt_failed", b"task_attempt_failed", "task_ended", b"task_ended", "task_started", b"task_started", "time", b"time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["approval_requested", b"approval_requested", "execution_ended", b"execution_ended", "execution_resumed", b"execution_resumed", "execution_started", b"execution_started", "kind", b"kind", "task_attempt_failed", b"task_attempt_failed", "task_ended", b"task_ended", "task_started", b"task_started", "time", b"time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["execution_ended", b"execution_ended", "execution_id", b"execution_id", "execution_resumed", b"execution_resumed", "execution_started", b"execution_started", "kind", b"kind", "seq", b"seq", "task_attempt_failed", b"task_attempt_failed", "task_ended", b"task_ended", "task_started", b"task_started", "time", b"time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approval_requested", b"approval_requested", "execution_ended", b"execution_ended", "execution_id", b"execution_id", "execution_resumed", b"execution_resumed", "execution_started", b"execution_started", "kind", b"kind", "seq", b"seq", "task_attempt_failed", b"task_attempt_failed", "task_ended", b"task_ended", "task_started", b"task_started", "time", b"time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["execution_started", "task_started", "task_attempt_failed", "task_ended", "execution_ended", "execution_resumed"]  # noqa: Y015
+    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["execution_started", "task_started", "task_attempt_failed", "task_ended", "execution_ended", "execution_resumed", "approval_requested"]  # noqa: Y015
     _WhichOneofArgType_kind: _TypeAlias = _typing.Literal["kind", b"kind"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_kind) -> _WhichOneofReturnType_kind | None: ...
 
@@ -495,3 +537,102 @@ class ExecutionEnded(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExecutionEnded: _TypeAlias = ExecutionEnded  # noqa: Y015
+
+@_typing.final
+class ApprovalRequested(_message.Message):
+    """An approval task waits for a decision (see ApprovalService). Its end is
+    an ordinary TaskEnded: succeeded when approved (output: decision, by,
+    reason, input), failed when rejected, or as `on_timeout` says.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASK_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    APPROVERS_FIELD_NUMBER: _builtins.int
+    PERMISSION_FIELD_NUMBER: _builtins.int
+    INPUT_FIELD_NUMBER: _builtins.int
+    REQUESTED_AT_FIELD_NUMBER: _builtins.int
+    DEADLINE_FIELD_NUMBER: _builtins.int
+    ON_TIMEOUT_FIELD_NUMBER: _builtins.int
+    task_id: _builtins.str
+    """The task."""
+    message: _builtins.str
+    """What the approver is asked (the task's rendered `message`)."""
+    permission: _builtins.str
+    """A permission the approver must hold besides `approvals:decide`; empty
+    for none.
+    """
+    on_timeout: Global___ApprovalDefault.ValueType
+    """What happens at the deadline."""
+    @_builtins.property
+    def approvers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Who may decide, by token subject; empty: anyone holding
+        `approvals:decide` (and `permission`, if set).
+        """
+
+    @_builtins.property
+    def input(self) -> _containers.RepeatedCompositeFieldContainer[Global___ApprovalField]:
+        """Input the approver is asked for, which becomes part of the output."""
+
+    @_builtins.property
+    def requested_at(self) -> _timestamp_pb2.Timestamp:
+        """When the task started waiting (kept across restarts)."""
+
+    @_builtins.property
+    def deadline(self) -> _timestamp_pb2.Timestamp:
+        """When `on_timeout` decides; unset for no timeout."""
+
+    def __init__(
+        self,
+        *,
+        task_id: _builtins.str = ...,
+        message: _builtins.str = ...,
+        approvers: _abc.Iterable[_builtins.str] | None = ...,
+        permission: _builtins.str = ...,
+        input: _abc.Iterable[Global___ApprovalField] | None = ...,
+        requested_at: _timestamp_pb2.Timestamp | None = ...,
+        deadline: _timestamp_pb2.Timestamp | None = ...,
+        on_timeout: Global___ApprovalDefault.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["deadline", b"deadline", "requested_at", b"requested_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approvers", b"approvers", "deadline", b"deadline", "input", b"input", "message", b"message", "on_timeout", b"on_timeout", "permission", b"permission", "requested_at", b"requested_at", "task_id", b"task_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApprovalRequested: _TypeAlias = ApprovalRequested  # noqa: Y015
+
+@_typing.final
+class ApprovalField(_message.Message):
+    """One field of input an approval asks for."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    REQUIRED_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The field's name in the input object."""
+    type: _builtins.str
+    """"string", "number", "integer" or "boolean"."""
+    required: _builtins.bool
+    """The approver must give it to approve."""
+    description: _builtins.str
+    """What to enter, for the person."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        type: _builtins.str = ...,
+        required: _builtins.bool = ...,
+        description: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "name", b"name", "required", b"required", "type", b"type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApprovalField: _TypeAlias = ApprovalField  # noqa: Y015

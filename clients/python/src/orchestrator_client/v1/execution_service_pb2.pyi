@@ -41,6 +41,8 @@ class _ChangeKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ChangeKind
     """A task reached its final state."""
     CHANGE_KIND_EXECUTION_ENDED: _ChangeKind.ValueType  # 6
     """The execution reached its final state."""
+    CHANGE_KIND_APPROVAL_REQUESTED: _ChangeKind.ValueType  # 7
+    """An approval task waits for a decision; the execution is WAITING."""
 
 class ChangeKind(_ChangeKind, metaclass=_ChangeKindEnumTypeWrapper):
     """What an ExecutionChange reports."""
@@ -58,6 +60,8 @@ CHANGE_KIND_TASK_ENDED: ChangeKind.ValueType  # 5
 """A task reached its final state."""
 CHANGE_KIND_EXECUTION_ENDED: ChangeKind.ValueType  # 6
 """The execution reached its final state."""
+CHANGE_KIND_APPROVAL_REQUESTED: ChangeKind.ValueType  # 7
+"""An approval task waits for a decision; the execution is WAITING."""
 Global___ChangeKind: _TypeAlias = ChangeKind  # noqa: Y015
 
 @_typing.final

@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file orchestrator/v1/execution.proto.
  */
 export const file_orchestrator_v1_execution: GenFile = /*@__PURE__*/
-  fileDesc("Ch9vcmNoZXN0cmF0b3IvdjEvZXhlY3V0aW9uLnByb3RvEg9vcmNoZXN0cmF0b3IudjEivwIKClRhc2tSZXN1bHQSDwoHdGFza19pZBgBIAEoCRIqCgZzdGF0dXMYAiABKA4yGi5vcmNoZXN0cmF0b3IudjEuVGFza1N0YXRlEiYKBm91dHB1dBgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRINCgVlcnJvchgEIAEoCRIQCghhdHRlbXB0cxgFIAEoDRIOCgZjYWNoZWQYBiABKAgSEwoLZHVyYXRpb25fbXMYByABKAQSLgoKc3RhcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBG1ldGEYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IpEECglFeGVjdXRpb24SCgoCaWQYASABKAkSEAoId29ya2Zsb3cYAiABKAkSDwoHdmVyc2lvbhgDIAEoDRIvCgZzdGF0dXMYBCABKA4yHy5vcmNoZXN0cmF0b3IudjEuRXhlY3V0aW9uU3RhdGUSJgoFaW5wdXQYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei4KCnN0YXJ0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtkdXJhdGlvbl9tcxgIIAEoBBJBCgx0YXNrX3Jlc3VsdHMYCSADKAsyKy5vcmNoZXN0cmF0b3IudjEuRXhlY3V0aW9uLlRhc2tSZXN1bHRzRW50cnkSDQoFZXJyb3IYCiABKAkSFAoMY2FuY2VsbGVkX2J5GAsgASgJEiUKBWV2ZW50GAwgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhIKCnRpbWVvdXRfbXMYDSABKAQSEgoKc3RhcnRlZF9ieRgOIAEoCRpPChBUYXNrUmVzdWx0c0VudHJ5EgsKA2tleRgBIAEoCRIqCgV2YWx1ZRgCIAEoCzIbLm9yY2hlc3RyYXRvci52MS5UYXNrUmVzdWx0OgI4ASLMAwoORXhlY3V0aW9uRXZlbnQSFAoMZXhlY3V0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoBBIoCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI+ChFleGVjdXRpb25fc3RhcnRlZBgKIAEoCzIhLm9yY2hlc3RyYXRvci52MS5FeGVjdXRpb25TdGFydGVkSAASNAoMdGFza19zdGFydGVkGAsgASgLMhwub3JjaGVzdHJhdG9yLnYxLlRhc2tTdGFydGVkSAASQQoTdGFza19hdHRlbXB0X2ZhaWxlZBgMIAEoCzIiLm9yY2hlc3RyYXRvci52MS5UYXNrQXR0ZW1wdEZhaWxlZEgAEjAKCnRhc2tfZW5kZWQYDSABKAsyGi5vcmNoZXN0cmF0b3IudjEuVGFza0VuZGVkSAASOgoPZXhlY3V0aW9uX2VuZGVkGA4gASgLMh8ub3JjaGVzdHJhdG9yLnYxLkV4ZWN1dGlvbkVuZGVkSAASPgoRZXhlY3V0aW9uX3Jlc3VtZWQYDyABKAsyIS5vcmNoZXN0cmF0b3IudjEuRXhlY3V0aW9uUmVzdW1lZEgAQgYKBGtpbmQiNQoQRXhlY3V0aW9uU3RhcnRlZBIQCgh3b3JrZmxvdxgBIAEoCRIPCgd2ZXJzaW9uGAIgASgNIjIKEEV4ZWN1dGlvblJlc3VtZWQSDwoHcmVwbGljYRgBIAEoCRINCgVlcG9jaBgCIAEoBCIvCgtUYXNrU3RhcnRlZBIPCgd0YXNrX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0iWAoRVGFza0F0dGVtcHRGYWlsZWQSDwoHdGFza19pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEg0KBWVycm9yGAMgASgJEhIKCmJhY2tvZmZfbXMYBCABKAQiOAoJVGFza0VuZGVkEisKBnJlc3VsdBgBIAEoCzIbLm9yY2hlc3RyYXRvci52MS5UYXNrUmVzdWx0InsKDkV4ZWN1dGlvbkVuZGVkEi8KBnN0YXR1cxgBIAEoDjIfLm9yY2hlc3RyYXRvci52MS5FeGVjdXRpb25TdGF0ZRINCgVlcnJvchgCIAEoCRIUCgxjYW5jZWxsZWRfYnkYAyABKAkSEwoLZHVyYXRpb25fbXMYBCABKAQq5AEKDkV4ZWN1dGlvblN0YXRlEh8KG0VYRUNVVElPTl9TVEFURV9VTlNQRUNJRklFRBAAEhsKF0VYRUNVVElPTl9TVEFURV9QRU5ESU5HEAESGwoXRVhFQ1VUSU9OX1NUQVRFX1JVTk5JTkcQAhIdChlFWEVDVVRJT05fU1RBVEVfQ09NUExFVEVEEAMSGgoWRVhFQ1VUSU9OX1NUQVRFX0ZBSUxFRBAEEh0KGUVYRUNVVElPTl9TVEFURV9DQU5DRUxMRUQQBRIdChlFWEVDVVRJT05fU1RBVEVfVElNRURfT1VUEAYq1AEKCVRhc2tTdGF0ZRIaChZUQVNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSVEFTS19TVEFURV9QRU5ESU5HEAESFgoSVEFTS19TVEFURV9SVU5OSU5HEAISGAoUVEFTS19TVEFURV9TVUNDRUVERUQQAxIVChFUQVNLX1NUQVRFX0ZBSUxFRBAEEhYKElRBU0tfU1RBVEVfU0tJUFBFRBAFEhgKFFRBU0tfU1RBVEVfQ0FOQ0VMTEVEEAYSGAoUVEFTS19TVEFURV9USU1FRF9PVVQQB0JkChNkZXYub3JjaGVzdHJhdG9yLnYxQg5FeGVjdXRpb25Qcm90b1ABWjtvcmNoZXN0cmF0b3IubG9jYWwvY2xpZW50cy9nby9vcmNoZXN0cmF0b3J2MTtvcmNoZXN0cmF0b3J2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch9vcmNoZXN0cmF0b3IvdjEvZXhlY3V0aW9uLnByb3RvEg9vcmNoZXN0cmF0b3IudjEivwIKClRhc2tSZXN1bHQSDwoHdGFza19pZBgBIAEoCRIqCgZzdGF0dXMYAiABKA4yGi5vcmNoZXN0cmF0b3IudjEuVGFza1N0YXRlEiYKBm91dHB1dBgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRINCgVlcnJvchgEIAEoCRIQCghhdHRlbXB0cxgFIAEoDRIOCgZjYWNoZWQYBiABKAgSEwoLZHVyYXRpb25fbXMYByABKAQSLgoKc3RhcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBG1ldGEYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IpEECglFeGVjdXRpb24SCgoCaWQYASABKAkSEAoId29ya2Zsb3cYAiABKAkSDwoHdmVyc2lvbhgDIAEoDRIvCgZzdGF0dXMYBCABKA4yHy5vcmNoZXN0cmF0b3IudjEuRXhlY3V0aW9uU3RhdGUSJgoFaW5wdXQYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei4KCnN0YXJ0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtkdXJhdGlvbl9tcxgIIAEoBBJBCgx0YXNrX3Jlc3VsdHMYCSADKAsyKy5vcmNoZXN0cmF0b3IudjEuRXhlY3V0aW9uLlRhc2tSZXN1bHRzRW50cnkSDQoFZXJyb3IYCiABKAkSFAoMY2FuY2VsbGVkX2J5GAsgASgJEiUKBWV2ZW50GAwgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhIKCnRpbWVvdXRfbXMYDSABKAQSEgoKc3RhcnRlZF9ieRgOIAEoCRpPChBUYXNrUmVzdWx0c0VudHJ5EgsKA2tleRgBIAEoCRIqCgV2YWx1ZRgCIAEoCzIbLm9yY2hlc3RyYXRvci52MS5UYXNrUmVzdWx0OgI4ASKOBAoORXhlY3V0aW9uRXZlbnQSFAoMZXhlY3V0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoBBIoCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI+ChFleGVjdXRpb25fc3RhcnRlZBgKIAEoCzIhLm9yY2hlc3RyYXRvci52MS5FeGVjdXRpb25TdGFydGVkSAASNAoMdGFza19zdGFydGVkGAsgASgLMhwub3JjaGVzdHJhdG9yLnYxLlRhc2tTdGFydGVkSAASQQoTdGFza19hdHRlbXB0X2ZhaWxlZBgMIAEoCzIiLm9yY2hlc3RyYXRvci52MS5UYXNrQXR0ZW1wdEZhaWxlZEgAEjAKCnRhc2tfZW5kZWQYDSABKAsyGi5vcmNoZXN0cmF0b3IudjEuVGFza0VuZGVkSAASOgoPZXhlY3V0aW9uX2VuZGVkGA4gASgLMh8ub3JjaGVzdHJhdG9yLnYxLkV4ZWN1dGlvbkVuZGVkSAASPgoRZXhlY3V0aW9uX3Jlc3VtZWQYDyABKAsyIS5vcmNoZXN0cmF0b3IudjEuRXhlY3V0aW9uUmVzdW1lZEgAEkAKEmFwcHJvdmFsX3JlcXVlc3RlZBgQIAEoCzIiLm9yY2hlc3RyYXRvci52MS5BcHByb3ZhbFJlcXVlc3RlZEgAQgYKBGtpbmQiNQoQRXhlY3V0aW9uU3RhcnRlZBIQCgh3b3JrZmxvdxgBIAEoCRIPCgd2ZXJzaW9uGAIgASgNIjIKEEV4ZWN1dGlvblJlc3VtZWQSDwoHcmVwbGljYRgBIAEoCRINCgVlcG9jaBgCIAEoBCIvCgtUYXNrU3RhcnRlZBIPCgd0YXNrX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0iWAoRVGFza0F0dGVtcHRGYWlsZWQSDwoHdGFza19pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEg0KBWVycm9yGAMgASgJEhIKCmJhY2tvZmZfbXMYBCABKAQiOAoJVGFza0VuZGVkEisKBnJlc3VsdBgBIAEoCzIbLm9yY2hlc3RyYXRvci52MS5UYXNrUmVzdWx0InsKDkV4ZWN1dGlvbkVuZGVkEi8KBnN0YXR1cxgBIAEoDjIfLm9yY2hlc3RyYXRvci52MS5FeGVjdXRpb25TdGF0ZRINCgVlcnJvchgCIAEoCRIUCgxjYW5jZWxsZWRfYnkYAyABKAkSEwoLZHVyYXRpb25fbXMYBCABKAQioQIKEUFwcHJvdmFsUmVxdWVzdGVkEg8KB3Rhc2tfaWQYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIRCglhcHByb3ZlcnMYAyADKAkSEgoKcGVybWlzc2lvbhgEIAEoCRItCgVpbnB1dBgFIAMoCzIeLm9yY2hlc3RyYXRvci52MS5BcHByb3ZhbEZpZWxkEjAKDHJlcXVlc3RlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZGVhZGxpbmUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCm9uX3RpbWVvdXQYCCABKA4yIC5vcmNoZXN0cmF0b3IudjEuQXBwcm92YWxEZWZhdWx0IlIKDUFwcHJvdmFsRmllbGQSDAoEbmFtZRgBIAEoCRIMCgR0eXBlGAIgASgJEhAKCHJlcXVpcmVkGAMgASgIEhMKC2Rlc2NyaXB0aW9uGAQgASgJKoECCg5FeGVjdXRpb25TdGF0ZRIfChtFWEVDVVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIbChdFWEVDVVRJT05fU1RBVEVfUEVORElORxABEhsKF0VYRUNVVElPTl9TVEFURV9SVU5OSU5HEAISHQoZRVhFQ1VUSU9OX1NUQVRFX0NPTVBMRVRFRBADEhoKFkVYRUNVVElPTl9TVEFURV9GQUlMRUQQBBIdChlFWEVDVVRJT05fU1RBVEVfQ0FOQ0VMTEVEEAUSHQoZRVhFQ1VUSU9OX1NUQVRFX1RJTUVEX09VVBAGEhsKF0VYRUNVVElPTl9TVEFURV9XQUlUSU5HEAcq7AEKCVRhc2tTdGF0ZRIaChZUQVNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSVEFTS19TVEFURV9QRU5ESU5HEAESFgoSVEFTS19TVEFURV9SVU5OSU5HEAISGAoUVEFTS19TVEFURV9TVUNDRUVERUQQAxIVChFUQVNLX1NUQVRFX0ZBSUxFRBAEEhYKElRBU0tfU1RBVEVfU0tJUFBFRBAFEhgKFFRBU0tfU1RBVEVfQ0FOQ0VMTEVEEAYSGAoUVEFTS19TVEFURV9USU1FRF9PVVQQBxIWChJUQVNLX1NUQVRFX1dBSVRJTkcQCCqJAQoPQXBwcm92YWxEZWZhdWx0EiAKHEFQUFJPVkFMX0RFRkFVTFRfVU5TUEVDSUZJRUQQABIcChhBUFBST1ZBTF9ERUZBVUxUX0FQUFJPVkUQARIbChdBUFBST1ZBTF9ERUZBVUxUX1JFSkVDVBACEhkKFUFQUFJPVkFMX0RFRkFVTFRfRkFJTBADQmQKE2Rldi5vcmNoZXN0cmF0b3IudjFCDkV4ZWN1dGlvblByb3RvUAFaO29yY2hlc3RyYXRvci5sb2NhbC9jbGllbnRzL2dvL29yY2hlc3RyYXRvcnYxO29yY2hlc3RyYXRvcnYxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * What one task did.
@@ -286,6 +286,12 @@ export type ExecutionEvent = Message<"orchestrator.v1.ExecutionEvent"> & {
      */
     value: ExecutionResumed;
     case: "executionResumed";
+  } | {
+    /**
+     * @generated from field: orchestrator.v1.ApprovalRequested approval_requested = 16;
+     */
+    value: ApprovalRequested;
+    case: "approvalRequested";
   } | { case: undefined; value?: undefined };
 };
 
@@ -491,6 +497,122 @@ export const ExecutionEndedSchema: GenMessage<ExecutionEnded> = /*@__PURE__*/
   messageDesc(file_orchestrator_v1_execution, 8);
 
 /**
+ * An approval task waits for a decision (see ApprovalService). Its end is
+ * an ordinary TaskEnded: succeeded when approved (output: decision, by,
+ * reason, input), failed when rejected, or as `on_timeout` says.
+ *
+ * @generated from message orchestrator.v1.ApprovalRequested
+ */
+export type ApprovalRequested = Message<"orchestrator.v1.ApprovalRequested"> & {
+  /**
+   * The task.
+   *
+   * @generated from field: string task_id = 1;
+   */
+  taskId: string;
+
+  /**
+   * What the approver is asked (the task's rendered `message`).
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * Who may decide, by token subject; empty: anyone holding
+   * `approvals:decide` (and `permission`, if set).
+   *
+   * @generated from field: repeated string approvers = 3;
+   */
+  approvers: string[];
+
+  /**
+   * A permission the approver must hold besides `approvals:decide`; empty
+   * for none.
+   *
+   * @generated from field: string permission = 4;
+   */
+  permission: string;
+
+  /**
+   * Input the approver is asked for, which becomes part of the output.
+   *
+   * @generated from field: repeated orchestrator.v1.ApprovalField input = 5;
+   */
+  input: ApprovalField[];
+
+  /**
+   * When the task started waiting (kept across restarts).
+   *
+   * @generated from field: google.protobuf.Timestamp requested_at = 6;
+   */
+  requestedAt?: Timestamp | undefined;
+
+  /**
+   * When `on_timeout` decides; unset for no timeout.
+   *
+   * @generated from field: google.protobuf.Timestamp deadline = 7;
+   */
+  deadline?: Timestamp | undefined;
+
+  /**
+   * What happens at the deadline.
+   *
+   * @generated from field: orchestrator.v1.ApprovalDefault on_timeout = 8;
+   */
+  onTimeout: ApprovalDefault;
+};
+
+/**
+ * Describes the message orchestrator.v1.ApprovalRequested.
+ * Use `create(ApprovalRequestedSchema)` to create a new message.
+ */
+export const ApprovalRequestedSchema: GenMessage<ApprovalRequested> = /*@__PURE__*/
+  messageDesc(file_orchestrator_v1_execution, 9);
+
+/**
+ * One field of input an approval asks for.
+ *
+ * @generated from message orchestrator.v1.ApprovalField
+ */
+export type ApprovalField = Message<"orchestrator.v1.ApprovalField"> & {
+  /**
+   * The field's name in the input object.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * "string", "number", "integer" or "boolean".
+   *
+   * @generated from field: string type = 2;
+   */
+  type: string;
+
+  /**
+   * The approver must give it to approve.
+   *
+   * @generated from field: bool required = 3;
+   */
+  required: boolean;
+
+  /**
+   * What to enter, for the person.
+   *
+   * @generated from field: string description = 4;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message orchestrator.v1.ApprovalField.
+ * Use `create(ApprovalFieldSchema)` to create a new message.
+ */
+export const ApprovalFieldSchema: GenMessage<ApprovalField> = /*@__PURE__*/
+  messageDesc(file_orchestrator_v1_execution, 10);
+
+/**
  * Life cycle of an execution. REST shows these in lower case without the
  * prefix ("completed").
  *
@@ -531,6 +653,14 @@ export enum ExecutionState {
    * @generated from enum value: EXECUTION_STATE_TIMED_OUT = 6;
    */
   TIMED_OUT = 6,
+
+  /**
+   * Running, with at least one approval task waiting for a person's
+   * decision (it holds no worker slot while it waits).
+   *
+   * @generated from enum value: EXECUTION_STATE_WAITING = 7;
+   */
+  WAITING = 7,
 }
 
 /**
@@ -584,6 +714,13 @@ export enum TaskState {
    * @generated from enum value: TASK_STATE_TIMED_OUT = 7;
    */
   TIMED_OUT = 7,
+
+  /**
+   * An approval task waiting for a person's decision.
+   *
+   * @generated from enum value: TASK_STATE_WAITING = 8;
+   */
+  WAITING = 8,
 }
 
 /**
@@ -591,4 +728,43 @@ export enum TaskState {
  */
 export const TaskStateSchema: GenEnum<TaskState> = /*@__PURE__*/
   enumDesc(file_orchestrator_v1_execution, 1);
+
+/**
+ * What an approval that nobody decided in time comes to.
+ *
+ * @generated from enum orchestrator.v1.ApprovalDefault
+ */
+export enum ApprovalDefault {
+  /**
+   * @generated from enum value: APPROVAL_DEFAULT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Approved by default: the task succeeds.
+   *
+   * @generated from enum value: APPROVAL_DEFAULT_APPROVE = 1;
+   */
+  APPROVE = 1,
+
+  /**
+   * Rejected by default: the task fails.
+   *
+   * @generated from enum value: APPROVAL_DEFAULT_REJECT = 2;
+   */
+  REJECT = 2,
+
+  /**
+   * The task times out (TIMED_OUT).
+   *
+   * @generated from enum value: APPROVAL_DEFAULT_FAIL = 3;
+   */
+  FAIL = 3,
+}
+
+/**
+ * Describes the enum orchestrator.v1.ApprovalDefault.
+ */
+export const ApprovalDefaultSchema: GenEnum<ApprovalDefault> = /*@__PURE__*/
+  enumDesc(file_orchestrator_v1_execution, 2);
 

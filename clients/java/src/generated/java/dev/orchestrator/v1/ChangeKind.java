@@ -64,6 +64,14 @@ public enum ChangeKind
    * <code>CHANGE_KIND_EXECUTION_ENDED = 6;</code>
    */
   CHANGE_KIND_EXECUTION_ENDED(6),
+  /**
+   * <pre>
+   * An approval task waits for a decision; the execution is WAITING.
+   * </pre>
+   *
+   * <code>CHANGE_KIND_APPROVAL_REQUESTED = 7;</code>
+   */
+  CHANGE_KIND_APPROVAL_REQUESTED(7),
   UNRECOGNIZED(-1),
   ;
 
@@ -119,6 +127,14 @@ public enum ChangeKind
    * <code>CHANGE_KIND_EXECUTION_ENDED = 6;</code>
    */
   public static final int CHANGE_KIND_EXECUTION_ENDED_VALUE = 6;
+  /**
+   * <pre>
+   * An approval task waits for a decision; the execution is WAITING.
+   * </pre>
+   *
+   * <code>CHANGE_KIND_APPROVAL_REQUESTED = 7;</code>
+   */
+  public static final int CHANGE_KIND_APPROVAL_REQUESTED_VALUE = 7;
 
 
   public final int getNumber() {
@@ -152,6 +168,7 @@ public enum ChangeKind
       case 4: return CHANGE_KIND_TASK_RETRYING;
       case 5: return CHANGE_KIND_TASK_ENDED;
       case 6: return CHANGE_KIND_EXECUTION_ENDED;
+      case 7: return CHANGE_KIND_APPROVAL_REQUESTED;
       default: return null;
     }
   }

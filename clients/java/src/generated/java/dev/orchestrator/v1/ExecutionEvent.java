@@ -60,6 +60,7 @@ private static final long serialVersionUID = 0L;
     TASK_ENDED(13),
     EXECUTION_ENDED(14),
     EXECUTION_RESUMED(15),
+    APPROVAL_REQUESTED(16),
     KIND_NOT_SET(0);
     private final int value;
     private KindCase(int value) {
@@ -83,6 +84,7 @@ private static final long serialVersionUID = 0L;
         case 13: return TASK_ENDED;
         case 14: return EXECUTION_ENDED;
         case 15: return EXECUTION_RESUMED;
+        case 16: return APPROVAL_REQUESTED;
         case 0: return KIND_NOT_SET;
         default: return null;
       }
@@ -384,6 +386,37 @@ private static final long serialVersionUID = 0L;
     return dev.orchestrator.v1.ExecutionResumed.getDefaultInstance();
   }
 
+  public static final int APPROVAL_REQUESTED_FIELD_NUMBER = 16;
+  /**
+   * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+   * @return Whether the approvalRequested field is set.
+   */
+  @java.lang.Override
+  public boolean hasApprovalRequested() {
+    return kindCase_ == 16;
+  }
+  /**
+   * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+   * @return The approvalRequested.
+   */
+  @java.lang.Override
+  public dev.orchestrator.v1.ApprovalRequested getApprovalRequested() {
+    if (kindCase_ == 16) {
+       return (dev.orchestrator.v1.ApprovalRequested) kind_;
+    }
+    return dev.orchestrator.v1.ApprovalRequested.getDefaultInstance();
+  }
+  /**
+   * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+   */
+  @java.lang.Override
+  public dev.orchestrator.v1.ApprovalRequestedOrBuilder getApprovalRequestedOrBuilder() {
+    if (kindCase_ == 16) {
+       return (dev.orchestrator.v1.ApprovalRequested) kind_;
+    }
+    return dev.orchestrator.v1.ApprovalRequested.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -424,6 +457,9 @@ private static final long serialVersionUID = 0L;
     }
     if (kindCase_ == 15) {
       output.writeMessage(15, (dev.orchestrator.v1.ExecutionResumed) kind_);
+    }
+    if (kindCase_ == 16) {
+      output.writeMessage(16, (dev.orchestrator.v1.ApprovalRequested) kind_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -468,6 +504,10 @@ private static final long serialVersionUID = 0L;
     if (kindCase_ == 15) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(15, (dev.orchestrator.v1.ExecutionResumed) kind_);
+    }
+    if (kindCase_ == 16) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(16, (dev.orchestrator.v1.ApprovalRequested) kind_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -519,6 +559,10 @@ private static final long serialVersionUID = 0L;
         if (!getExecutionResumed()
             .equals(other.getExecutionResumed())) return false;
         break;
+      case 16:
+        if (!getApprovalRequested()
+            .equals(other.getApprovalRequested())) return false;
+        break;
       case 0:
       default:
     }
@@ -566,6 +610,10 @@ private static final long serialVersionUID = 0L;
       case 15:
         hash = (37 * hash) + EXECUTION_RESUMED_FIELD_NUMBER;
         hash = (53 * hash) + getExecutionResumed().hashCode();
+        break;
+      case 16:
+        hash = (37 * hash) + APPROVAL_REQUESTED_FIELD_NUMBER;
+        hash = (53 * hash) + getApprovalRequested().hashCode();
         break;
       case 0:
       default:
@@ -729,6 +777,9 @@ private static final long serialVersionUID = 0L;
       if (executionResumedBuilder_ != null) {
         executionResumedBuilder_.clear();
       }
+      if (approvalRequestedBuilder_ != null) {
+        approvalRequestedBuilder_.clear();
+      }
       kindCase_ = 0;
       kind_ = null;
       return this;
@@ -804,6 +855,10 @@ private static final long serialVersionUID = 0L;
       if (kindCase_ == 15 &&
           executionResumedBuilder_ != null) {
         result.kind_ = executionResumedBuilder_.build();
+      }
+      if (kindCase_ == 16 &&
+          approvalRequestedBuilder_ != null) {
+        result.kind_ = approvalRequestedBuilder_.build();
       }
     }
 
@@ -885,6 +940,10 @@ private static final long serialVersionUID = 0L;
         }
         case EXECUTION_RESUMED: {
           mergeExecutionResumed(other.getExecutionResumed());
+          break;
+        }
+        case APPROVAL_REQUESTED: {
+          mergeApprovalRequested(other.getApprovalRequested());
           break;
         }
         case KIND_NOT_SET: {
@@ -976,6 +1035,13 @@ private static final long serialVersionUID = 0L;
               kindCase_ = 15;
               break;
             } // case 122
+            case 130: {
+              input.readMessage(
+                  getApprovalRequestedFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              kindCase_ = 16;
+              break;
+            } // case 130
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2149,6 +2215,148 @@ private static final long serialVersionUID = 0L;
       kindCase_ = 15;
       onChanged();
       return executionResumedBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        dev.orchestrator.v1.ApprovalRequested, dev.orchestrator.v1.ApprovalRequested.Builder, dev.orchestrator.v1.ApprovalRequestedOrBuilder> approvalRequestedBuilder_;
+    /**
+     * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+     * @return Whether the approvalRequested field is set.
+     */
+    @java.lang.Override
+    public boolean hasApprovalRequested() {
+      return kindCase_ == 16;
+    }
+    /**
+     * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+     * @return The approvalRequested.
+     */
+    @java.lang.Override
+    public dev.orchestrator.v1.ApprovalRequested getApprovalRequested() {
+      if (approvalRequestedBuilder_ == null) {
+        if (kindCase_ == 16) {
+          return (dev.orchestrator.v1.ApprovalRequested) kind_;
+        }
+        return dev.orchestrator.v1.ApprovalRequested.getDefaultInstance();
+      } else {
+        if (kindCase_ == 16) {
+          return approvalRequestedBuilder_.getMessage();
+        }
+        return dev.orchestrator.v1.ApprovalRequested.getDefaultInstance();
+      }
+    }
+    /**
+     * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+     */
+    public Builder setApprovalRequested(dev.orchestrator.v1.ApprovalRequested value) {
+      if (approvalRequestedBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        kind_ = value;
+        onChanged();
+      } else {
+        approvalRequestedBuilder_.setMessage(value);
+      }
+      kindCase_ = 16;
+      return this;
+    }
+    /**
+     * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+     */
+    public Builder setApprovalRequested(
+        dev.orchestrator.v1.ApprovalRequested.Builder builderForValue) {
+      if (approvalRequestedBuilder_ == null) {
+        kind_ = builderForValue.build();
+        onChanged();
+      } else {
+        approvalRequestedBuilder_.setMessage(builderForValue.build());
+      }
+      kindCase_ = 16;
+      return this;
+    }
+    /**
+     * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+     */
+    public Builder mergeApprovalRequested(dev.orchestrator.v1.ApprovalRequested value) {
+      if (approvalRequestedBuilder_ == null) {
+        if (kindCase_ == 16 &&
+            kind_ != dev.orchestrator.v1.ApprovalRequested.getDefaultInstance()) {
+          kind_ = dev.orchestrator.v1.ApprovalRequested.newBuilder((dev.orchestrator.v1.ApprovalRequested) kind_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          kind_ = value;
+        }
+        onChanged();
+      } else {
+        if (kindCase_ == 16) {
+          approvalRequestedBuilder_.mergeFrom(value);
+        } else {
+          approvalRequestedBuilder_.setMessage(value);
+        }
+      }
+      kindCase_ = 16;
+      return this;
+    }
+    /**
+     * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+     */
+    public Builder clearApprovalRequested() {
+      if (approvalRequestedBuilder_ == null) {
+        if (kindCase_ == 16) {
+          kindCase_ = 0;
+          kind_ = null;
+          onChanged();
+        }
+      } else {
+        if (kindCase_ == 16) {
+          kindCase_ = 0;
+          kind_ = null;
+        }
+        approvalRequestedBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+     */
+    public dev.orchestrator.v1.ApprovalRequested.Builder getApprovalRequestedBuilder() {
+      return getApprovalRequestedFieldBuilder().getBuilder();
+    }
+    /**
+     * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+     */
+    @java.lang.Override
+    public dev.orchestrator.v1.ApprovalRequestedOrBuilder getApprovalRequestedOrBuilder() {
+      if ((kindCase_ == 16) && (approvalRequestedBuilder_ != null)) {
+        return approvalRequestedBuilder_.getMessageOrBuilder();
+      } else {
+        if (kindCase_ == 16) {
+          return (dev.orchestrator.v1.ApprovalRequested) kind_;
+        }
+        return dev.orchestrator.v1.ApprovalRequested.getDefaultInstance();
+      }
+    }
+    /**
+     * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        dev.orchestrator.v1.ApprovalRequested, dev.orchestrator.v1.ApprovalRequested.Builder, dev.orchestrator.v1.ApprovalRequestedOrBuilder> 
+        getApprovalRequestedFieldBuilder() {
+      if (approvalRequestedBuilder_ == null) {
+        if (!(kindCase_ == 16)) {
+          kind_ = dev.orchestrator.v1.ApprovalRequested.getDefaultInstance();
+        }
+        approvalRequestedBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            dev.orchestrator.v1.ApprovalRequested, dev.orchestrator.v1.ApprovalRequested.Builder, dev.orchestrator.v1.ApprovalRequestedOrBuilder>(
+                (dev.orchestrator.v1.ApprovalRequested) kind_,
+                getParentForChildren(),
+                isClean());
+        kind_ = null;
+      }
+      kindCase_ = 16;
+      onChanged();
+      return approvalRequestedBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -154,5 +154,20 @@ public interface ExecutionEventOrBuilder extends
    */
   dev.orchestrator.v1.ExecutionResumedOrBuilder getExecutionResumedOrBuilder();
 
+  /**
+   * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+   * @return Whether the approvalRequested field is set.
+   */
+  boolean hasApprovalRequested();
+  /**
+   * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+   * @return The approvalRequested.
+   */
+  dev.orchestrator.v1.ApprovalRequested getApprovalRequested();
+  /**
+   * <code>.orchestrator.v1.ApprovalRequested approval_requested = 16;</code>
+   */
+  dev.orchestrator.v1.ApprovalRequestedOrBuilder getApprovalRequestedOrBuilder();
+
   public dev.orchestrator.v1.ExecutionEvent.KindCase getKindCase();
 }

@@ -64,6 +64,16 @@ public final class ExecutionProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_orchestrator_v1_ExecutionEnded_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_orchestrator_v1_ApprovalRequested_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_orchestrator_v1_ApprovalRequested_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_orchestrator_v1_ApprovalField_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_orchestrator_v1_ApprovalField_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -97,7 +107,7 @@ public final class ExecutionProto {
       ".Value\022\022\n\ntimeout_ms\030\r \001(\004\022\022\n\nstarted_by" +
       "\030\016 \001(\t\032O\n\020TaskResultsEntry\022\013\n\003key\030\001 \001(\t\022" +
       "*\n\005value\030\002 \001(\0132\033.orchestrator.v1.TaskRes" +
-      "ult:\0028\001\"\314\003\n\016ExecutionEvent\022\024\n\014execution_" +
+      "ult:\0028\001\"\216\004\n\016ExecutionEvent\022\024\n\014execution_" +
       "id\030\001 \001(\t\022\013\n\003seq\030\002 \001(\004\022(\n\004time\030\003 \001(\0132\032.go" +
       "ogle.protobuf.Timestamp\022>\n\021execution_sta" +
       "rted\030\n \001(\0132!.orchestrator.v1.ExecutionSt" +
@@ -108,32 +118,48 @@ public final class ExecutionProto {
       "tor.v1.TaskEndedH\000\022:\n\017execution_ended\030\016 " +
       "\001(\0132\037.orchestrator.v1.ExecutionEndedH\000\022>" +
       "\n\021execution_resumed\030\017 \001(\0132!.orchestrator" +
-      ".v1.ExecutionResumedH\000B\006\n\004kind\"5\n\020Execut" +
-      "ionStarted\022\020\n\010workflow\030\001 \001(\t\022\017\n\007version\030" +
-      "\002 \001(\r\"2\n\020ExecutionResumed\022\017\n\007replica\030\001 \001" +
-      "(\t\022\r\n\005epoch\030\002 \001(\004\"/\n\013TaskStarted\022\017\n\007task" +
-      "_id\030\001 \001(\t\022\017\n\007attempt\030\002 \001(\r\"X\n\021TaskAttemp" +
-      "tFailed\022\017\n\007task_id\030\001 \001(\t\022\017\n\007attempt\030\002 \001(" +
-      "\r\022\r\n\005error\030\003 \001(\t\022\022\n\nbackoff_ms\030\004 \001(\004\"8\n\t" +
-      "TaskEnded\022+\n\006result\030\001 \001(\0132\033.orchestrator" +
-      ".v1.TaskResult\"{\n\016ExecutionEnded\022/\n\006stat" +
-      "us\030\001 \001(\0162\037.orchestrator.v1.ExecutionStat" +
-      "e\022\r\n\005error\030\002 \001(\t\022\024\n\014cancelled_by\030\003 \001(\t\022\023" +
-      "\n\013duration_ms\030\004 \001(\004*\344\001\n\016ExecutionState\022\037" +
-      "\n\033EXECUTION_STATE_UNSPECIFIED\020\000\022\033\n\027EXECU" +
-      "TION_STATE_PENDING\020\001\022\033\n\027EXECUTION_STATE_" +
-      "RUNNING\020\002\022\035\n\031EXECUTION_STATE_COMPLETED\020\003" +
-      "\022\032\n\026EXECUTION_STATE_FAILED\020\004\022\035\n\031EXECUTIO" +
-      "N_STATE_CANCELLED\020\005\022\035\n\031EXECUTION_STATE_T" +
-      "IMED_OUT\020\006*\324\001\n\tTaskState\022\032\n\026TASK_STATE_U" +
-      "NSPECIFIED\020\000\022\026\n\022TASK_STATE_PENDING\020\001\022\026\n\022" +
-      "TASK_STATE_RUNNING\020\002\022\030\n\024TASK_STATE_SUCCE" +
-      "EDED\020\003\022\025\n\021TASK_STATE_FAILED\020\004\022\026\n\022TASK_ST" +
-      "ATE_SKIPPED\020\005\022\030\n\024TASK_STATE_CANCELLED\020\006\022" +
-      "\030\n\024TASK_STATE_TIMED_OUT\020\007Bd\n\023dev.orchest" +
-      "rator.v1B\016ExecutionProtoP\001Z;orchestrator" +
-      ".local/clients/go/orchestratorv1;orchest" +
-      "ratorv1b\006proto3"
+      ".v1.ExecutionResumedH\000\022@\n\022approval_reque" +
+      "sted\030\020 \001(\0132\".orchestrator.v1.ApprovalReq" +
+      "uestedH\000B\006\n\004kind\"5\n\020ExecutionStarted\022\020\n\010" +
+      "workflow\030\001 \001(\t\022\017\n\007version\030\002 \001(\r\"2\n\020Execu" +
+      "tionResumed\022\017\n\007replica\030\001 \001(\t\022\r\n\005epoch\030\002 " +
+      "\001(\004\"/\n\013TaskStarted\022\017\n\007task_id\030\001 \001(\t\022\017\n\007a" +
+      "ttempt\030\002 \001(\r\"X\n\021TaskAttemptFailed\022\017\n\007tas" +
+      "k_id\030\001 \001(\t\022\017\n\007attempt\030\002 \001(\r\022\r\n\005error\030\003 \001" +
+      "(\t\022\022\n\nbackoff_ms\030\004 \001(\004\"8\n\tTaskEnded\022+\n\006r" +
+      "esult\030\001 \001(\0132\033.orchestrator.v1.TaskResult" +
+      "\"{\n\016ExecutionEnded\022/\n\006status\030\001 \001(\0162\037.orc" +
+      "hestrator.v1.ExecutionState\022\r\n\005error\030\002 \001" +
+      "(\t\022\024\n\014cancelled_by\030\003 \001(\t\022\023\n\013duration_ms\030" +
+      "\004 \001(\004\"\241\002\n\021ApprovalRequested\022\017\n\007task_id\030\001" +
+      " \001(\t\022\017\n\007message\030\002 \001(\t\022\021\n\tapprovers\030\003 \003(\t" +
+      "\022\022\n\npermission\030\004 \001(\t\022-\n\005input\030\005 \003(\0132\036.or" +
+      "chestrator.v1.ApprovalField\0220\n\014requested" +
+      "_at\030\006 \001(\0132\032.google.protobuf.Timestamp\022,\n" +
+      "\010deadline\030\007 \001(\0132\032.google.protobuf.Timest" +
+      "amp\0224\n\non_timeout\030\010 \001(\0162 .orchestrator.v" +
+      "1.ApprovalDefault\"R\n\rApprovalField\022\014\n\004na" +
+      "me\030\001 \001(\t\022\014\n\004type\030\002 \001(\t\022\020\n\010required\030\003 \001(\010" +
+      "\022\023\n\013description\030\004 \001(\t*\201\002\n\016ExecutionState" +
+      "\022\037\n\033EXECUTION_STATE_UNSPECIFIED\020\000\022\033\n\027EXE" +
+      "CUTION_STATE_PENDING\020\001\022\033\n\027EXECUTION_STAT" +
+      "E_RUNNING\020\002\022\035\n\031EXECUTION_STATE_COMPLETED" +
+      "\020\003\022\032\n\026EXECUTION_STATE_FAILED\020\004\022\035\n\031EXECUT" +
+      "ION_STATE_CANCELLED\020\005\022\035\n\031EXECUTION_STATE" +
+      "_TIMED_OUT\020\006\022\033\n\027EXECUTION_STATE_WAITING\020" +
+      "\007*\354\001\n\tTaskState\022\032\n\026TASK_STATE_UNSPECIFIE" +
+      "D\020\000\022\026\n\022TASK_STATE_PENDING\020\001\022\026\n\022TASK_STAT" +
+      "E_RUNNING\020\002\022\030\n\024TASK_STATE_SUCCEEDED\020\003\022\025\n" +
+      "\021TASK_STATE_FAILED\020\004\022\026\n\022TASK_STATE_SKIPP" +
+      "ED\020\005\022\030\n\024TASK_STATE_CANCELLED\020\006\022\030\n\024TASK_S" +
+      "TATE_TIMED_OUT\020\007\022\026\n\022TASK_STATE_WAITING\020\010" +
+      "*\211\001\n\017ApprovalDefault\022 \n\034APPROVAL_DEFAULT" +
+      "_UNSPECIFIED\020\000\022\034\n\030APPROVAL_DEFAULT_APPRO" +
+      "VE\020\001\022\033\n\027APPROVAL_DEFAULT_REJECT\020\002\022\031\n\025APP" +
+      "ROVAL_DEFAULT_FAIL\020\003Bd\n\023dev.orchestrator" +
+      ".v1B\016ExecutionProtoP\001Z;orchestrator.loca" +
+      "l/clients/go/orchestratorv1;orchestrator" +
+      "v1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -164,7 +190,7 @@ public final class ExecutionProto {
     internal_static_orchestrator_v1_ExecutionEvent_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_orchestrator_v1_ExecutionEvent_descriptor,
-        new java.lang.String[] { "ExecutionId", "Seq", "Time", "ExecutionStarted", "TaskStarted", "TaskAttemptFailed", "TaskEnded", "ExecutionEnded", "ExecutionResumed", "Kind", });
+        new java.lang.String[] { "ExecutionId", "Seq", "Time", "ExecutionStarted", "TaskStarted", "TaskAttemptFailed", "TaskEnded", "ExecutionEnded", "ExecutionResumed", "ApprovalRequested", "Kind", });
     internal_static_orchestrator_v1_ExecutionStarted_descriptor =
       getDescriptor().getMessageTypes().get(3);
     internal_static_orchestrator_v1_ExecutionStarted_fieldAccessorTable = new
@@ -201,6 +227,18 @@ public final class ExecutionProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_orchestrator_v1_ExecutionEnded_descriptor,
         new java.lang.String[] { "Status", "Error", "CancelledBy", "DurationMs", });
+    internal_static_orchestrator_v1_ApprovalRequested_descriptor =
+      getDescriptor().getMessageTypes().get(9);
+    internal_static_orchestrator_v1_ApprovalRequested_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_orchestrator_v1_ApprovalRequested_descriptor,
+        new java.lang.String[] { "TaskId", "Message", "Approvers", "Permission", "Input", "RequestedAt", "Deadline", "OnTimeout", });
+    internal_static_orchestrator_v1_ApprovalField_descriptor =
+      getDescriptor().getMessageTypes().get(10);
+    internal_static_orchestrator_v1_ApprovalField_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_orchestrator_v1_ApprovalField_descriptor,
+        new java.lang.String[] { "Name", "Type", "Required", "Description", });
     com.google.protobuf.StructProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();
   }

@@ -143,39 +143,40 @@ public final class ExecutionServiceProto {
       "\010 \001(\0162\037.orchestrator.v1.ExecutionState\022\017" +
       "\n\007task_id\030\t \001(\t\022.\n\ntask_state\030\n \001(\0162\032.or" +
       "chestrator.v1.TaskState\022\017\n\007attempt\030\013 \001(\r" +
-      "\022\r\n\005error\030\014 \001(\t*\351\001\n\nChangeKind\022\033\n\027CHANGE" +
+      "\022\r\n\005error\030\014 \001(\t*\215\002\n\nChangeKind\022\033\n\027CHANGE" +
       "_KIND_UNSPECIFIED\020\000\022!\n\035CHANGE_KIND_EXECU" +
       "TION_STARTED\020\001\022!\n\035CHANGE_KIND_EXECUTION_" +
       "RESUMED\020\002\022\034\n\030CHANGE_KIND_TASK_STARTED\020\003\022" +
       "\035\n\031CHANGE_KIND_TASK_RETRYING\020\004\022\032\n\026CHANGE" +
       "_KIND_TASK_ENDED\020\005\022\037\n\033CHANGE_KIND_EXECUT" +
-      "ION_ENDED\020\0062\235\007\n\020ExecutionService\022@\n\003Run\022" +
-      "\033.orchestrator.v1.RunRequest\032\034.orchestra" +
-      "tor.v1.RunResponse\022K\n\tRunStream\022\033.orches" +
-      "trator.v1.RunRequest\032\037.orchestrator.v1.E" +
-      "xecutionEvent0\001\022I\n\005Watch\022\035.orchestrator." +
-      "v1.WatchRequest\032\037.orchestrator.v1.Execut" +
-      "ionEvent0\001\022^\n\017WatchExecutions\022\'.orchestr" +
-      "ator.v1.WatchExecutionsRequest\032 .orchest" +
-      "rator.v1.ExecutionChange0\001\022w\n\014GetExecuti" +
-      "on\022$.orchestrator.v1.GetExecutionRequest" +
-      "\032\032.orchestrator.v1.Execution\"%\202\323\344\223\002\037\022\035/v" +
-      "1/executions/{execution_id}\022y\n\016ListExecu" +
-      "tions\022&.orchestrator.v1.ListExecutionsRe" +
-      "quest\032\'.orchestrator.v1.ListExecutionsRe" +
-      "sponse\"\026\202\323\344\223\002\020\022\016/v1/executions\022t\n\nListAc" +
-      "tive\022\".orchestrator.v1.ListActiveRequest" +
-      "\032#.orchestrator.v1.ListActiveResponse\"\035\202" +
-      "\323\344\223\002\027\022\025/v1/executions/active\022o\n\006Cancel\022\036" +
-      ".orchestrator.v1.CancelRequest\032\037.orchest" +
-      "rator.v1.CancelResponse\"$\202\323\344\223\002\036\"\031/v1/can" +
-      "cel/{execution_id}:\001*\022t\n\005Retry\022\035.orchest" +
-      "rator.v1.RetryRequest\032\034.orchestrator.v1." +
-      "RunResponse\".\202\323\344\223\002(\"#/v1/executions/{exe" +
-      "cution_id}/retry:\001*Bk\n\023dev.orchestrator." +
-      "v1B\025ExecutionServiceProtoP\001Z;orchestrato" +
-      "r.local/clients/go/orchestratorv1;orches" +
-      "tratorv1b\006proto3"
+      "ION_ENDED\020\006\022\"\n\036CHANGE_KIND_APPROVAL_REQU" +
+      "ESTED\020\0072\235\007\n\020ExecutionService\022@\n\003Run\022\033.or" +
+      "chestrator.v1.RunRequest\032\034.orchestrator." +
+      "v1.RunResponse\022K\n\tRunStream\022\033.orchestrat" +
+      "or.v1.RunRequest\032\037.orchestrator.v1.Execu" +
+      "tionEvent0\001\022I\n\005Watch\022\035.orchestrator.v1.W" +
+      "atchRequest\032\037.orchestrator.v1.ExecutionE" +
+      "vent0\001\022^\n\017WatchExecutions\022\'.orchestrator" +
+      ".v1.WatchExecutionsRequest\032 .orchestrato" +
+      "r.v1.ExecutionChange0\001\022w\n\014GetExecution\022$" +
+      ".orchestrator.v1.GetExecutionRequest\032\032.o" +
+      "rchestrator.v1.Execution\"%\202\323\344\223\002\037\022\035/v1/ex" +
+      "ecutions/{execution_id}\022y\n\016ListExecution" +
+      "s\022&.orchestrator.v1.ListExecutionsReques" +
+      "t\032\'.orchestrator.v1.ListExecutionsRespon" +
+      "se\"\026\202\323\344\223\002\020\022\016/v1/executions\022t\n\nListActive" +
+      "\022\".orchestrator.v1.ListActiveRequest\032#.o" +
+      "rchestrator.v1.ListActiveResponse\"\035\202\323\344\223\002" +
+      "\027\022\025/v1/executions/active\022o\n\006Cancel\022\036.orc" +
+      "hestrator.v1.CancelRequest\032\037.orchestrato" +
+      "r.v1.CancelResponse\"$\202\323\344\223\002\036\"\031/v1/cancel/" +
+      "{execution_id}:\001*\022t\n\005Retry\022\035.orchestrato" +
+      "r.v1.RetryRequest\032\034.orchestrator.v1.RunR" +
+      "esponse\".\202\323\344\223\002(\"#/v1/executions/{executi" +
+      "on_id}/retry:\001*Bk\n\023dev.orchestrator.v1B\025" +
+      "ExecutionServiceProtoP\001Z;orchestrator.lo" +
+      "cal/clients/go/orchestratorv1;orchestrat" +
+      "orv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -41,6 +41,15 @@ public enum ExecutionState
    * <code>EXECUTION_STATE_TIMED_OUT = 6;</code>
    */
   EXECUTION_STATE_TIMED_OUT(6),
+  /**
+   * <pre>
+   * Running, with at least one approval task waiting for a person's
+   * decision (it holds no worker slot while it waits).
+   * </pre>
+   *
+   * <code>EXECUTION_STATE_WAITING = 7;</code>
+   */
+  EXECUTION_STATE_WAITING(7),
   UNRECOGNIZED(-1),
   ;
 
@@ -72,6 +81,15 @@ public enum ExecutionState
    * <code>EXECUTION_STATE_TIMED_OUT = 6;</code>
    */
   public static final int EXECUTION_STATE_TIMED_OUT_VALUE = 6;
+  /**
+   * <pre>
+   * Running, with at least one approval task waiting for a person's
+   * decision (it holds no worker slot while it waits).
+   * </pre>
+   *
+   * <code>EXECUTION_STATE_WAITING = 7;</code>
+   */
+  public static final int EXECUTION_STATE_WAITING_VALUE = 7;
 
 
   public final int getNumber() {
@@ -105,6 +123,7 @@ public enum ExecutionState
       case 4: return EXECUTION_STATE_FAILED;
       case 5: return EXECUTION_STATE_CANCELLED;
       case 6: return EXECUTION_STATE_TIMED_OUT;
+      case 7: return EXECUTION_STATE_WAITING;
       default: return null;
     }
   }

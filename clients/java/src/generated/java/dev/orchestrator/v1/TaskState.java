@@ -44,6 +44,14 @@ public enum TaskState
    * <code>TASK_STATE_TIMED_OUT = 7;</code>
    */
   TASK_STATE_TIMED_OUT(7),
+  /**
+   * <pre>
+   * An approval task waiting for a person's decision.
+   * </pre>
+   *
+   * <code>TASK_STATE_WAITING = 8;</code>
+   */
+  TASK_STATE_WAITING(8),
   UNRECOGNIZED(-1),
   ;
 
@@ -79,6 +87,14 @@ public enum TaskState
    * <code>TASK_STATE_TIMED_OUT = 7;</code>
    */
   public static final int TASK_STATE_TIMED_OUT_VALUE = 7;
+  /**
+   * <pre>
+   * An approval task waiting for a person's decision.
+   * </pre>
+   *
+   * <code>TASK_STATE_WAITING = 8;</code>
+   */
+  public static final int TASK_STATE_WAITING_VALUE = 8;
 
 
   public final int getNumber() {
@@ -113,6 +129,7 @@ public enum TaskState
       case 5: return TASK_STATE_SKIPPED;
       case 6: return TASK_STATE_CANCELLED;
       case 7: return TASK_STATE_TIMED_OUT;
+      case 8: return TASK_STATE_WAITING;
       default: return null;
     }
   }
