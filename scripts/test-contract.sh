@@ -25,7 +25,7 @@ head -c 48 /dev/urandom >"$secret_dir/secret"
 source scripts/live-server.sh
 live_server_start --auth-jwt-secret-file "$secret_dir/secret"
 token=$("$LIVE_SERVER_BIN" token --secret-file "$secret_dir/secret" --sub contract-test --ttl 1h \
-  --permissions workflows:read,workflows:write,workflows:run,workflows:cancel,schedules:admin,events:publish,admin)
+  --permissions workflows:read,workflows:write,workflows:run,workflows:cancel,schedules:admin,events:publish,approvals:decide,admin)
 rm -rf "$secret_dir"
 
 # What the document's examples name: the diamond workflow, one run of it, a
