@@ -8,8 +8,9 @@ need_apt=()
 # bindgen (librocksdb-sys) needs libclang; the C++ build needs a compiler.
 # prometheus brings promtool, which checks the /metrics exposition in tests.
 # chromium runs the dashboard's browser tests (driven by playwright-core);
-# fonts-dejavu-core makes their screenshots readable.
-for pkg in libclang-dev clang g++ make pkg-config prometheus chromium fonts-dejavu-core; do
+# fonts-dejavu-core makes their screenshots readable; tmux records the
+# command line's live view in a test.
+for pkg in libclang-dev clang g++ make pkg-config prometheus chromium fonts-dejavu-core tmux; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -32,7 +32,11 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
 
+use crate::proto::admin_service_client::AdminServiceClient;
+use crate::proto::approval_service_client::ApprovalServiceClient;
+use crate::proto::event_service_client::EventServiceClient;
 use crate::proto::execution_service_client::ExecutionServiceClient;
+use crate::proto::schedule_service_client::ScheduleServiceClient;
 use crate::proto::workflow_service_client::WorkflowServiceClient;
 use crate::proto::{
     CancelRequest, CreateWorkflowRequest, Execution, ExecutionChange, ExecutionEvent,
@@ -50,8 +54,61 @@ pub enum ClientError {
     #[error("the token is not a valid header value")]
     Token,
     /// Nothing answered at the address.
-    #[error("cannot connect to {0}: {1}")]
+    #[error("cannot connect to {}: {}", .0, cause(.1))]
     Connect(String, tonic::transport::Error),
+    /// A TLS file could not be read.
+    #[error("{0}: cannot read: {1}")]
+    TlsFile(std::path::PathBuf, std::io::Error),
+    /// The TLS settings were refused (a bad certificate, say).
+    #[error("TLS: {}", cause(.0))]
+    Tls(tonic::transport::Error),
+}
+
+/// An error with its causes, `outer: inner: innermost` (tonic's transport
+/// error alone reads "transport error", which tells a user nothing).
+fn cause(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        // hyper and tonic repeat a cause's text in their own; say it once.
+        if !text.contains(&next) {
+            text = format!("{text}: {next}");
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// How to reach a server over TLS.
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    /// CA certificates (PEM) the server's certificate must chain to; none:
+    /// the public web roots.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// This client's certificate and key (PEM), for a server that asks for
+    /// one (mutual TLS).
+    pub identity: Option<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+impl TlsOptions {
+    fn config(&self) -> Result<tonic::transport::ClientTlsConfig, ClientError> {
+        let read = |p: &std::path::PathBuf| {
+            std::fs::read(p).map_err(|e| ClientError::TlsFile(p.clone(), e))
+        };
+        let mut tls = tonic::transport::ClientTlsConfig::new();
+        tls = match &self.ca_file {
+            Some(ca) => tls.ca_certificate(tonic::transport::Certificate::from_pem(read(ca)?)),
+            None => tls.with_webpki_roots(),
+        };
+        if let Some((cert, key)) = &self.identity {
+            tls = tls.identity(tonic::transport::Identity::from_pem(
+                read(cert)?,
+                read(key)?,
+            ));
+        }
+        Ok(tls)
+    }
 }
 
 /// Puts `authorization: Bearer …` on every call, when there is a token.
@@ -87,9 +144,27 @@ pub type Authed = InterceptedService<Channel, Bearer>;
 /// A channel to `addr` (host:port, plain HTTP/2), sending `token` with
 /// every call.
 pub async fn connect(addr: &str, token: Option<&str>) -> Result<Authed, ClientError> {
+    connect_with(addr, token, None).await
+}
+
+/// A channel to `addr` (host:port), over TLS when `tls` is given,
+/// sending `token` with every call.
+pub async fn connect_with(
+    addr: &str,
+    token: Option<&str>,
+    tls: Option<&TlsOptions>,
+) -> Result<Authed, ClientError> {
     let bearer = Bearer::new(token)?;
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .map_err(|_| ClientError::Address(addr.to_owned()))?
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let mut endpoint = Channel::from_shared(format!("{scheme}://{addr}"))
+        .map_err(|_| ClientError::Address(addr.to_owned()))?;
+    if let Some(tls) = tls {
+        crate::plugins::install_crypto_provider();
+        endpoint = endpoint
+            .tls_config(tls.config()?)
+            .map_err(ClientError::Tls)?;
+    }
+    let channel = endpoint
         .connect()
         .await
         .map_err(|e| ClientError::Connect(addr.to_owned(), e))?;
@@ -108,6 +183,37 @@ impl Client {
         Ok(Self {
             channel: connect(addr, token).await?,
         })
+    }
+
+    /// Connects to a server's gRPC port, over TLS when `tls` is given.
+    pub async fn connect_with(
+        addr: &str,
+        token: Option<&str>,
+        tls: Option<&TlsOptions>,
+    ) -> Result<Self, ClientError> {
+        Ok(Self {
+            channel: connect_with(addr, token, tls).await?,
+        })
+    }
+
+    /// ScheduleService.
+    pub fn schedules(&self) -> ScheduleServiceClient<Authed> {
+        ScheduleServiceClient::new(self.channel.clone())
+    }
+
+    /// EventService: publishing events, and triggers.
+    pub fn events(&self) -> EventServiceClient<Authed> {
+        EventServiceClient::new(self.channel.clone())
+    }
+
+    /// ApprovalService.
+    pub fn approvals(&self) -> ApprovalServiceClient<Authed> {
+        ApprovalServiceClient::new(self.channel.clone())
+    }
+
+    /// AdminService: the audit trail, statistics, backups.
+    pub fn admin(&self) -> AdminServiceClient<Authed> {
+        AdminServiceClient::new(self.channel.clone())
     }
 
     /// WorkflowService, for what the typed calls do not cover.

@@ -1,12 +1,13 @@
 //! The `orchestrator` command: validate, run, resume and draw workflows,
-//! serve them, load a server, and check cron expressions.
+//! serve them, drive a running server (`workflow`, `exec`, ...), load
+//! one, and check cron expressions.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use orchestrator::cli::{self, GraphFormat, OutputFormat, RunArgs, StoreChoice};
 use orchestrator::config::Config;
 use orchestrator::server::{self, ServeOptions};
@@ -176,10 +177,12 @@ enum Command {
         #[arg(long)]
         audience: Option<String>,
     },
-    /// Cron expressions: check one and see when it fires.
-    Schedule {
-        #[command(subcommand)]
-        command: ScheduleCommand,
+    #[command(flatten)]
+    Remote(cli::remote::RemoteCommand),
+    /// A shell completion script on standard output.
+    Completions {
+        /// The shell.
+        shell: cli::Shell,
     },
     /// Load a running server with N schedules firing every second; tick latency.
     BenchSchedules {
@@ -285,24 +288,6 @@ impl From<ServerFlags> for cli::ServerArgs {
             token: f.token,
         }
     }
-}
-
-#[derive(Subcommand)]
-enum ScheduleCommand {
-    /// Print the next fire times of a cron expression, one RFC 3339 time a line.
-    Next {
-        /// 6 fields (second first) or 5, or a macro such as @hourly.
-        expr: String,
-        /// Start after this time (RFC 3339) instead of now.
-        #[arg(long, value_name = "RFC3339")]
-        from: Option<String>,
-        /// How many fire times.
-        #[arg(long, default_value_t = 5)]
-        count: usize,
-        /// IANA time zone the expression is read in (and times printed in); default UTC.
-        #[arg(long, value_name = "ZONE")]
-        tz: Option<String>,
-    },
 }
 
 fn main() -> ExitCode {
@@ -483,22 +468,8 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 }
             }
         }
-        Command::Schedule {
-            command:
-                ScheduleCommand::Next {
-                    expr,
-                    from,
-                    count,
-                    tz,
-                },
-        } => cli::schedule_next(
-            &expr,
-            from.as_deref(),
-            count,
-            tz.as_deref(),
-            &mut out,
-            &mut err,
-        ),
+        Command::Remote(command) => cli::remote::dispatch(command, &mut out, &mut err),
+        Command::Completions { shell } => cli::completions(shell, Cli::command(), &mut out),
         Command::Run {
             file,
             inputs,

@@ -362,7 +362,10 @@ pub(super) async fn connect(addr: &str, token: Option<&str>) -> Result<Authed, S
         .map_err(|e| match e {
             ClientError::Token => "--token: not a valid header value".to_owned(),
             ClientError::Address(_) => format!("--grpc: {e}"),
-            ClientError::Connect(..) => e.to_string(),
+            // No TLS here: those variants do not occur, and read well as they are.
+            ClientError::Connect(..) | ClientError::TlsFile(..) | ClientError::Tls(_) => {
+                e.to_string()
+            }
         })
 }
 

@@ -15,8 +15,8 @@ pub fn schedule_next(
     from: Option<&str>,
     count: usize,
     tz: Option<&str>,
-    out: &mut impl Write,
-    err: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
+    err: &mut (impl Write + ?Sized),
 ) -> i32 {
     match next_times(expr, from, count, tz) {
         Ok(lines) => {

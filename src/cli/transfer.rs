@@ -96,7 +96,7 @@ const MAX_MESSAGE_BYTES: usize = 256 << 20;
 
 /// A version of a document as a spec: the API's JSON of it, else a
 /// definition document, read as a workflow file is.
-fn version_spec(v: &serde_json::Value) -> Result<WorkflowSpec, String> {
+pub(super) fn version_spec(v: &serde_json::Value) -> Result<WorkflowSpec, String> {
     if let Ok(spec) = serde_json::from_value::<WorkflowSpec>(v.clone()) {
         return Ok(spec);
     }

@@ -729,11 +729,18 @@ impl Engine {
     /// The active table: executions that ended within the retention (oldest
     /// first), then those running now.
     pub fn active_table(&self) -> Vec<ActiveExecution> {
+        let live = self.active();
         let mut ended = self.ended.lock().unwrap_or_else(|e| e.into_inner());
         ended.trim();
-        let mut v: Vec<ActiveExecution> = ended.entries.iter().map(|(_, e)| e.clone()).collect();
+        // A retried run is listed once: running, not also as it ended.
+        let mut v: Vec<ActiveExecution> = ended
+            .entries
+            .iter()
+            .filter(|(_, e)| !live.iter().any(|l| l.execution_id == e.execution_id))
+            .map(|(_, e)| e.clone())
+            .collect();
         drop(ended);
-        v.extend(self.active());
+        v.extend(live);
         v
     }
 

@@ -442,6 +442,20 @@ pub fn fold_events<'a>(exec: &mut Execution, events: impl IntoIterator<Item = &'
                     r.started_at = a.requested_at;
                 }
             }
+            // Resumed after it ended: retried. It runs again, and the tasks
+            // a retry runs again have no result until they end again.
+            Some(Kind::ExecutionResumed(_))
+                if ExecutionState::try_from(exec.status).is_ok_and(|s| s.is_final()) =>
+            {
+                exec.status = ExecutionState::Running as i32;
+                exec.error.clear();
+                exec.cancelled_by.clear();
+                exec.finished_at = None;
+                exec.duration_ms = 0;
+                exec.task_results.retain(|_, r| {
+                    r.status == TaskState::Succeeded as i32 || r.status == TaskState::Skipped as i32
+                });
+            }
             Some(Kind::ExecutionStarted(_) | Kind::ExecutionResumed(_)) | None => {}
         }
     }

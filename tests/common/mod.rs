@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod broker;
+pub mod cli;
 pub mod faulty;
 pub mod fuzz;
 pub mod ort;

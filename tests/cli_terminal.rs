@@ -1,0 +1,158 @@
+//! What the command line does on a terminal: the live view of a run
+//! redrawn in place (recorded with tmux), and shell completions.
+
+mod common;
+
+use std::process::Command;
+
+use common::cli::*;
+use common::server::Server;
+
+#[test]
+fn completions_are_scripts_each_shell_reads() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = bin().args(["completions", shell]).output().unwrap();
+        code(&o, 0);
+        let script = out(&o);
+        assert!(
+            script.contains("workflow") && script.contains("approval"),
+            "{shell}"
+        );
+        assert!(
+            ["text", "json", "yaml"].iter().all(|v| script.contains(v)),
+            "{shell}: {script}"
+        );
+    }
+    let o = bin().args(["completions", "bash"]).output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "c.bash", &out(&o));
+    // bash parses it, and completing `orchestrator exec w` offers watch
+    // (bash calls the function with the command, the word and the one before).
+    let probe = format!(
+        "source {}; COMP_WORDS=(orchestrator exec w); COMP_CWORD=2; _orchestrator orchestrator w exec; echo \"${{COMPREPLY[@]}}\"",
+        file.display()
+    );
+    let o = Command::new("bash").args(["-c", &probe]).output().unwrap();
+    code(&o, 0);
+    assert_eq!(out(&o).trim(), "watch");
+    let probe = format!(
+        "source {}; COMP_WORDS=(orchestrator workflow list --output ''); COMP_CWORD=4; _orchestrator orchestrator '' --output; echo \"${{COMPREPLY[@]}}\"",
+        file.display()
+    );
+    let o = Command::new("bash").args(["-c", &probe]).output().unwrap();
+    assert_eq!(out(&o).trim(), "text json yaml");
+    let o = bin().args(["completions", "powershell"]).output().unwrap();
+    code(&o, 2);
+}
+
+/// A tmux server of this test's own (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
+    }
+
+    /// What the pane shows now.
+    fn screen(&self) -> String {
+        let o = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "view"])
+            .output()
+            .unwrap();
+        out(&o)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").output();
+    }
+}
+
+#[test]
+fn on_a_terminal_the_live_view_redraws_the_task_table_in_place() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (scripts/setup.sh installs it)");
+        return;
+    }
+    let s = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(
+        dir.path(),
+        "nap.yaml",
+        "name: nap\ntasks:\n  - {id: rest, type: sleep, duration: 2s}\n  - {id: wake, type: echo, depends_on: [rest]}\n",
+    );
+    code(
+        &cli(&s.grpc, &["workflow", "apply", wf.to_str().unwrap()]),
+        0,
+    );
+    let tmux = Tmux {
+        socket: format!("orchestrator-test-{}", std::process::id()),
+    };
+    // The pane stays after the command, showing its exit code.
+    let command = format!(
+        "{} exec start nap --watch --server {}; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_orchestrator"),
+        s.grpc
+    );
+    let o = tmux
+        .cmd()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "view",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            &command,
+        ])
+        .output()
+        .unwrap();
+    code(&o, 0);
+
+    let mut screen = String::new();
+    until("the view shows the sleep running", || {
+        screen = tmux.screen();
+        screen
+            .lines()
+            .any(|l| l.starts_with("▶ rest") && l.contains("running"))
+    });
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.trim_start().starts_with("wake") && l.contains("pending")),
+        "{screen}"
+    );
+    assert!(screen.contains("0/2 tasks  1 running"), "{screen}");
+    until("the run ends", || {
+        screen = tmux.screen();
+        screen.contains("EXIT=")
+    });
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with("✓ rest") && l.contains("succeeded")),
+        "{screen}"
+    );
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with("✓ wake") && l.contains("succeeded")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("[{}] 2/2 tasks", "#".repeat(24))),
+        "{screen}"
+    );
+    // Redrawn in place: one table, not one per update.
+    assert_eq!(screen.matches("TASK").count(), 1, "{screen}");
+    assert_eq!(screen.matches("nap v1").count(), 1, "{screen}");
+}
