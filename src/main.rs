@@ -596,8 +596,11 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             code
         }
     };
-    out.flush()?;
-    Ok(code)
+    match out.flush() {
+        // The reader of the output went away (`| head`): not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(code),
+    }
 }
 
 /// How callers of `serve` prove who they are; see README, "Access control".

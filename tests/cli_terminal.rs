@@ -156,3 +156,31 @@ fn on_a_terminal_the_live_view_redraws_the_task_table_in_place() {
     assert_eq!(screen.matches("TASK").count(), 1, "{screen}");
     assert_eq!(screen.matches("nap v1").count(), 1, "{screen}");
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "w.yaml",
+        "name: quiet\ntasks:\n  - {id: a, type: echo, body: {}}\n",
+    );
+    code(
+        &cli(&s.grpc, &["workflow", "apply", file.to_str().unwrap()]),
+        0,
+    );
+    for _ in 0..40 {
+        code(&cli(&s.grpc, &["exec", "start", "quiet"]), 0);
+    }
+    // Output read by nobody (a reader gone before the first write).
+    let probe = format!(
+        "{bin} exec list --server {addr} | true; echo \"${{PIPESTATUS[0]}}\"; \
+         {bin} completions bash | true; echo \"${{PIPESTATUS[0]}}\"",
+        bin = env!("CARGO_BIN_EXE_orchestrator"),
+        addr = s.grpc
+    );
+    let o = Command::new("bash").args(["-c", &probe]).output().unwrap();
+    assert_eq!(out(&o), "0\n0\n", "stderr: {}", err(&o));
+    assert_eq!(err(&o), "");
+}

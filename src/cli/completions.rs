@@ -29,7 +29,7 @@ pub fn completions(shell: Shell, mut root: Command, out: &mut dyn Write) -> i32 
     let mut script = Vec::new();
     clap_complete::generate(generator, &mut root, name, &mut script);
     match out.write_all(&script) {
-        Ok(()) => super::EXIT_OK,
-        Err(_) => super::EXIT_FAILED,
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => super::EXIT_FAILED,
+        _ => super::EXIT_OK,
     }
 }

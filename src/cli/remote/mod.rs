@@ -294,6 +294,8 @@ pub fn dispatch(command: RemoteCommand, out: &mut dyn Write, err: &mut dyn Write
     });
     match result {
         Ok(code) => code,
+        // The reader went away (`| head`): nothing more to say to anyone.
+        Err(RemoteError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => super::EXIT_OK,
         Err(e) => super::fail(err, &e.to_string(), e.exit_code()),
     }
 }
