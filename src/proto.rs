@@ -211,6 +211,69 @@ impl TaskState {
     }
 }
 
+impl ApprovalDefault {
+    /// The workflow file's `on_timeout` word ("approve"); unset is "fail".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+            Self::Fail | Self::Unspecified => "fail",
+        }
+    }
+}
+
+impl Decision {
+    /// The lower-case word REST uses ("approve"); unset reads "reject",
+    /// which is what the engine makes of it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject | Self::Unspecified => "reject",
+        }
+    }
+
+    /// The decision a REST word names.
+    pub fn from_label(word: &str) -> Option<Self> {
+        match word {
+            "approve" => Some(Self::Approve),
+            "reject" => Some(Self::Reject),
+            _ => None,
+        }
+    }
+}
+
+impl Approval {
+    /// The history event that records this approval's request.
+    pub fn request(&self) -> ApprovalRequested {
+        ApprovalRequested {
+            task_id: self.task_id.clone(),
+            message: self.message.clone(),
+            approvers: self.approvers.clone(),
+            permission: self.permission.clone(),
+            input: self.input.clone(),
+            requested_at: self.requested_at,
+            deadline: self.deadline,
+            on_timeout: self.on_timeout,
+        }
+    }
+
+    /// The approval a request event of execution `e` stands for.
+    pub fn requested(e: &Execution, r: &ApprovalRequested) -> Self {
+        Approval {
+            execution_id: e.id.clone(),
+            workflow: e.workflow.clone(),
+            task_id: r.task_id.clone(),
+            message: r.message.clone(),
+            approvers: r.approvers.clone(),
+            permission: r.permission.clone(),
+            input: r.input.clone(),
+            requested_at: r.requested_at,
+            deadline: r.deadline,
+            on_timeout: r.on_timeout,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,16 @@ pub enum ApprovalError {
     Elsewhere(String),
 }
 
+impl ApprovalError {
+    /// No approval of `task` in `execution` waits.
+    fn not_pending(execution: &str, task: &str) -> Self {
+        Self::NotPending {
+            execution: execution.to_owned(),
+            task: task.to_owned(),
+        }
+    }
+}
+
 /// A person's decision, on its way to the waiting task.
 pub struct Verdict {
     /// Approve or reject.
@@ -51,6 +61,22 @@ pub struct Verdict {
     pub reason: String,
     /// What they entered.
     pub input: Map<String, Value>,
+}
+
+impl Verdict {
+    /// Checks that `allowed` lets the caller decide `approval` and that the
+    /// input is what the approval asks for (required fields only when
+    /// approving).
+    fn admit(
+        &self,
+        approval: &Approval,
+        allowed: impl FnOnce(&Approval) -> Result<(), ApprovalError>,
+    ) -> Result<(), ApprovalError> {
+        allowed(approval)?;
+        let approving = self.decision == Decision::Approve;
+        crate::spec::approval::check_input(&approval.input, &self.input, approving)
+            .map_err(ApprovalError::Invalid)
+    }
 }
 
 /// A verdict with the way to tell the decider that it was recorded.
@@ -100,29 +126,18 @@ impl Desk {
             let mut pending = self.lock();
             let key: Key = (execution.into(), task.into());
             let Some((approval, _, _)) = pending.get(&key) else {
-                return Err(ApprovalError::NotPending {
-                    execution: execution.to_owned(),
-                    task: task.to_owned(),
-                });
+                return Err(ApprovalError::not_pending(execution, task));
             };
-            allowed(approval.as_ref())?;
-            let approving = verdict.decision == Decision::Approve;
-            crate::spec::approval::check_input(&approval.input, &verdict.input, approving)
-                .map_err(ApprovalError::Invalid)?;
+            verdict.admit(approval, allowed)?;
             let (approval, tx, _) = pending.remove(&key).expect("looked up above");
             // The wait went away in between (cancelled): nothing to decide.
             if tx.send(Delivery { verdict, recorded }).is_err() {
-                return Err(ApprovalError::NotPending {
-                    execution: execution.to_owned(),
-                    task: task.to_owned(),
-                });
+                return Err(ApprovalError::not_pending(execution, task));
             }
             approval
         };
-        done.await.map_err(|_| ApprovalError::NotPending {
-            execution: execution.to_owned(),
-            task: task.to_owned(),
-        })?;
+        done.await
+            .map_err(|_| ApprovalError::not_pending(execution, task))?;
         Ok(approval)
     }
 
@@ -204,7 +219,7 @@ fn remaining(requested_at: Option<&Timestamp>, timeout: Duration) -> Duration {
 /// The task's end for a person's decision.
 fn decided(v: &Verdict) -> Outcome {
     let approved = v.decision == Decision::Approve;
-    let label = if approved { "approve" } else { "reject" };
+    let label = v.decision.label();
     let mut meta = Map::new();
     meta.insert("decision".into(), json!(label));
     meta.insert("by".into(), json!(v.by));
@@ -231,10 +246,11 @@ fn decided(v: &Verdict) -> Outcome {
 /// The task's end when nobody decided within `timeout`.
 fn timed_out(on_timeout: ApprovalDefault, timeout: Duration) -> Outcome {
     let after = format!("no decision within {}", humantime::format_duration(timeout));
-    let (state, label) = match on_timeout {
-        ApprovalDefault::Approve => (TaskState::Succeeded, "approve"),
-        ApprovalDefault::Reject => (TaskState::Failed, "reject"),
-        ApprovalDefault::Fail | ApprovalDefault::Unspecified => (TaskState::TimedOut, "fail"),
+    let label = on_timeout.label();
+    let state = match on_timeout {
+        ApprovalDefault::Approve => TaskState::Succeeded,
+        ApprovalDefault::Reject => TaskState::Failed,
+        ApprovalDefault::Fail | ApprovalDefault::Unspecified => TaskState::TimedOut,
     };
     let reason = format!("{after}; on_timeout: {label}");
     let mut meta = Map::new();
@@ -294,10 +310,6 @@ impl super::Engine {
         verdict: Verdict,
         allowed: impl FnOnce(&Approval) -> Result<(), ApprovalError>,
     ) -> Result<Arc<Approval>, super::EngineError> {
-        let not_pending = || ApprovalError::NotPending {
-            execution: execution.to_owned(),
-            task: task.to_owned(),
-        };
         let desk = &self.shared.desk;
         if desk.get(execution, task).is_some() {
             let approval = desk.decide(execution, task, verdict, allowed).await?;
@@ -306,7 +318,7 @@ impl super::Engine {
         }
         let stored = self.approvals(None, Some(execution)).await?;
         let Some(approval) = stored.into_iter().find(|a| a.task_id == task) else {
-            return Err(not_pending().into());
+            return Err(ApprovalError::not_pending(execution, task).into());
         };
         let Some(ownership) = &self.shared.ownership else {
             return Err(ApprovalError::Elsewhere(format!(
@@ -315,10 +327,7 @@ impl super::Engine {
             ))
             .into());
         };
-        allowed(&approval)?;
-        let approving = verdict.decision == Decision::Approve;
-        crate::spec::approval::check_input(&approval.input, &verdict.input, approving)
-            .map_err(ApprovalError::Invalid)?;
+        verdict.admit(&approval, allowed)?;
         let asked = crate::store::AskedDecision {
             execution_id: execution.to_owned(),
             task_id: task.to_owned(),
@@ -328,7 +337,7 @@ impl super::Engine {
             input: prost::Message::encode_to_vec(&proto::json_map_to_struct(&verdict.input)),
         };
         if !ownership.request_decision(&asked).await? {
-            return Err(not_pending().into());
+            return Err(ApprovalError::not_pending(execution, task).into());
         }
         self.decided_elsewhere(execution, task, &verdict).await?;
         Ok(Arc::new(approval))
@@ -360,10 +369,7 @@ impl super::Engine {
                 let by = meta.get("by").and_then(Value::as_str).unwrap_or_default();
                 return match by == verdict.by {
                     true => Ok(()),
-                    false => Err(ApprovalError::NotPending {
-                        execution: execution.to_owned(),
-                        task: task.to_owned(),
-                    }),
+                    false => Err(ApprovalError::not_pending(execution, task)),
                 };
             }
             if tokio::time::Instant::now() >= deadline {
@@ -428,18 +434,7 @@ fn pending(e: &proto::Execution, events: &[proto::ExecutionEvent]) -> Vec<Approv
         match &ev.kind {
             Some(Kind::ApprovalRequested(r)) => {
                 open.retain(|a| a.task_id != r.task_id);
-                open.push(Approval {
-                    execution_id: e.id.clone(),
-                    workflow: e.workflow.clone(),
-                    task_id: r.task_id.clone(),
-                    message: r.message.clone(),
-                    approvers: r.approvers.clone(),
-                    permission: r.permission.clone(),
-                    input: r.input.clone(),
-                    requested_at: r.requested_at,
-                    deadline: r.deadline,
-                    on_timeout: r.on_timeout,
-                });
+                open.push(Approval::requested(e, r));
             }
             Some(Kind::TaskEnded(t)) => {
                 let id = t.result.as_ref().map_or("", |r| r.task_id.as_str());

@@ -30,8 +30,8 @@ use super::attempt::{Attempt, Outcome};
 use super::cache::ResultCache;
 use super::recorder::Recorder;
 use crate::proto::{
-    self, Approval, ApprovalRequested, Decision, Execution, ExecutionEnded, ExecutionState,
-    TaskEnded, TaskResult, TaskState, execution_event::Kind,
+    self, Approval, Decision, Execution, ExecutionEnded, ExecutionState, TaskEnded, TaskResult,
+    TaskState, execution_event::Kind,
 };
 use crate::spec::approval::ApprovalConfig;
 use crate::spec::template::{Scope, json_value};
@@ -483,16 +483,7 @@ impl Run {
             task_id: approval.task_id.clone(),
             attempt: 1,
         }));
-        self.rec.emit(Kind::ApprovalRequested(ApprovalRequested {
-            task_id: approval.task_id.clone(),
-            message: approval.message.clone(),
-            approvers: approval.approvers.clone(),
-            permission: approval.permission.clone(),
-            input: approval.input.clone(),
-            requested_at: approval.requested_at,
-            deadline: approval.deadline,
-            on_timeout: approval.on_timeout,
-        }));
+        self.rec.emit(Kind::ApprovalRequested(approval.request()));
         if self.live.waiting.fetch_add(1, Ordering::Relaxed) == 0 {
             self.store_status(ExecutionState::Waiting);
         }

@@ -98,11 +98,9 @@ fn time(t: Option<&pbjson_types::Timestamp>) -> Option<String> {
 impl From<proto::Approval> for ApprovalBody {
     fn from(a: proto::Approval) -> Self {
         ApprovalBody {
-            on_timeout: match ApprovalDefault::try_from(a.on_timeout).unwrap_or_default() {
-                ApprovalDefault::Approve => "approve",
-                ApprovalDefault::Reject => "reject",
-                _ => "fail",
-            },
+            on_timeout: ApprovalDefault::try_from(a.on_timeout)
+                .unwrap_or_default()
+                .label(),
             requested_at: time(a.requested_at.as_ref()),
             deadline: time(a.deadline.as_ref()),
             execution_id: a.execution_id,
@@ -199,14 +197,11 @@ async fn decide(
     b: Result<Bytes, BytesRejection>,
 ) -> Reply {
     let d: DecideBody = body(b)?;
-    let decision = match d.decision.as_str() {
-        "approve" => Decision::Approve,
-        "reject" => Decision::Reject,
-        other => {
-            return Err(HttpError::bad_request(format!(
-                "decision: expected \"approve\" or \"reject\", got {other:?}"
-            )));
-        }
+    let Some(decision) = Decision::from_label(&d.decision) else {
+        return Err(HttpError::bad_request(format!(
+            "decision: expected \"approve\" or \"reject\", got {:?}",
+            d.decision
+        )));
     };
     let r = proto::DecideRequest {
         execution_id,
@@ -219,10 +214,7 @@ async fn decide(
     ok(Decided {
         execution_id: done.execution_id,
         task_id: done.task_id,
-        decision: match decision {
-            Decision::Approve => "approve",
-            _ => "reject",
-        },
+        decision: decision.label(),
         decided_by: done.decided_by,
         reason: done.reason,
         input: d.input,
