@@ -162,6 +162,9 @@ pub struct FeedTap {
     feed: Arc<Feed>,
     workflow: String,
     version: u32,
+    /// The approval tasks waiting for a decision: while any does, every
+    /// change says the execution is waiting, as its stored header does.
+    waiting: Arc<Mutex<Vec<String>>>,
 }
 
 impl FeedTap {
@@ -171,20 +174,39 @@ impl FeedTap {
             feed,
             workflow,
             version,
+            waiting: Default::default(),
+        }
+    }
+
+    /// The execution's state after `kind`, while it has not ended.
+    fn state_after(&self, kind: &Kind) -> ExecutionState {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        match kind {
+            Kind::ApprovalRequested(a) if !waiting.contains(&a.task_id) => {
+                waiting.push(a.task_id.clone())
+            }
+            Kind::TaskEnded(t) => {
+                let id = t.result.as_ref().map_or("", |r| r.task_id.as_str());
+                waiting.retain(|w| w != id);
+            }
+            _ => {}
+        }
+        match waiting.is_empty() {
+            true => ExecutionState::Running,
+            false => ExecutionState::Waiting,
         }
     }
 
     /// Pushes the state change an event makes.
     pub fn event(&self, ev: &ExecutionEvent) {
         let Some(kind) = &ev.kind else { return };
-        let running = ExecutionState::Running as i32;
         let mut change = ExecutionChange {
             execution_id: ev.execution_id.clone(),
             workflow: self.workflow.clone(),
             version: self.version,
             seq: ev.seq,
             time: ev.time,
-            state: running,
+            state: self.state_after(kind) as i32,
             ..Default::default()
         };
         match kind {
@@ -213,7 +235,6 @@ impl FeedTap {
             }
             Kind::ApprovalRequested(a) => {
                 change.kind = ChangeKind::ApprovalRequested as i32;
-                change.state = ExecutionState::Waiting as i32;
                 change.task_id = a.task_id.clone();
                 change.task_state = TaskState::Waiting as i32;
                 change.attempt = 1;
@@ -237,6 +258,54 @@ mod tests {
             execution_id: id.into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn while_an_approval_waits_every_change_says_the_execution_waits() {
+        use crate::proto::{ApprovalRequested, TaskEnded, TaskResult, TaskStarted};
+        let feed = Arc::new(Feed::new(16));
+        let tap = FeedTap::new(feed.clone(), "w".into(), 1);
+        let send = |kind: Kind| {
+            tap.event(&ExecutionEvent {
+                execution_id: "e".into(),
+                kind: Some(kind),
+                ..Default::default()
+            })
+        };
+        let ended = |task: &str| {
+            Kind::TaskEnded(TaskEnded {
+                result: Some(TaskResult {
+                    task_id: task.into(),
+                    ..Default::default()
+                }),
+            })
+        };
+        let asked = |task: &str| {
+            Kind::ApprovalRequested(ApprovalRequested {
+                task_id: task.into(),
+                ..Default::default()
+            })
+        };
+        send(asked("gate"));
+        send(Kind::TaskStarted(TaskStarted {
+            task_id: "other".into(),
+            attempt: 1,
+        }));
+        send(ended("other"));
+        send(asked("second"));
+        send(ended("gate"));
+        send(ended("second"));
+        let states: Vec<i32> = feed
+            .after(0, 16)
+            .unwrap()
+            .iter()
+            .map(|(_, c)| c.state)
+            .collect();
+        let (w, r) = (
+            ExecutionState::Waiting as i32,
+            ExecutionState::Running as i32,
+        );
+        assert_eq!(states, [w, w, w, w, w, r]);
     }
 
     #[test]
