@@ -21,7 +21,7 @@ hz=$(getconf CLK_TCK)
 phase() {
   local n=$1 before after
   before=$(cpu_ticks)
-  "$bin" bench --grpc "$grpc" --workflow diamond --define examples/diamond.yaml \
+  "$bin" bench --server "$grpc" --workflow diamond --define examples/diamond.yaml \
     --rate "$rate" --concurrency 256 --duration "${secs}s" --watchers "$n" | sed "s/^/  /"
   after=$(cpu_ticks)
   # Over the load's seconds: the feed phase's 2 s drain after it is idle.

@@ -43,7 +43,7 @@ stop() {
 
 # One load on the running server: runs/s and p50/p99 latency.
 load() {
-  "$bin" bench --grpc "$grpc" --workflow diamond --define examples/diamond.yaml \
+  "$bin" bench --server "$grpc" --workflow diamond --define examples/diamond.yaml \
     --concurrency 32 --duration "${seconds}s" 2>/dev/null | tail -1 |
     python3 -c 'import json,sys; j=json.load(sys.stdin); l=j["latency_ms"]; print("%8.0f runs/s  p50 %.2f ms  p99 %.2f ms" % (j["runs_per_s"], l["p50"], l["p99"]))'
 }

@@ -26,11 +26,11 @@ cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$server
 
 if [ "$scheduler" = 1 ]; then
   before=$(cpu)
-  "$bin" bench-schedules --grpc "$grpc" --schedules 10000 --duration "${secs}s" | sed -n 1p
+  "$bin" bench-schedules --server "$grpc" --schedules 10000 --duration "${secs}s" | sed -n 1p
   after=$(cpu)
   echo "server: $(python3 -c "print(f'{($after - $before):.1f}')") CPU s over the phase (setup included), RSS $(rss_mib) MiB"
   before=$(cpu)
-  "$bin" bench-events --grpc "$grpc" --rate 10000 --concurrency 64 --duration "${secs}s" | sed -n 1p
+  "$bin" bench-events --server "$grpc" --rate 10000 --concurrency 64 --duration "${secs}s" | sed -n 1p
   after=$(cpu)
   echo "server: $(python3 -c "print(f'{($after - $before) / $secs:.2f}')") cores busy on average while publishing, RSS $(rss_mib) MiB"
   exit 0
@@ -42,7 +42,7 @@ bench() {
   local label=$1
   shift
   local out
-  out=$("$bin" bench --grpc "$grpc" --workflow diamond "$@")
+  out=$("$bin" bench --server "$grpc" --workflow diamond "$@")
   echo "$label: $(echo "$out" | head -1)"
   local runs errors
   runs=$(echo "$out" | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"])')

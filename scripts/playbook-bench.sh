@@ -93,7 +93,7 @@ phase() {
   local sampler=$! before out
   before=$(cpu)
   # A phase with failed runs still reports (bench exits 1 then).
-  out=$("$bin" bench --grpc "$grpc" --workflow "$workflow" --define "$file" \
+  out=$("$bin" bench --server "$grpc" --workflow "$workflow" --define "$file" \
     --input "indicator=198.$phases.{n}" --rate "$rate" --concurrency "$concurrency" --duration "${secs}s" 2>&1) || true
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true

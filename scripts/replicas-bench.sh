@@ -47,9 +47,9 @@ database() {
 # Both loads against the comma-separated gRPC addresses $2, labelled $1.
 loads() {
   local label=$1 grpc=$2
-  "$bin" bench --grpc "$grpc" --workflow diamond --define examples/diamond.yaml \
+  "$bin" bench --server "$grpc" --workflow diamond --define examples/diamond.yaml \
     --concurrency 64 --duration "${seconds}s" | awk 'NR == 1' | sed "s/^/$label, 64 clients: /"
-  "$bin" bench --grpc "$grpc" --workflow diamond \
+  "$bin" bench --server "$grpc" --workflow diamond \
     --concurrency 64 --rate 1000 --duration "${seconds}s" | awk 'NR == 1' | sed "s/^/$label, 1,000 runs\/s: /"
 }
 

@@ -27,11 +27,11 @@ for k in sys.argv[2].split('.'): v = v[k]
 print(v)" "$1" "$2"; }
 
 # Fill at saturation, 30 s at a time.
-"$bin" bench --grpc "$grpc" --workflow diamond --define examples/diamond.yaml --concurrency 1 --duration 1s >/dev/null
+"$bin" bench --server "$grpc" --workflow diamond --define examples/diamond.yaml --concurrency 1 --duration 1s >/dev/null
 total=0
 started=$(date +%s)
 while [ "$total" -lt "$fill" ]; do
-  out=$("$bin" bench --grpc "$grpc" --workflow diamond --concurrency 64 --duration 30s | tail -1)
+  out=$("$bin" bench --server "$grpc" --workflow diamond --concurrency 64 --duration 30s | tail -1)
   total=$((total + $(field "$out" runs)))
   echo "fill: $total runs stored ($(( $(date +%s) - started )) s), RSS $(rss_mib) MiB, disk $(disk_mib) MiB"
 done
@@ -39,7 +39,7 @@ done
 echo "soak: $minutes min at $rate runs/s over $total stored runs"
 echo "minute  runs/s  p50_ms  p99_ms  max_ms  errors  rss_mib  disk_mib  stall_s  write_stopped"
 for m in $(seq "$minutes"); do
-  out=$("$bin" bench --grpc "$grpc" --workflow diamond --concurrency 64 --rate "$rate" --duration 60s | tail -1)
+  out=$("$bin" bench --server "$grpc" --workflow diamond --concurrency 64 --rate "$rate" --duration 60s | tail -1)
   printf '%6s  %6.0f  %6.2f  %6.2f  %6.2f  %6s  %7s  %8s  %7s  %s\n' "$m" \
     "$(field "$out" runs_per_s)" "$(field "$out" latency_ms.p50)" "$(field "$out" latency_ms.p99)" "$(field "$out" latency_ms.max)" \
     "$(field "$out" errors)" "$(rss_mib)" "$(disk_mib)" \

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand};
-use orchestrator::cli::{self, GraphFormat, OutputFormat, RunArgs, StoreChoice};
+use orchestrator::cli::{self, ClientArgs, GraphFormat, RunArgs, StoreChoice};
 use orchestrator::config::Config;
 use orchestrator::server::{self, ServeOptions};
 
@@ -42,6 +42,10 @@ fn keep_freed_memory_longer() {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The flags of every command that calls a server, and the output
+    /// format; accepted anywhere on the line.
+    #[command(flatten)]
+    client: ClientArgs,
 }
 
 #[derive(Subcommand)]
@@ -68,18 +72,12 @@ enum Command {
         /// Keep nothing: record in memory only.
         #[arg(long)]
         ephemeral: bool,
-        /// Live progress lines, or one JSON object.
-        #[arg(long, value_enum, default_value = "text")]
-        output: OutputFormat,
     },
     /// Continue the unfinished executions of a data directory.
     Resume {
         /// RocksDB directory [env: ROCKSDB_PATH, default ./data].
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
-        /// Live progress lines, or one JSON object per execution.
-        #[arg(long, value_enum, default_value = "text")]
-        output: OutputFormat,
     },
     /// Serve the gRPC API over the embedded store; resumes unfinished runs.
     Serve {
@@ -120,10 +118,6 @@ enum Command {
     },
     /// Load a running server: N clients run a workflow, figures as text and JSON.
     Bench {
-        /// The server's gRPC address (not used with --rest); several
-        /// replicas' addresses, comma-separated, share the clients.
-        #[arg(long, default_value = "127.0.0.1:50051")]
-        grpc: String,
         /// Define and run through the REST gateway at this base URL; no gRPC.
         #[arg(long, value_name = "URL")]
         rest: Option<String>,
@@ -146,9 +140,6 @@ enum Command {
         /// run's number, e.g. `indicator=198.51.100.{n}`.
         #[arg(long = "input", value_name = "KEY=VALUE")]
         inputs: Vec<String>,
-        /// Bearer token sent with every call (see `orchestrator token`).
-        #[arg(long, env = "ORCHESTRATOR_TOKEN")]
-        token: Option<String>,
         /// Also follow the live feed (WatchExecutions) with N watchers and
         /// report each change's delivery delay.
         #[arg(long, default_value_t = 0)]
@@ -186,24 +177,15 @@ enum Command {
     },
     /// Load a running server with N schedules firing every second; tick latency.
     BenchSchedules {
-        /// The server's gRPC address.
-        #[arg(long, default_value = "127.0.0.1:50051")]
-        grpc: String,
         /// Schedules to create.
         #[arg(long, default_value_t = 10_000)]
         schedules: usize,
         /// How long to let them fire.
         #[arg(long, default_value = "10s", value_parser = parse_duration)]
         duration: std::time::Duration,
-        /// Bearer token sent with every call (see `orchestrator token`).
-        #[arg(long, env = "ORCHESTRATOR_TOKEN")]
-        token: Option<String>,
     },
     /// Load a running server with events to 100 triggers with filters.
     BenchEvents {
-        /// The server's gRPC address.
-        #[arg(long, default_value = "127.0.0.1:50051")]
-        grpc: String,
         /// Events per second in all.
         #[arg(long, default_value_t = 10_000.0)]
         rate: f64,
@@ -213,45 +195,30 @@ enum Command {
         /// How long to publish.
         #[arg(long, default_value = "10s", value_parser = parse_duration)]
         duration: std::time::Duration,
-        /// Bearer token sent with every call (see `orchestrator token`).
-        #[arg(long, env = "ORCHESTRATOR_TOKEN")]
-        token: Option<String>,
     },
     /// Write a server's workflows (every version), schedules and triggers
-    /// as one YAML or JSON document (webhook secrets read as ***).
+    /// as one YAML document, JSON with -o json (webhook secrets read as ***).
     Export {
-        #[command(flatten)]
-        server: ServerFlags,
-        /// Document format.
-        #[arg(long, value_enum, default_value = "yaml")]
-        format: cli::DocFormat,
         /// Write here instead of standard output.
-        #[arg(long, short, value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        to: Option<PathBuf>,
     },
     /// Apply an export document to a server: checked whole first, then
     /// only what differs is written (a second import writes nothing).
     Import {
         /// The document (YAML or JSON).
         file: PathBuf,
-        #[command(flatten)]
-        server: ServerFlags,
         /// List the writes without making them.
         #[arg(long)]
         dry_run: bool,
     },
-    /// A RocksDB checkpoint: of a running server (--server, written under
-    /// its BACKUP_DIR) or of a stopped server's data directory (--data-dir
-    /// and --to). A server starts on it as its data directory.
+    /// A RocksDB checkpoint: of the running server of --server (written
+    /// under its BACKUP_DIR; the token needs the admin permission), or of a
+    /// stopped server's data directory (--data-dir and --to). A server
+    /// starts on it as its data directory.
     Backup {
-        /// The running server's gRPC address (host:port).
-        #[arg(long, conflicts_with_all = ["data_dir", "to"])]
-        server: Option<String>,
-        /// Bearer token (admin permission).
-        #[arg(long, env = "ORCHESTRATOR_TOKEN")]
-        token: Option<String>,
         /// The backup's name under the server's BACKUP_DIR (default: by time).
-        #[arg(long, default_value = "", requires = "server")]
+        #[arg(long, default_value = "", conflicts_with = "data_dir")]
         name: String,
         /// The stopped server's data directory.
         #[arg(long, value_name = "DIR", requires = "to")]
@@ -268,26 +235,6 @@ enum Command {
         #[arg(long, value_enum, default_value = "mermaid")]
         format: GraphFormat,
     },
-}
-
-/// Which server a client command talks to.
-#[derive(clap::Args, Debug)]
-struct ServerFlags {
-    /// The server's gRPC address (host:port).
-    #[arg(long, env = "ORCHESTRATOR_SERVER", default_value = "127.0.0.1:50051")]
-    server: String,
-    /// Bearer token sent with every call (see `orchestrator token`).
-    #[arg(long, env = "ORCHESTRATOR_TOKEN")]
-    token: Option<String>,
-}
-
-impl From<ServerFlags> for cli::ServerArgs {
-    fn from(f: ServerFlags) -> Self {
-        cli::ServerArgs {
-            server: f.server,
-            token: f.token,
-        }
-    }
 }
 
 fn main() -> ExitCode {
@@ -360,86 +307,49 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             }
         },
         Command::BenchSchedules {
-            grpc,
             schedules,
             duration,
-            token,
         } => bench_exit(
             runtime()?.block_on(cli::bench_schedules(
-                &grpc,
+                &cli.client,
                 schedules,
                 duration,
-                token.as_deref(),
                 &config,
                 &mut out,
             )),
             &mut err,
         ),
         Command::BenchEvents {
-            grpc,
             rate,
             concurrency,
             duration,
-            token,
         } => bench_exit(
             runtime()?.block_on(cli::bench_events(
-                &grpc,
+                &cli.client,
                 rate,
                 concurrency,
                 duration,
-                token.as_deref(),
                 &config,
                 &mut out,
             )),
             &mut err,
         ),
-        Command::Export {
-            server,
-            format,
-            output,
-        } => {
-            let args = cli::ServerArgs::from(server);
-            match output {
-                None => runtime()?.block_on(cli::export(&args, format, &mut out, &mut err)),
-                Some(path) => {
-                    let mut file = std::fs::File::create(&path)
-                        .with_context(|| format!("{}: cannot create", path.display()))?;
-                    runtime()?.block_on(cli::export(&args, format, &mut file, &mut err))
-                }
+        Command::Export { to } => match to {
+            None => runtime()?.block_on(cli::export(&cli.client, &mut out, &mut err)),
+            Some(path) => {
+                let mut file = std::fs::File::create(&path)
+                    .with_context(|| format!("{}: cannot create", path.display()))?;
+                runtime()?.block_on(cli::export(&cli.client, &mut file, &mut err))
             }
+        },
+        Command::Import { file, dry_run } => {
+            runtime()?.block_on(cli::import(&cli.client, &file, dry_run, &mut out, &mut err))
         }
-        Command::Import {
-            file,
-            server,
-            dry_run,
-        } => runtime()?.block_on(cli::import(
-            &server.into(),
-            &file,
-            dry_run,
-            &mut out,
-            &mut err,
-        )),
-        Command::Backup {
-            server,
-            token,
-            name,
-            data_dir,
-            to,
-        } => match (server, data_dir, to) {
-            (Some(server), _, _) => {
-                let args = cli::ServerArgs { server, token };
-                runtime()?.block_on(cli::backup_served(&args, &name, &mut out, &mut err))
-            }
-            (None, Some(data), Some(to)) => {
+        Command::Backup { name, data_dir, to } => match data_dir.zip(to) {
+            Some((data, to)) => {
                 runtime()?.block_on(cli::backup_offline(&data, &to, &mut out, &mut err))
             }
-            _ => {
-                writeln!(
-                    err,
-                    "error: give --server (a running server) or --data-dir and --to (a stopped one)"
-                )?;
-                cli::EXIT_USAGE
-            }
+            None => runtime()?.block_on(cli::backup_served(&cli.client, &name, &mut out, &mut err)),
         },
         Command::Token {
             secret_file,
@@ -468,7 +378,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 }
             }
         }
-        Command::Remote(command) => cli::remote::dispatch(command, &mut out, &mut err),
+        Command::Remote(command) => cli::remote::dispatch(command, &cli.client, &mut out, &mut err),
         Command::Completions { shell } => cli::completions(shell, Cli::command(), &mut out),
         Command::Run {
             file,
@@ -476,7 +386,6 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             input_json,
             data_dir,
             ephemeral,
-            output,
         } => {
             let inputs = match cli::parse_inputs(&inputs, input_json.as_deref()) {
                 Ok(i) => i,
@@ -497,7 +406,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 file,
                 inputs,
                 store,
-                output,
+                output: cli.client.output,
             };
             harden(true);
             let code = runtime()?.block_on(cli::run(args, &config, &mut out, &mut err));
@@ -552,7 +461,6 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             cli::EXIT_OK
         }
         Command::Bench {
-            grpc,
             rest,
             workflow,
             define,
@@ -560,7 +468,6 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             duration,
             rate,
             inputs,
-            token,
             watchers,
         } => {
             let inputs = match cli::parse_inputs(&inputs, None) {
@@ -571,7 +478,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 }
             };
             let args = cli::BenchArgs {
-                grpc,
+                client: cli.client.clone(),
                 rest,
                 workflow,
                 define,
@@ -579,7 +486,6 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 duration,
                 rate,
                 inputs,
-                token,
                 watchers,
             };
             bench_exit(
@@ -587,11 +493,17 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 &mut err,
             )
         }
-        Command::Resume { data_dir, output } => {
+        Command::Resume { data_dir } => {
             let dir = data_dir.unwrap_or_else(|| config.data_dir.clone());
             config.data_dir = dir.clone();
             harden(true);
-            let code = runtime()?.block_on(cli::resume(dir, output, &config, &mut out, &mut err));
+            let code = runtime()?.block_on(cli::resume(
+                dir,
+                cli.client.output,
+                &config,
+                &mut out,
+                &mut err,
+            ));
             reap_before_exit();
             code
         }

@@ -143,10 +143,24 @@ async fn a_stopped_servers_data_directory_is_backed_up_offline() {
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
         assert!(text(&out.stderr).contains(says), "{}", text(&out.stderr));
     }
-    let out = orchestrator(&["backup"]);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "neither --server nor --data-dir"
+    // A name is for a served backup only.
+    let out = orchestrator(&[
+        "backup",
+        "--name",
+        "n",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--to",
+        dir.path().join("y").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    // Without --data-dir it is the served kind, of --server's server: one
+    // that is not there is said so.
+    let out = orchestrator(&["backup", "--server", "127.0.0.1:9"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot connect to 127.0.0.1:9"),
+        "{}",
+        text(&out.stderr)
     );
 }

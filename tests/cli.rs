@@ -329,6 +329,7 @@ fn bench_over_rest_defines_and_runs_without_any_grpc_listener() {
     let s = common::server::Server::start();
     // A port nothing listens on: with --rest, bench must not dial gRPC at
     // all (it used to connect there first, even to define the workflow).
+    // `--grpc` is the old spelling of `--server`, kept for scripts.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -358,4 +359,46 @@ fn bench_over_rest_defines_and_runs_without_any_grpc_listener() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn a_local_run_without_a_terminal_refuses_an_approval_nobody_could_decide() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let forever = write(
+        dir.path(),
+        "gate.yaml",
+        "name: gate\ntasks:\n  - {id: ask, type: approval, message: 'Block it?'}\n",
+    );
+    // Standard input is not a terminal here (`output()` gives none).
+    let o = bin()
+        .arg("run")
+        .arg(&forever)
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("task 'ask': an approval task waits for a person"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!data.exists(), "nothing is stored for a refused run");
+
+    // With a timeout the run decides itself: on_timeout says how.
+    let timed = write(
+        dir.path(),
+        "timed.yaml",
+        "name: timed\ntasks:\n  - {id: ask, type: approval, message: 'Block it?', timeout: 1s, on_timeout: approve}\n",
+    );
+    let o = bin()
+        .args(["run", "--ephemeral", "-o", "json"])
+        .arg(&timed)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["task_results"]["ask"]["output"]["decision"], "approve");
+    assert_eq!(v["task_results"]["ask"]["output"]["by"], "timeout");
 }

@@ -1,5 +1,6 @@
 //! What the command line does on a terminal: the live view of a run
-//! redrawn in place (recorded with tmux), and shell completions.
+//! redrawn in place and a local run's approvals asked at the prompt
+//! (recorded with tmux), and shell completions.
 
 mod common;
 
@@ -57,6 +58,42 @@ impl Tmux {
         c
     }
 
+    /// Starts `command` in a detached 120x40 pane.
+    fn start(&self, command: &str) {
+        let o = self
+            .cmd()
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                "view",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                command,
+            ])
+            .output()
+            .unwrap();
+        code(&o, 0);
+    }
+
+    /// Types `line` and Enter into the pane.
+    fn type_line(&self, line: &str) {
+        let o = self
+            .cmd()
+            .args(["send-keys", "-t", "view", "-l", line])
+            .output()
+            .unwrap();
+        code(&o, 0);
+        let o = self
+            .cmd()
+            .args(["send-keys", "-t", "view", "Enter"])
+            .output()
+            .unwrap();
+        code(&o, 0);
+    }
+
     /// What the pane shows now.
     fn screen(&self) -> String {
         let o = self
@@ -74,10 +111,18 @@ impl Drop for Tmux {
     }
 }
 
+/// False (and says so) where tmux is missing.
+fn have_tmux() -> bool {
+    let there = Command::new("tmux").arg("-V").output().is_ok();
+    if !there {
+        eprintln!("skipped: tmux is not installed (scripts/setup.sh installs it)");
+    }
+    there
+}
+
 #[test]
 fn on_a_terminal_the_live_view_redraws_the_task_table_in_place() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (scripts/setup.sh installs it)");
+    if !have_tmux() {
         return;
     }
     let s = Server::start();
@@ -100,22 +145,7 @@ fn on_a_terminal_the_live_view_redraws_the_task_table_in_place() {
         env!("CARGO_BIN_EXE_orchestrator"),
         s.grpc
     );
-    let o = tmux
-        .cmd()
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            "view",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            &command,
-        ])
-        .output()
-        .unwrap();
-    code(&o, 0);
+    tmux.start(&command);
 
     let mut screen = String::new();
     until("the view shows the sleep running", || {
@@ -183,4 +213,55 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
     let o = Command::new("bash").args(["-c", &probe]).output().unwrap();
     assert_eq!(out(&o), "0\n0\n", "stderr: {}", err(&o));
     assert_eq!(err(&o), "");
+}
+
+#[test]
+fn a_local_run_asks_for_its_approval_at_the_terminal() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(
+        dir.path(),
+        "gate.yaml",
+        "name: gate\ntasks:\n  - {id: ask, type: approval, message: 'Block 203.0.113.7?', input: {ticket: {type: string, required: true}, hours: {type: integer}}}\n  - {id: after, type: echo, depends_on: [ask]}\n",
+    );
+    let tmux = Tmux {
+        socket: format!("orchestrator-approve-{}", std::process::id()),
+    };
+    tmux.start(&format!(
+        "{} run --ephemeral {}; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_orchestrator"),
+        wf.display()
+    ));
+    // What the pane shows once `what` appears on it (tmux drops the
+    // spaces at the ends of lines).
+    let shows = |what: &str| {
+        let mut screen = String::new();
+        until(&format!("{what:?} on the screen"), || {
+            screen = tmux.screen();
+            screen.contains(what)
+        });
+        screen
+    };
+    let screen = shows("approval 'ask' of gate-");
+    assert!(screen.contains("Block 203.0.113.7?"), "{screen}");
+    shows("approve or reject? [a/r]:");
+    // An answer that is neither is asked again.
+    tmux.type_line("perhaps");
+    tmux.type_line("a");
+    shows("reason:");
+    tmux.type_line("confirmed with the SOC");
+    // The fields come in name order.
+    shows("hours (integer):");
+    // Not an integer: asked again; then left empty (optional).
+    tmux.type_line("soon");
+    shows("expected a value of type integer");
+    tmux.type_line("");
+    shows("ticket (string, required):");
+    tmux.type_line("CHG-7");
+    let screen = shows("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(screen.contains("approved"), "{screen}");
+    assert!(screen.contains("completed gate-"), "{screen}");
 }

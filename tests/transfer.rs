@@ -19,9 +19,9 @@ fn export(s: &Server, file: &Path, format: &str) -> orchestrator::cli::Export {
         "export",
         "--server",
         &s.grpc,
-        "--format",
-        format,
         "-o",
+        format,
+        "--to",
         file.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -5,8 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::transfer::ServerArgs;
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail};
+use super::{ClientArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail};
 use crate::proto::BackupRequest;
 use crate::proto::admin_service_client::AdminServiceClient;
 use crate::store::{RocksOptions, RocksStore};
@@ -14,12 +13,12 @@ use crate::store::{Store, StoreError};
 
 /// Asks the server at `args` for a backup named `name` (default: by time).
 pub async fn backup_served(
-    args: &ServerArgs,
+    args: &ClientArgs,
     name: &str,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let ch = match crate::client::connect(&args.server, args.token.as_deref()).await {
+    let ch = match args.channel().await {
         Ok(ch) => ch,
         Err(e) => return fail(err, &e.to_string(), EXIT_FAILED),
     };

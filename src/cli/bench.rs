@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
 
+use super::ClientArgs;
 use super::bench_feed::FeedWatchers;
 pub(super) use crate::client::Authed;
 use crate::client::ClientError;
@@ -34,10 +35,10 @@ const TIMER_SLACK: Duration = Duration::from_millis(2);
 /// What to run, how hard, for how long.
 #[derive(Debug, Clone)]
 pub struct BenchArgs {
-    /// gRPC address of the server (host:port), or of several replicas
-    /// (comma-separated), which the clients take in turn; not dialled
-    /// with `rest`.
-    pub grpc: String,
+    /// The server (`server`: host:port, or several replicas' addresses,
+    /// comma-separated, which the clients take in turn; not dialled with
+    /// `rest`), the token and TLS.
+    pub client: ClientArgs,
     /// Base URL of the REST gateway; when set, the definition and the runs
     /// go through REST only.
     pub rest: Option<String>,
@@ -55,8 +56,6 @@ pub struct BenchArgs {
     /// Parameters of every run; `{n}` in a string value becomes the run's
     /// number, so that runs can differ (a cacheable task then misses).
     pub inputs: Map<String, Value>,
-    /// Bearer token sent with every call.
-    pub token: Option<String>,
     /// Dashboards following the live feed during the run (gRPC only).
     pub watchers: usize,
 }
@@ -157,7 +156,7 @@ pub async fn bench(
             return Err("--watchers follows the gRPC feed; drop --rest".into());
         }
         Some(base) => {
-            let http = rest_client(args.token.as_deref())?;
+            let http = rest_client(args.client.token.as_deref())?;
             if let Some(path) = &args.define {
                 define_rest(&http, base, path, config).await?;
             }
@@ -166,12 +165,13 @@ pub async fn bench(
         None => {
             let mut targets = Vec::new();
             for addr in args
-                .grpc
+                .client
+                .server
                 .split(',')
                 .map(str::trim)
                 .filter(|a| !a.is_empty())
             {
-                let channel = connect(addr, args.token.as_deref()).await?;
+                let channel = connect(&args.client, addr).await?;
                 if targets.is_empty() {
                     if let Some(path) = &args.define {
                         define(channel.clone(), path, config).await?;
@@ -184,7 +184,7 @@ pub async fn bench(
                 targets.push(Target::Grpc(ExecutionServiceClient::new(channel)));
             }
             if targets.is_empty() {
-                return Err("--grpc: no address".into());
+                return Err("--server: no address".into());
             }
             targets
         }
@@ -354,19 +354,14 @@ fn rest_client(token: Option<&str>) -> Result<reqwest::Client, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A gRPC channel to `addr` (host:port), sending `token` with every call;
-/// errors name the flag to fix.
-pub(super) async fn connect(addr: &str, token: Option<&str>) -> Result<Authed, String> {
-    crate::client::connect(addr, token)
-        .await
-        .map_err(|e| match e {
-            ClientError::Token => "--token: not a valid header value".to_owned(),
-            ClientError::Address(_) => format!("--grpc: {e}"),
-            // No TLS here: those variants do not occur, and read well as they are.
-            ClientError::Connect(..) | ClientError::TlsFile(..) | ClientError::Tls(_) => {
-                e.to_string()
-            }
-        })
+/// A gRPC channel to `addr` (one of `--server`'s host:port), with the
+/// flags' token and TLS; errors name the flag to fix.
+pub(super) async fn connect(client: &ClientArgs, addr: &str) -> Result<Authed, String> {
+    client.channel_to(addr).await.map_err(|e| match e {
+        ClientError::Token => "--token: not a valid header value".to_owned(),
+        ClientError::Address(_) => format!("--server: {e}"),
+        ClientError::Connect(..) | ClientError::TlsFile(..) | ClientError::Tls(_) => e.to_string(),
+    })
 }
 
 /// Creates (or updates) a workflow on the server from its definition.

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio::sync::Mutex;
 
+use super::ClientArgs;
 use super::bench::{Authed, BenchReport, connect, define_text};
 use crate::config::Config;
 use crate::proto::event_service_client::EventServiceClient;
@@ -28,14 +29,13 @@ const SETUP_CONCURRENCY: usize = 32;
 
 /// `bench-schedules`: `count` schedules `* * * * * *` for `duration`.
 pub async fn bench_schedules(
-    grpc: &str,
+    client: &ClientArgs,
     count: usize,
     duration: Duration,
-    token: Option<&str>,
     config: &Config,
     out: &mut dyn Write,
 ) -> Result<BenchReport, String> {
-    let channel = connect(grpc, token).await?;
+    let channel = connect(client, &client.server).await?;
     let workflow = format!("bench_tick_{}", std::process::id());
     let yaml = format!(
         "name: {workflow}\ntasks:\n  - {{id: tick, type: echo, body: {{at: '{{{{input.scheduled_at}}}}'}}}}\n"
@@ -188,15 +188,14 @@ fn micros(t: &pbjson_types::Timestamp) -> i64 {
 /// matched by 10 triggers and starts one run; published at `rate` by
 /// `concurrency` clients for `duration`.
 pub async fn bench_events(
-    grpc: &str,
+    client: &ClientArgs,
     rate: f64,
     concurrency: usize,
     duration: Duration,
-    token: Option<&str>,
     config: &Config,
     out: &mut dyn Write,
 ) -> Result<BenchReport, String> {
-    let channel = connect(grpc, token).await?;
+    let channel = connect(client, &client.server).await?;
     let workflow = format!("bench_respond_{}", std::process::id());
     let yaml = format!(
         "name: {workflow}\ntasks:\n  - {{id: note, type: echo, body: {{severity: '{{{{event.severity}}}}'}}}}\n"

@@ -10,9 +10,11 @@ mod backup;
 mod bench;
 mod bench_feed;
 mod bench_triggers;
+mod client_args;
 mod completions;
 mod graph;
 mod progress;
+mod prompt;
 pub mod remote;
 mod run;
 mod schedule;
@@ -25,12 +27,13 @@ use std::path::Path;
 pub use backup::{backup_offline, backup_served};
 pub use bench::{BenchArgs, BenchReport, bench};
 pub use bench_triggers::{bench_events, bench_schedules};
+pub use client_args::{ClientArgs, Output};
 pub use completions::{Shell, completions};
 pub use graph::{GraphFormat, graph};
-pub use run::{OutputFormat, RunArgs, StoreChoice, parse_inputs, resume, run};
+pub use run::{RunArgs, StoreChoice, parse_inputs, resume, run};
 pub use schedule::schedule_next;
 pub use token::{TokenArgs, mint};
-pub use transfer::{DocFormat, Export, ExportedWorkflow, ServerArgs, export, import, parse};
+pub use transfer::{Export, ExportedWorkflow, export, import, parse};
 pub use validate::validate;
 
 /// Exit code of a completed run or a valid file.

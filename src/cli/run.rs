@@ -1,8 +1,8 @@
 //! `orchestrator run FILE` and `orchestrator resume`: run a workflow (or
 //! continue unfinished ones) to the end in this process, with live progress
-//! or one JSON summary.
+//! or one JSON (YAML) summary.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -10,22 +10,14 @@ use serde_json::{Map, Value};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, progress, read_file};
+use super::prompt::{self, Prompter};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, Output, progress, read_file};
 use crate::config::Config;
 use crate::engine::{Engine, EngineConfig, EngineError, ExecutionHandle, RunRequest, summary};
 use crate::plugins::Registry;
 use crate::proto::{Execution, ExecutionState, execution_event::Kind};
 use crate::spec::{self, Format, Limits};
 use crate::store::{self, MemoryStore, RocksOptions, RocksStore, Store};
-
-/// How `run` reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    /// A line per task transition, then a summary line.
-    Text,
-    /// Exactly one JSON object on stdout, the shape `POST /v1/run` returns.
-    Json,
-}
 
 /// Where executions are recorded.
 #[derive(Debug, Clone)]
@@ -45,8 +37,9 @@ pub struct RunArgs {
     pub inputs: Map<String, Value>,
     /// Where to record.
     pub store: StoreChoice,
-    /// Output format.
-    pub output: OutputFormat,
+    /// A line per task transition and a summary line, or only the ended
+    /// execution as `POST /v1/run` returns it (JSON or YAML).
+    pub output: Output,
 }
 
 /// Builds parameters from `--input-json` (an object) and `--input KEY=VALUE`
@@ -105,6 +98,12 @@ pub async fn run(args: RunArgs, config: &Config, out: &mut dyn Write, err: &mut 
             return EXIT_USAGE;
         }
     };
+    // Refused before anything is stored: a run nobody could finish.
+    let terminal = std::io::stdin().is_terminal();
+    if let Some(m) = prompt::undecidable(&spec).filter(|_| !terminal) {
+        let _ = writeln!(err, "{}: {m}", args.file.display());
+        return EXIT_USAGE;
+    }
     let store = match open_store(&args.store) {
         Ok(s) => s,
         Err(e) => {
@@ -124,6 +123,7 @@ pub async fn run(args: RunArgs, config: &Config, out: &mut dyn Write, err: &mut 
             return EXIT_USAGE;
         }
     };
+    let prompter = terminal.then(|| Prompter::start(engine.clone()));
     // Listen for Ctrl-C before anything runs, so that no interrupt falls
     // through to the default handler (which would kill the run unrecorded).
     let mut interrupts = match interrupts() {
@@ -142,7 +142,7 @@ pub async fn run(args: RunArgs, config: &Config, out: &mut dyn Write, err: &mut 
         },
     );
     report(
-        follow(handle, args.output, &mut interrupts, out).await,
+        follow(handle, args.output, prompter.as_ref(), &mut interrupts, out).await,
         args.output,
         out,
         err,
@@ -153,7 +153,7 @@ pub async fn run(args: RunArgs, config: &Config, out: &mut dyn Write, err: &mut 
 /// when all of them (or none) completed.
 pub async fn resume(
     dir: PathBuf,
-    output: OutputFormat,
+    output: Output,
     config: &Config,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -184,13 +184,18 @@ pub async fn resume(
             return EXIT_FAILED;
         }
     };
-    if handles.is_empty() && output == OutputFormat::Text {
+    if handles.is_empty() && output == Output::Text {
         let _ = writeln!(out, "nothing to resume");
     }
+    // A resumed approval nobody can decide here waits until its timeout,
+    // or until Ctrl-C: the run is kept for a server to resume.
+    let prompter = std::io::stdin()
+        .is_terminal()
+        .then(|| Prompter::start(engine.clone()));
     let mut code = EXIT_OK;
     for h in handles {
         code = code.max(report(
-            follow(h, output, &mut interrupts, out).await,
+            follow(h, output, prompter.as_ref(), &mut interrupts, out).await,
             output,
             out,
             err,
@@ -208,22 +213,30 @@ fn interrupts() -> Result<Signal, String> {
 /// the tasks' process groups).
 async fn follow(
     handle: ExecutionHandle,
-    output: OutputFormat,
+    output: Output,
+    prompter: Option<&Prompter>,
     interrupts: &mut Signal,
     out: &mut dyn Write,
 ) -> Result<Arc<Execution>, EngineError> {
     let mut events = handle.events();
     let canceller = handle.canceller();
+    let id = handle.id().to_owned();
     let wait = handle.wait();
     tokio::pin!(wait);
     let mut interrupted = false;
-    let text = output == OutputFormat::Text;
+    let text = output == Output::Text;
     let result = loop {
         tokio::select! {
             r = &mut wait => break r,
             ev = events.recv() => match ev {
-                Ok(ev) if text => progress::line(&ev, out),
-                Ok(_) => {}
+                Ok(ev) => {
+                    if text {
+                        progress::line(&ev, out);
+                    }
+                    if let (Some(p), Some(a)) = (prompter, prompt::requested(&ev)) {
+                        p.ask(&id, a);
+                    }
+                }
                 Err(RecvError::Lagged(n)) if text => { let _ = writeln!(out, "  … {n} events not shown"); }
                 Err(_) => {}
             },
@@ -249,7 +262,7 @@ async fn follow(
 
 fn report(
     result: Result<Arc<Execution>, EngineError>,
-    output: OutputFormat,
+    output: Output,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
@@ -261,18 +274,12 @@ fn report(
         }
     };
     let state = ExecutionState::try_from(e.status).unwrap_or_default();
-    match output {
-        OutputFormat::Json => {
-            let json = serde_json::to_string(&summary::summary(&e)).unwrap_or_default();
-            let _ = writeln!(out, "{json}");
+    if let Ok(false) = output.write_document(out, &summary::summary(&e)) {
+        let _ = write!(out, "{} {} in {}ms", state.label(), e.id, e.duration_ms);
+        if !e.error.is_empty() {
+            let _ = write!(out, ": {}", e.error);
         }
-        OutputFormat::Text => {
-            let _ = write!(out, "{} {} in {}ms", state.label(), e.id, e.duration_ms);
-            if !e.error.is_empty() {
-                let _ = write!(out, ": {}", e.error);
-            }
-            let _ = writeln!(out);
-        }
+        let _ = writeln!(out);
     }
     if state == ExecutionState::Completed {
         EXIT_OK

@@ -18,8 +18,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tonic::Code;
 
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail};
-use crate::client::{Authed, connect};
+use super::{ClientArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Output, fail};
+use crate::client::Authed;
 use crate::proto::event_service_client::EventServiceClient;
 use crate::proto::schedule_service_client::ScheduleServiceClient;
 use crate::proto::workflow_service_client::WorkflowServiceClient;
@@ -37,23 +37,6 @@ const FORMAT: u32 = 1;
 const REDACTED: &str = "***";
 
 /// Document formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DocFormat {
-    /// YAML.
-    Yaml,
-    /// JSON.
-    Json,
-}
-
-/// Where a server is and how to call it.
-#[derive(Debug, Clone)]
-pub struct ServerArgs {
-    /// gRPC address (host:port).
-    pub server: String,
-    /// Bearer token.
-    pub token: Option<String>,
-}
-
 /// An export document.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -115,20 +98,18 @@ pub(super) fn version_spec(v: &serde_json::Value) -> Result<WorkflowSpec, String
     }
 }
 
-/// Writes the server's definitions to `out`; the exit code.
-pub async fn export(
-    args: &ServerArgs,
-    format: DocFormat,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> i32 {
+/// Writes the server's definitions to `out` as YAML (JSON with `-o json`);
+/// the exit code.
+pub async fn export(args: &ClientArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match read_all(args).await {
         Ok(doc) => {
-            let text = match format {
-                DocFormat::Json => serde_json::to_string_pretty(&doc)
+            let text = match args.output {
+                Output::Json => serde_json::to_string_pretty(&doc)
                     .map(|t| t + "\n")
                     .map_err(|e| e.to_string()),
-                DocFormat::Yaml => serde_norway::to_string(&doc).map_err(|e| e.to_string()),
+                Output::Text | Output::Yaml => {
+                    serde_norway::to_string(&doc).map_err(|e| e.to_string())
+                }
             };
             match text.map(|t| out.write_all(t.as_bytes())) {
                 Ok(Ok(())) => {
@@ -152,7 +133,7 @@ pub async fn export(
 /// Applies the document at `path` to the server (or only checks it, with
 /// `dry_run`); the exit code.
 pub async fn import(
-    args: &ServerArgs,
+    args: &ClientArgs,
     path: &Path,
     dry_run: bool,
     out: &mut dyn Write,
@@ -213,10 +194,8 @@ pub fn parse(text: &str) -> Result<Export, String> {
     Ok(doc)
 }
 
-async fn read_all(args: &ServerArgs) -> Result<Export, String> {
-    let ch = connect(&args.server, args.token.as_deref())
-        .await
-        .map_err(|e| e.to_string())?;
+async fn read_all(args: &ClientArgs) -> Result<Export, String> {
+    let ch = args.channel().await.map_err(|e| e.to_string())?;
     let mut workflows =
         WorkflowServiceClient::new(ch.clone()).max_decoding_message_size(MAX_MESSAGE_BYTES);
     let listed = workflows
@@ -348,10 +327,8 @@ struct Target {
 }
 
 impl Target {
-    async fn connect(args: &ServerArgs) -> Result<Self, String> {
-        let ch = connect(&args.server, args.token.as_deref())
-            .await
-            .map_err(|e| e.to_string())?;
+    async fn connect(args: &ClientArgs) -> Result<Self, String> {
+        let ch = args.channel().await.map_err(|e| e.to_string())?;
         Ok(Self {
             workflows: WorkflowServiceClient::new(ch.clone()),
             schedules: ScheduleServiceClient::new(ch.clone()),

@@ -2,8 +2,9 @@
 //! `trigger`, `event`, `audit` and `approval` drive a running server
 //! through the crate's own gRPC client ([`crate::client`]), so that the
 //! command line is that client's first user. This module owns what they
-//! share: the connection flags, the output formats, and the one table
-//! from a failure to an exit code that scripts can rely on.
+//! share: the context a handler works in and the one table from a failure
+//! to an exit code that scripts can rely on; the connection and output
+//! flags are the root command's ([`super::ClientArgs`]).
 
 mod approval;
 mod audit;
@@ -16,9 +17,8 @@ mod watch;
 mod workflow;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use serde::Serialize;
 
 pub use approval::ApprovalCommand;
@@ -27,58 +27,11 @@ pub use schedule::ScheduleCommand;
 pub use trigger::{EventCommand, TriggerCommand};
 pub use workflow::WorkflowCommand;
 
+use super::{ClientArgs, Output};
 use super::{
     EXIT_CONFLICT, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE,
 };
-use crate::client::{Client, ClientError, TlsOptions};
-
-/// How a client command prints what the server answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Output {
-    /// Tables and lines for people.
-    Text,
-    /// The API's proto3 JSON, one document per line.
-    Json,
-    /// The same as YAML.
-    Yaml,
-}
-
-/// Which server to call and how; accepted anywhere after the command group
-/// (`orchestrator workflow --server H:P list`, or `... list --server H:P`).
-#[derive(Args, Debug, Clone)]
-pub struct RemoteArgs {
-    /// The server's gRPC address (host:port).
-    #[arg(
-        long,
-        global = true,
-        env = "ORCHESTRATOR_SERVER",
-        default_value = "127.0.0.1:50051"
-    )]
-    pub server: String,
-    /// Bearer token sent with every call (see `orchestrator token`).
-    #[arg(
-        long,
-        global = true,
-        env = "ORCHESTRATOR_TOKEN",
-        hide_env_values = true
-    )]
-    pub token: Option<String>,
-    /// Speak TLS, trusting the public web roots (implied by --ca-file).
-    #[arg(long, global = true, env = "ORCHESTRATOR_TLS")]
-    pub tls: bool,
-    /// Speak TLS, trusting the CA certificates (PEM) in this file.
-    #[arg(long, global = true, env = "ORCHESTRATOR_CA_FILE", value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-    /// This client's certificate (PEM), for a server wanting mutual TLS.
-    #[arg(long, global = true, value_name = "FILE", requires = "client_key")]
-    pub client_cert: Option<PathBuf>,
-    /// This client's private key (PEM); with --client-cert.
-    #[arg(long, global = true, value_name = "FILE", requires = "client_cert")]
-    pub client_key: Option<PathBuf>,
-    /// What to print: text for people, or the API's JSON or YAML.
-    #[arg(long, short = 'o', global = true, value_enum, default_value = "text")]
-    pub output: Output,
-}
+use crate::client::{Client, ClientError};
 
 /// The command groups that call a server.
 #[derive(Subcommand, Debug)]
@@ -88,45 +41,30 @@ pub enum RemoteCommand {
         /// What to do.
         #[command(subcommand)]
         command: WorkflowCommand,
-        /// Which server, how, and the output format.
-        #[command(flatten)]
-        remote: RemoteArgs,
     },
     /// Executions: start (and watch live), read, list, cancel, retry.
     Exec {
         /// What to do.
         #[command(subcommand)]
         command: ExecCommand,
-        /// Which server, how, and the output format.
-        #[command(flatten)]
-        remote: RemoteArgs,
     },
     /// Schedules on a server; `schedule next` checks a cron expression locally.
     Schedule {
         /// What to do.
         #[command(subcommand)]
         command: ScheduleCommand,
-        /// Which server, how, and the output format.
-        #[command(flatten)]
-        remote: RemoteArgs,
     },
     /// Event triggers: which event type starts which workflow.
     Trigger {
         /// What to do.
         #[command(subcommand)]
         command: TriggerCommand,
-        /// Which server, how, and the output format.
-        #[command(flatten)]
-        remote: RemoteArgs,
     },
     /// Publish an event to the server's triggers.
     Event {
         /// What to do.
         #[command(subcommand)]
         command: EventCommand,
-        /// Which server, how, and the output format.
-        #[command(flatten)]
-        remote: RemoteArgs,
     },
     /// The audit trail: who did what, newest first.
     Audit {
@@ -142,18 +80,12 @@ pub enum RemoteCommand {
         /// At most this many records.
         #[arg(long, default_value_t = 100)]
         limit: u32,
-        /// Which server, how, and the output format.
-        #[command(flatten)]
-        remote: RemoteArgs,
     },
     /// Approval tasks waiting for a person: list, approve, reject.
     Approval {
         /// What to do.
         #[command(subcommand)]
         command: ApprovalCommand,
-        /// Which server, how, and the output format.
-        #[command(flatten)]
-        remote: RemoteArgs,
     },
 }
 
@@ -224,16 +156,8 @@ impl Ctx<'_> {
         value: &T,
         text: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<(), RemoteError> {
-        match self.output {
-            Output::Text => text(&mut *self.out)?,
-            Output::Json => {
-                let json = serde_json::to_string(value).map_err(std::io::Error::other)?;
-                writeln!(self.out, "{json}")?;
-            }
-            Output::Yaml => {
-                let yaml = serde_norway::to_string(value).map_err(std::io::Error::other)?;
-                write!(self.out, "---\n{yaml}")?;
-            }
+        if !self.output.write_document(&mut *self.out, value)? {
+            text(&mut *self.out)?;
         }
         Ok(())
     }
@@ -241,7 +165,12 @@ impl Ctx<'_> {
 
 /// Runs a client command to its end; the process exit code. Errors are one
 /// line on `err`, `error: CODE: message`, as the API words them.
-pub fn dispatch(command: RemoteCommand, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+pub fn dispatch(
+    command: RemoteCommand,
+    remote: &ClientArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -251,24 +180,14 @@ pub fn dispatch(command: RemoteCommand, out: &mut dyn Write, err: &mut dyn Write
     };
     let terminal = std::io::stdout().is_terminal();
     let result = runtime.block_on(async {
-        let remote = match &command {
-            RemoteCommand::Workflow { remote, .. }
-            | RemoteCommand::Exec { remote, .. }
-            | RemoteCommand::Schedule { remote, .. }
-            | RemoteCommand::Trigger { remote, .. }
-            | RemoteCommand::Event { remote, .. }
-            | RemoteCommand::Audit { remote, .. }
-            | RemoteCommand::Approval { remote, .. } => remote.clone(),
-        };
         // `schedule next` is local: it needs no server.
         if let RemoteCommand::Schedule {
             command: ScheduleCommand::Next(next),
-            ..
         } = &command
         {
             return Ok(schedule::next(next, out, err));
         }
-        let client = connect(&remote).await?;
+        let client = remote.client().await?;
         let mut ctx = Ctx {
             client,
             output: remote.output,
@@ -277,19 +196,18 @@ pub fn dispatch(command: RemoteCommand, out: &mut dyn Write, err: &mut dyn Write
             terminal,
         };
         match command {
-            RemoteCommand::Workflow { command, .. } => workflow::run(command, &mut ctx).await,
-            RemoteCommand::Exec { command, .. } => exec::run(command, &mut ctx).await,
-            RemoteCommand::Schedule { command, .. } => schedule::run(command, &mut ctx).await,
-            RemoteCommand::Trigger { command, .. } => trigger::run(command, &mut ctx).await,
-            RemoteCommand::Event { command, .. } => trigger::publish(command, &mut ctx).await,
+            RemoteCommand::Workflow { command } => workflow::run(command, &mut ctx).await,
+            RemoteCommand::Exec { command } => exec::run(command, &mut ctx).await,
+            RemoteCommand::Schedule { command } => schedule::run(command, &mut ctx).await,
+            RemoteCommand::Trigger { command } => trigger::run(command, &mut ctx).await,
+            RemoteCommand::Event { command } => trigger::publish(command, &mut ctx).await,
             RemoteCommand::Audit {
                 since,
                 actor,
                 action,
                 limit,
-                ..
             } => audit::run(since, actor, action, limit, &mut ctx).await,
-            RemoteCommand::Approval { command, .. } => approval::run(command, &mut ctx).await,
+            RemoteCommand::Approval { command } => approval::run(command, &mut ctx).await,
         }
     });
     match result {
@@ -298,15 +216,6 @@ pub fn dispatch(command: RemoteCommand, out: &mut dyn Write, err: &mut dyn Write
         Err(RemoteError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => super::EXIT_OK,
         Err(e) => super::fail(err, &e.to_string(), e.exit_code()),
     }
-}
-
-/// A client for the flags' server.
-async fn connect(remote: &RemoteArgs) -> Result<Client, RemoteError> {
-    let tls = (remote.tls || remote.ca_file.is_some()).then(|| TlsOptions {
-        ca_file: remote.ca_file.clone(),
-        identity: remote.client_cert.clone().zip(remote.client_key.clone()),
-    });
-    Ok(Client::connect_with(&remote.server, remote.token.as_deref(), tls.as_ref()).await?)
 }
 
 /// A timestamp as people read it (UTC, to the second); `-` when unset.

@@ -3,6 +3,7 @@
 //! diff from the version it replaces; `list`, `get`, `history`, `archive`
 //! and `restore` read and retire them.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
@@ -86,20 +87,7 @@ pub async fn run(command: WorkflowCommand, ctx: &mut Ctx<'_>) -> Result<i32, Rem
                 .await?
                 .into_inner();
             ctx.emit(&r, |out| {
-                let rows: Vec<Vec<String>> = r.workflows.iter().map(row).collect();
-                table::write(
-                    out,
-                    &[
-                        "NAME",
-                        "VERSION",
-                        "TASKS",
-                        "UPDATED",
-                        "ARCHIVED",
-                        "DESCRIPTION",
-                    ],
-                    &rows,
-                    "no workflows",
-                )
+                versions(out, &r.workflows, "UPDATED", "no workflows")
             })?;
         }
         WorkflowCommand::Get { name, version } => {
@@ -128,20 +116,7 @@ pub async fn run(command: WorkflowCommand, ctx: &mut Ctx<'_>) -> Result<i32, Rem
                 .await?
                 .into_inner();
             ctx.emit(&r, |out| {
-                let rows: Vec<Vec<String>> = r.workflows.iter().map(row).collect();
-                table::write(
-                    out,
-                    &[
-                        "NAME",
-                        "VERSION",
-                        "TASKS",
-                        "CREATED",
-                        "ARCHIVED",
-                        "DESCRIPTION",
-                    ],
-                    &rows,
-                    "no versions",
-                )
+                versions(out, &r.workflows, "CREATED", "no versions")
             })?;
         }
         WorkflowCommand::Archive { name } => {
@@ -245,6 +220,19 @@ fn whole_numbers(v: serde_json::Value) -> serde_json::Value {
         }
         other => other,
     }
+}
+
+/// A table of workflow versions; `when` heads the column of the time the
+/// version was stored (the latest's: when the workflow was last updated).
+fn versions(
+    out: &mut dyn Write,
+    workflows: &[Workflow],
+    when: &str,
+    empty: &str,
+) -> std::io::Result<()> {
+    let header = ["NAME", "VERSION", "TASKS", when, "ARCHIVED", "DESCRIPTION"];
+    let rows: Vec<Vec<String>> = workflows.iter().map(row).collect();
+    table::write(out, &header, &rows, empty)
 }
 
 /// A table row of a workflow version.
