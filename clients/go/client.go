@@ -25,6 +25,8 @@ type Client struct {
 	Schedules pb.ScheduleServiceClient
 	// Events is the generated EventService stub.
 	Events pb.EventServiceClient
+	// Approvals is the generated ApprovalService stub.
+	Approvals pb.ApprovalServiceClient
 }
 
 // Option configures Dial.
@@ -75,6 +77,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 		Admin:      pb.NewAdminServiceClient(conn),
 		Schedules:  pb.NewScheduleServiceClient(conn),
 		Events:     pb.NewEventServiceClient(conn),
+		Approvals:  pb.NewApprovalServiceClient(conn),
 	}, nil
 }
 

@@ -1,5 +1,6 @@
 """Token metadata and status mapping, against an in-process stand-in server."""
 
+import asyncio
 import pickle
 from collections.abc import AsyncIterator
 
@@ -8,6 +9,8 @@ import pytest
 
 from orchestrator_client import (
     DeadlineExceededError,
+    DecideResponse,
+    Decision,
     Execution,
     NotFoundError,
     OrchestratorClient,
@@ -16,6 +19,7 @@ from orchestrator_client import (
     PermissionDeniedError,
 )
 from orchestrator_client.errors import error_for
+from orchestrator_client.v1.approval_service_pb2 import DecideRequest
 from orchestrator_client.v1.execution_service_pb2 import (
     ExecutionChange,
     GetExecutionRequest,
@@ -48,6 +52,29 @@ async def watch_executions(
         yield ExecutionChange(cursor=str(n), workflow=",".join(request.workflows))
 
 
+async def decide(
+    request: DecideRequest,
+    context: grpc.aio.ServicerContext[DecideRequest, DecideResponse],
+) -> DecideResponse:
+    """Echo the decision, decided by the caller's authorization metadata.
+
+    The task "slow" answers only after 5 s; "gone" is not pending.
+    """
+    if request.task_id == "slow":
+        await asyncio.sleep(5)
+    if request.task_id == "gone":
+        await context.abort(grpc.StatusCode.NOT_FOUND, "no approval is pending")
+    metadata = dict(context.invocation_metadata() or ())
+    return DecideResponse(
+        execution_id=request.execution_id,
+        task_id=request.task_id,
+        decision=request.decision,
+        decided_by=str(metadata.get("authorization", "")),
+        reason=request.reason,
+        input=request.input,
+    )
+
+
 @pytest.fixture
 async def standin() -> AsyncIterator[str]:
     server = grpc.aio.server()
@@ -64,7 +91,17 @@ async def standin() -> AsyncIterator[str]:
     service = grpc.method_handlers_generic_handler(
         "orchestrator.v1.ExecutionService", {"GetExecution": handler, "WatchExecutions": feed}
     )
-    server.add_generic_rpc_handlers([service])
+    approvals = grpc.method_handlers_generic_handler(
+        "orchestrator.v1.ApprovalService",
+        {
+            "Decide": grpc.unary_unary_rpc_method_handler(
+                decide,
+                request_deserializer=DecideRequest.FromString,
+                response_serializer=DecideResponse.SerializeToString,
+            )
+        },
+    )
+    server.add_generic_rpc_handlers([service, approvals])
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     yield f"127.0.0.1:{port}"
@@ -97,6 +134,22 @@ async def test_streams_end_and_fail_typed(standin: str) -> None:
             await expired.ready()
         with pytest.raises(OutOfRangeError):
             await anext(expired)
+
+
+async def test_decisions_carry_token_timeout_and_typed_errors(standin: str) -> None:
+    async with OrchestratorClient(standin, token="s3cret", timeout=0.5) as client:
+        approved = await client.approve("e1", "ask", "ok", input={"ticket": "CHG-1", "hours": 4})
+        assert (approved.execution_id, approved.task_id, approved.reason) == ("e1", "ask", "ok")
+        assert approved.decision == Decision.DECISION_APPROVE
+        assert approved.decided_by == "Bearer s3cret"
+        assert dict(approved.input) == {"ticket": "CHG-1", "hours": 4.0}
+        rejected = await client.reject("e1", "ask", "no")
+        assert rejected.decision == Decision.DECISION_REJECT
+        assert not rejected.input.fields
+        with pytest.raises(NotFoundError, match="no approval is pending"):
+            await client.reject("e1", "gone", "late")
+        with pytest.raises(DeadlineExceededError):
+            await client.approve("e1", "slow", "too slow")
 
 
 def test_error_hierarchy() -> None:

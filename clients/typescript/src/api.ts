@@ -4,6 +4,7 @@
  * @module
  */
 export * from "./gen/orchestrator/v1/admin_service_pb.js";
+export * from "./gen/orchestrator/v1/approval_service_pb.js";
 export * from "./gen/orchestrator/v1/event_service_pb.js";
 export * from "./gen/orchestrator/v1/execution_pb.js";
 export * from "./gen/orchestrator/v1/execution_service_pb.js";

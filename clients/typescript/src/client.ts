@@ -9,6 +9,13 @@ import { create, fromJson, toJson, type JsonObject, type JsonValue, type Message
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { createClient, type CallOptions, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { AdminService } from "./gen/orchestrator/v1/admin_service_pb.js";
+import {
+  ApprovalService,
+  Decision,
+  type Approval,
+  type DecideResponse,
+  type ListApprovalsRequestSchema,
+} from "./gen/orchestrator/v1/approval_service_pb.js";
 import { EventService } from "./gen/orchestrator/v1/event_service_pb.js";
 import type { Execution, ExecutionEnded, ExecutionEvent } from "./gen/orchestrator/v1/execution_pb.js";
 import {
@@ -39,6 +46,9 @@ export interface RunOptions {
 
 /** Which executions' changes `watchExecutions` follows, and from where. */
 export type WatchExecutionsOptions = MessageInitShape<typeof WatchExecutionsRequestSchema>;
+
+/** Which pending approvals `listApprovals` lists: all, or only a workflow's or an execution's. */
+export type ListApprovalsOptions = MessageInitShape<typeof ListApprovalsRequestSchema>;
 
 /** An interceptor that sends `authorization: Bearer <token>` with every call. */
 export function bearerAuth(token: string): Interceptor {
@@ -82,6 +92,8 @@ export class OrchestratorClient {
   readonly events: Client<typeof EventService>;
   /** AdminService: stats, compaction, audit log. */
   readonly admin: Client<typeof AdminService>;
+  /** ApprovalService: list and decide the approvals that wait for a person. */
+  readonly approvals: Client<typeof ApprovalService>;
   readonly #close: () => void;
 
   /**
@@ -94,6 +106,7 @@ export class OrchestratorClient {
     this.schedules = createClient(ScheduleService, transport);
     this.events = createClient(EventService, transport);
     this.admin = createClient(AdminService, transport);
+    this.approvals = createClient(ApprovalService, transport);
     this.#close = close;
   }
 
@@ -169,6 +182,29 @@ export class OrchestratorClient {
    */
   async cancel(executionId: string, reason: string, options?: CallOptions): Promise<void> {
     await this.executions.cancel({ executionId, reason }, options);
+  }
+
+  /** The approvals waiting for a decision, oldest first; only `workflow`'s or `executionId`'s when given. */
+  async listApprovals(filter: ListApprovalsOptions = {}, options?: CallOptions): Promise<Approval[]> {
+    return (await this.approvals.listApprovals(filter, options)).approvals;
+  }
+
+  /**
+   * Approves a pending approval: its task succeeds and the run goes on.
+   * `input` (a plain object) answers the fields the approval asks for. The
+   * answer comes once the decision is durable. `Code.NotFound` when no such
+   * approval is pending, `Code.InvalidArgument` naming the field
+   * (`input.ticket: required to approve`) when `input` does not fit,
+   * `Code.PermissionDenied` when the caller may not decide it,
+   * `Code.Unavailable` while its execution is being resumed (ask again).
+   */
+  approve(executionId: string, taskId: string, reason: string, input: JsonObject = {}, options?: CallOptions): Promise<DecideResponse> {
+    return this.approvals.decide({ executionId, taskId, decision: Decision.APPROVE, reason, input }, options);
+  }
+
+  /** Rejects a pending approval: its task fails with `reason`. Rejects as `approve` does. */
+  reject(executionId: string, taskId: string, reason: string, options?: CallOptions): Promise<DecideResponse> {
+    return this.approvals.decide({ executionId, taskId, decision: Decision.REJECT, reason }, options);
   }
 
   /** Closes the client's connections; calls after it fail. */

@@ -11,10 +11,12 @@ import {
   Code,
   ConnectError,
   createOrchestratorClient,
+  Decision,
   ExecutionState,
   fromValue,
   TaskState,
   toValue,
+  type Approval,
   type ClientOptions,
   type ExecutionChange,
   type ExecutionEvent,
@@ -24,9 +26,33 @@ import { baseUrl, example, uniqueName } from "./env.js";
 
 const TIMEOUT = { timeout: 20_000 };
 
-/** Whether `err` is a ConnectError with `code`. */
-function hasCode(code: Code) {
-  return (err: unknown): boolean => err instanceof ConnectError && err.code === code;
+/** Whether `err` is a ConnectError with `code` (and a message matching `message`). */
+function hasCode(code: Code, message?: RegExp) {
+  return (err: unknown): boolean =>
+    err instanceof ConnectError && err.code === code && (message === undefined || message.test(err.rawMessage));
+}
+
+/** A workflow whose run waits at the approval `ask`, which requires a `ticket`. */
+function gate(name: string): string {
+  return `name: ${name}
+tasks:
+  - {id: ask, type: approval, message: 'Block it?', input: {ticket: {type: string, required: true}}}
+  - {id: after, type: echo, depends_on: [ask]}
+`;
+}
+
+/** Polls ListApprovals (for at most 10 s) until the execution's approval is listed. */
+async function pendingApproval(client: OrchestratorClient, executionId: string): Promise<Approval> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [approval, ...others] = await client.listApprovals({ executionId });
+    if (approval !== undefined) {
+      assert.deepEqual(others, []);
+      return approval;
+    }
+    assert.ok(Date.now() < deadline, `no approval of ${executionId} listed within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Every event of a watch, in order. */
@@ -165,6 +191,82 @@ export function suite(transport: NonNullable<ClientOptions["transport"]>, skip?:
       await assert.rejects(client.getExecution(uniqueName("missing")), hasCode(Code.NotFound));
       await assert.rejects(client.run(uniqueName("missing")), hasCode(Code.NotFound));
       await assert.rejects(client.cancel(uniqueName("missing"), "none"), hasCode(Code.NotFound));
+    });
+
+    test("approves a waiting approval with input and the run completes", async () => {
+      const name = uniqueName("approve");
+      await client.createWorkflow(gate(name));
+      const started = await client.run(name);
+      const approval = await pendingApproval(client, started.id);
+      assert.deepEqual([approval.executionId, approval.workflow, approval.taskId, approval.message], [started.id, name, "ask", "Block it?"]);
+      assert.deepEqual(approval.input.map((f) => [f.name, f.type, f.required]), [["ticket", "string", true]]);
+      assert.ok(approval.requestedAt !== undefined && approval.requestedAt.seconds > 0n);
+      assert.equal(approval.deadline, undefined);
+      assert.deepEqual((await client.listApprovals({ workflow: name })).map((a) => a.executionId), [started.id]);
+      assert.ok((await client.listApprovals()).some((a) => a.executionId === started.id));
+      assert.equal((await client.getExecution(started.id)).status, ExecutionState.WAITING);
+
+      const reason = `approved by the ${transport} test`;
+      const decided = await client.approve(started.id, "ask", reason, { ticket: "CHG-1234" });
+      assert.deepEqual([decided.executionId, decided.taskId, decided.decision, decided.reason], [started.id, "ask", Decision.APPROVE, reason]);
+      assert.notEqual(decided.decidedBy, "");
+      assert.deepEqual(decided.input, { ticket: "CHG-1234" });
+
+      const end = await client.waitForEnd(started.id);
+      assert.equal(end.status, ExecutionState.COMPLETED);
+      const execution = await client.getExecution(started.id);
+      assert.equal(execution.taskResults.ask?.status, TaskState.SUCCEEDED);
+      assert.deepEqual(fromValue(execution.taskResults.ask.output), {
+        decision: "approve",
+        by: decided.decidedBy,
+        reason,
+        input: { ticket: "CHG-1234" },
+      });
+      assert.equal(execution.taskResults.after?.status, TaskState.SUCCEEDED);
+      assert.deepEqual(await client.listApprovals({ executionId: started.id }), []);
+    });
+
+    test("rejects a waiting approval and the run fails", async () => {
+      const name = uniqueName("reject");
+      await client.createWorkflow(gate(name));
+      const started = await client.run(name);
+      await pendingApproval(client, started.id);
+      const reason = `rejected by the ${transport} test`;
+      const decided = await client.reject(started.id, "ask", reason);
+      assert.deepEqual([decided.decision, decided.reason], [Decision.REJECT, reason]);
+
+      const end = await client.waitForEnd(started.id);
+      assert.equal(end.status, ExecutionState.FAILED);
+      const execution = await client.getExecution(started.id);
+      assert.equal(execution.taskResults.ask?.status, TaskState.FAILED);
+      assert.equal(execution.taskResults.ask.error, `rejected by ${decided.decidedBy}: ${reason}`);
+      assert.equal(execution.taskResults.after?.status, TaskState.CANCELLED);
+    });
+
+    test("refuses to approve without the required input (Code.InvalidArgument, field named)", async () => {
+      const name = uniqueName("noticket");
+      await client.createWorkflow(gate(name));
+      const started = await client.run(name);
+      await pendingApproval(client, started.id);
+      await assert.rejects(client.approve(started.id, "ask", "no ticket"), hasCode(Code.InvalidArgument, /input\.ticket/));
+      await assert.rejects(client.approve(started.id, "ask", "wrong type", { ticket: 7 }), hasCode(Code.InvalidArgument, /ticket/));
+      // A refusal changes nothing: it still waits, and is decided normally.
+      assert.equal((await pendingApproval(client, started.id)).taskId, "ask");
+      await client.reject(started.id, "ask", "cleaning up");
+      assert.equal((await client.waitForEnd(started.id)).status, ExecutionState.FAILED);
+    });
+
+    test("answers Code.NotFound for deciding what is not pending", async () => {
+      const name = uniqueName("decided");
+      await client.createWorkflow(gate(name));
+      const started = await client.run(name);
+      await pendingApproval(client, started.id);
+      await client.approve(started.id, "ask", "once", { ticket: "CHG-1" });
+      await assert.rejects(client.approve(started.id, "ask", "twice", { ticket: "CHG-2" }), hasCode(Code.NotFound));
+      await assert.rejects(client.reject(started.id, "ask", "too late"), hasCode(Code.NotFound));
+      await assert.rejects(client.reject(uniqueName("missing"), "ask", "never ran"), hasCode(Code.NotFound));
+      assert.equal((await client.waitForEnd(started.id)).status, ExecutionState.COMPLETED);
+      await assert.rejects(client.approve(started.id, "after", "not an approval"), hasCode(Code.NotFound));
     });
 
     test("reads changes from WatchExecutions and resumes after a cursor", async () => {

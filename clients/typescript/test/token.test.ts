@@ -1,7 +1,8 @@
 /**
  * `token` reaches the server as `authorization: Bearer …` over both
  * transports: in-process connect-node servers (gRPC over HTTP/2, gRPC-Web
- * over HTTP/1.1) answer GetExecution with the header they got.
+ * over HTTP/1.1) answer GetExecution and Decide with the header they got.
+ * Decide also shows that approval calls honour `timeoutMs`.
  * @module
  */
 import assert from "node:assert/strict";
@@ -11,7 +12,8 @@ import type { AddressInfo, Server } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { ConnectError, Code } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { createOrchestratorClient, ExecutionService } from "../src/index.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApprovalService, createOrchestratorClient, Decision, ExecutionService } from "../src/index.js";
 
 describe("createOrchestratorClient({ token })", () => {
   const servers: Server[] = [];
@@ -27,6 +29,15 @@ describe("createOrchestratorClient({ token })", () => {
             const auth = ctx.requestHeader.get("authorization");
             if (auth === null) throw new ConnectError("no token", Code.Unauthenticated);
             return { id: req.executionId, error: auth };
+          },
+        });
+        router.service(ApprovalService, {
+          async decide(req, ctx) {
+            // Task "slow" answers after 5 s, or when the client gives up.
+            if (req.taskId === "slow") await sleep(5_000, undefined, { signal: ctx.signal }).catch(() => undefined);
+            const decidedBy = ctx.requestHeader.get("authorization") ?? "";
+            const { executionId, taskId, decision, reason, input } = req;
+            return { executionId, taskId, decision, reason, input, decidedBy };
           },
         });
       },
@@ -52,6 +63,25 @@ describe("createOrchestratorClient({ token })", () => {
       } finally {
         client.close();
         anonymous.close();
+      }
+    });
+
+    it(`sends it with approval decisions, which honour timeoutMs, over ${transport}`, async () => {
+      const client = createOrchestratorClient({ baseUrl: baseUrl[transport], transport, token: "t0k3n" });
+      try {
+        const approved = await client.approve("e1", "ask", "ok", { ticket: "CHG-1", hours: 4 });
+        assert.deepEqual(
+          [approved.executionId, approved.taskId, approved.decision, approved.decidedBy, approved.input],
+          ["e1", "ask", Decision.APPROVE, "Bearer t0k3n", { ticket: "CHG-1", hours: 4 }],
+        );
+        const rejected = await client.reject("e1", "ask", "no");
+        assert.deepEqual([rejected.decision, rejected.reason, rejected.input], [Decision.REJECT, "no", undefined]);
+        await assert.rejects(
+          client.approve("e1", "slow", "too slow", {}, { timeoutMs: 200 }),
+          (e) => e instanceof ConnectError && e.code === Code.DeadlineExceeded,
+        );
+      } finally {
+        client.close();
       }
     });
   }

@@ -20,6 +20,7 @@ from .errors import (
     UnauthenticatedError,
     UnavailableError,
 )
+from .v1.approval_service_pb2 import Approval, DecideResponse, Decision
 from .v1.execution_pb2 import (
     Execution,
     ExecutionEvent,
@@ -32,8 +33,11 @@ from .v1.workflow_pb2 import TaskSpec, Workflow, WorkflowSpec
 
 __all__ = [
     "AlreadyExistsError",
+    "Approval",
     "ChangeKind",
     "DeadlineExceededError",
+    "DecideResponse",
+    "Decision",
     "Execution",
     "ExecutionChange",
     "ExecutionEvent",

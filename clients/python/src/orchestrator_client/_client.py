@@ -13,6 +13,8 @@ from ._auth import BearerToken
 from ._stream import Stream
 from .errors import from_rpc_error
 from .v1 import (
+    approval_service_pb2,
+    approval_service_pb2_grpc,
     execution_pb2,
     execution_service_pb2,
     execution_service_pb2_grpc,
@@ -25,6 +27,7 @@ Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
 ExecutionState = execution_pb2.ExecutionState
+Decision = approval_service_pb2.Decision
 
 
 class OrchestratorClient:
@@ -38,9 +41,10 @@ class OrchestratorClient:
 
     Every failed call raises an :class:`~orchestrator_client.OrchestratorError`
     subclass chosen by the gRPC status code (``NotFoundError`` for NOT_FOUND).
-    The generated async stubs are :attr:`workflow_service` and
-    :attr:`execution_service`; :attr:`channel` serves the other services
-    (their stubs are in ``orchestrator_client.v1``) with the same token.
+    The generated async stubs are :attr:`workflow_service`,
+    :attr:`execution_service` and :attr:`approval_service`; :attr:`channel`
+    serves the other services (their stubs are in ``orchestrator_client.v1``)
+    with the same token.
     """
 
     def __init__(
@@ -86,6 +90,7 @@ class OrchestratorClient:
         self._timeout = timeout
         self.workflow_service = workflow_service_pb2_grpc.WorkflowServiceStub(self.channel)
         self.execution_service = execution_service_pb2_grpc.ExecutionServiceStub(self.channel)
+        self.approval_service = approval_service_pb2_grpc.ApprovalServiceStub(self.channel)
 
     async def __aenter__(self) -> Self:
         """Return the client; the channel is closed when the block exits."""
@@ -260,6 +265,49 @@ class OrchestratorClient:
         req = execution_service_pb2.RetryRequest(execution_id=execution_id, wait=wait)
         return (await self._unary(self.execution_service.Retry, req)).execution
 
+    # Approvals
+
+    async def list_approvals(
+        self, workflow: str | None = None, execution_id: str | None = None
+    ) -> list[approval_service_pb2.Approval]:
+        """List the approvals waiting for a decision, oldest first.
+
+        Only ``workflow``'s and only ``execution_id``'s when given.
+        """
+        req = approval_service_pb2.ListApprovalsRequest(
+            workflow=workflow or "", execution_id=execution_id or ""
+        )
+        return list((await self._unary(self.approval_service.ListApprovals, req)).approvals)
+
+    async def approve(
+        self,
+        execution_id: str,
+        task_id: str,
+        reason: str = "",
+        input: Mapping[str, Any] | None = None,
+    ) -> approval_service_pb2.DecideResponse:
+        """Approve a pending approval: its task succeeds and the run goes on.
+
+        ``input`` (JSON-like values) answers the fields the approval asks
+        for. The answer comes once the decision is durable. NotFoundError
+        when no such approval is pending, InvalidArgumentError naming the
+        field (``input.ticket: required to approve``) when ``input`` does not
+        fit, PermissionDeniedError when the caller may not decide it,
+        UnavailableError while its execution is being resumed (ask again).
+        """
+        req = _decide_request(execution_id, task_id, Decision.DECISION_APPROVE, reason, input)
+        return await self._unary(self.approval_service.Decide, req)
+
+    async def reject(
+        self, execution_id: str, task_id: str, reason: str = ""
+    ) -> approval_service_pb2.DecideResponse:
+        """Reject a pending approval: its task fails with ``reason``.
+
+        Raises as :meth:`approve` does.
+        """
+        req = _decide_request(execution_id, task_id, Decision.DECISION_REJECT, reason, None)
+        return await self._unary(self.approval_service.Decide, req)
+
 
 def _definition(spec: workflow_pb2.WorkflowSpec | None, definition: str | None) -> str:
     if (spec is None) == (definition is None):
@@ -270,9 +318,29 @@ def _definition(spec: workflow_pb2.WorkflowSpec | None, definition: str | None) 
 def _run_request(
     workflow: str, parameters: Mapping[str, Any] | None, version: int, wait: bool
 ) -> execution_service_pb2.RunRequest:
-    struct = struct_pb2.Struct()
-    if parameters:
-        struct.update(parameters)
     return execution_service_pb2.RunRequest(
-        workflow=workflow, version=version, parameters=struct, wait=wait
+        workflow=workflow, version=version, parameters=_struct(parameters), wait=wait
     )
+
+
+def _decide_request(
+    execution_id: str,
+    task_id: str,
+    decision: approval_service_pb2.Decision.ValueType,
+    reason: str,
+    input: Mapping[str, Any] | None,
+) -> approval_service_pb2.DecideRequest:
+    return approval_service_pb2.DecideRequest(
+        execution_id=execution_id,
+        task_id=task_id,
+        decision=decision,
+        reason=reason,
+        input=_struct(input),
+    )
+
+
+def _struct(values: Mapping[str, Any] | None) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    if values:
+        struct.update(values)
+    return struct

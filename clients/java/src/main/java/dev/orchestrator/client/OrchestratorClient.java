@@ -1,7 +1,12 @@
 package dev.orchestrator.client;
 
+import dev.orchestrator.v1.Approval;
+import dev.orchestrator.v1.ApprovalServiceGrpc;
 import dev.orchestrator.v1.CancelRequest;
 import dev.orchestrator.v1.CreateWorkflowRequest;
+import dev.orchestrator.v1.DecideRequest;
+import dev.orchestrator.v1.DecideResponse;
+import dev.orchestrator.v1.Decision;
 import dev.orchestrator.v1.Execution;
 import dev.orchestrator.v1.ExecutionChange;
 import dev.orchestrator.v1.ExecutionEnded;
@@ -9,6 +14,7 @@ import dev.orchestrator.v1.ExecutionEvent;
 import dev.orchestrator.v1.ExecutionServiceGrpc;
 import dev.orchestrator.v1.ExecutionState;
 import dev.orchestrator.v1.GetExecutionRequest;
+import dev.orchestrator.v1.ListApprovalsRequest;
 import dev.orchestrator.v1.RunRequest;
 import dev.orchestrator.v1.ValidateWorkflowRequest;
 import dev.orchestrator.v1.ValidateWorkflowResponse;
@@ -27,18 +33,20 @@ import java.util.function.Consumer;
 
 /**
  * A blocking client for one Orchestrator server: create workflows, run them,
- * follow their events, follow the server-wide feed, cancel, look up.
+ * follow their events, follow the server-wide feed, cancel, look up, list and
+ * decide pending approvals.
  *
  * <p>Failed calls throw {@link io.grpc.StatusRuntimeException}; for example
  * {@link #getExecution} of an unknown id throws one whose {@code
  * getStatus().getCode()} is {@link Status.Code#NOT_FOUND}. The generated
- * stubs ({@link #workflows()}, {@link #executions()}) reach the rest of the
- * API. Thread-safe; close it when done.
+ * stubs ({@link #workflows()}, {@link #executions()}, {@link #approvals()})
+ * reach the rest of the API. Thread-safe; close it when done.
  */
 public final class OrchestratorClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final WorkflowServiceGrpc.WorkflowServiceBlockingStub workflows;
   private final ExecutionServiceGrpc.ExecutionServiceBlockingStub executions;
+  private final ApprovalServiceGrpc.ApprovalServiceBlockingStub approvals;
 
   /**
    * A client over a channel the caller built (for TLS, auth interceptors, ...).
@@ -50,6 +58,7 @@ public final class OrchestratorClient implements AutoCloseable {
     this.channel = channel;
     this.workflows = WorkflowServiceGrpc.newBlockingStub(channel);
     this.executions = ExecutionServiceGrpc.newBlockingStub(channel);
+    this.approvals = ApprovalServiceGrpc.newBlockingStub(channel);
   }
 
   /**
@@ -70,6 +79,11 @@ public final class OrchestratorClient implements AutoCloseable {
   /** @return the generated ExecutionService stub, for the rest of its API */
   public ExecutionServiceGrpc.ExecutionServiceBlockingStub executions() {
     return executions;
+  }
+
+  /** @return the generated ApprovalService stub, for the rest of its API */
+  public ApprovalServiceGrpc.ApprovalServiceBlockingStub approvals() {
+    return approvals;
   }
 
   /**
@@ -155,6 +169,79 @@ public final class OrchestratorClient implements AutoCloseable {
    */
   public void cancel(String executionId, String reason) {
     executions.cancel(CancelRequest.newBuilder().setExecutionId(executionId).setReason(reason).build());
+  }
+
+  /**
+   * Every approval waiting for a decision, oldest first.
+   *
+   * @return the pending approvals
+   */
+  public List<Approval> listApprovals() {
+    return listApprovals(null, null);
+  }
+
+  /**
+   * The approvals waiting for a decision, oldest first.
+   *
+   * @param workflow only this workflow's; all when null or empty
+   * @param executionId only this execution's; all when null or empty
+   * @return the pending approvals
+   */
+  public List<Approval> listApprovals(String workflow, String executionId) {
+    ListApprovalsRequest.Builder req = ListApprovalsRequest.newBuilder();
+    if (workflow != null) {
+      req.setWorkflow(workflow);
+    }
+    if (executionId != null) {
+      req.setExecutionId(executionId);
+    }
+    return approvals.listApprovals(req.build()).getApprovalsList();
+  }
+
+  /**
+   * Approves a pending approval: its task succeeds and the run goes on. The
+   * answer comes once the decision is durable.
+   *
+   * @param executionId the execution's id
+   * @param taskId the approval task's id
+   * @param reason why; recorded in the history and the audit trail
+   * @param input answers the fields the approval asks for, converted as
+   *     {@link #run} converts parameters ({@link Values#toStruct}); null for none
+   * @return the decision as recorded
+   * @throws io.grpc.StatusRuntimeException NOT_FOUND when no such approval is
+   *     pending; INVALID_ARGUMENT naming the field ({@code input.ticket: required
+   *     to approve}) when {@code input} does not fit; PERMISSION_DENIED when the
+   *     caller may not decide it; UNAVAILABLE while its execution is being
+   *     resumed (ask again)
+   */
+  public DecideResponse approve(String executionId, String taskId, String reason, Map<String, ?> input) {
+    return decide(executionId, taskId, Decision.DECISION_APPROVE, reason, input);
+  }
+
+  /**
+   * Rejects a pending approval: its task fails with {@code reason}. The answer
+   * comes once the decision is durable.
+   *
+   * @param executionId the execution's id
+   * @param taskId the approval task's id
+   * @param reason why; the task's error and recorded in the audit trail
+   * @return the decision as recorded
+   * @throws io.grpc.StatusRuntimeException as {@link #approve} does
+   */
+  public DecideResponse reject(String executionId, String taskId, String reason) {
+    return decide(executionId, taskId, Decision.DECISION_REJECT, reason, null);
+  }
+
+  private DecideResponse decide(
+      String executionId, String taskId, Decision decision, String reason, Map<String, ?> input) {
+    DecideRequest req = DecideRequest.newBuilder()
+        .setExecutionId(executionId)
+        .setTaskId(taskId)
+        .setDecision(decision)
+        .setReason(reason)
+        .setInput(Values.toStruct(input))
+        .build();
+    return approvals.decide(req);
   }
 
   /**

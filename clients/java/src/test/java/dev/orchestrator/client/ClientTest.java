@@ -2,7 +2,6 @@ package dev.orchestrator.client;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
 import dev.orchestrator.v1.EchoConfig;
 import dev.orchestrator.v1.Execution;
@@ -135,13 +134,18 @@ public class ClientTest extends ServerTest {
         buf.toString(StandardCharsets.UTF_8));
   }
 
-  /** Asserts that call fails with the given gRPC code. */
-  static void assertCode(Status.Code code, Runnable call) {
+  /**
+   * Asserts that call fails with the given gRPC code.
+   *
+   * @return the failure, for a look at its message
+   */
+  static StatusRuntimeException assertCode(Status.Code code, Runnable call) {
     try {
       call.run();
-      fail("expected " + code);
     } catch (StatusRuntimeException e) {
       assertEquals(e.toString(), code, e.getStatus().getCode());
+      return e;
     }
+    throw new AssertionError("expected " + code);
   }
 }
