@@ -57,7 +57,7 @@ async fn schedulers(engines: &[Engine]) -> Vec<Scheduler> {
     let mut out = Vec::new();
     for e in engines {
         out.push(
-            Scheduler::start(e.clone(), Arc::new(SystemClock), None)
+            Scheduler::start(e.clone(), Arc::new(SystemClock), None, Vec::new())
                 .await
                 .unwrap(),
         );
@@ -271,7 +271,7 @@ async fn queued_ticks_start_one_at_a_time_as_runs_end_on_any_replica() {
 async fn ticks_missed_while_every_replica_was_down_run_once_each() {
     let db = FreshDatabase::create().await;
     let engines = replicas(&db, 3, "").await;
-    let first = Scheduler::start(engines[0].clone(), Arc::new(SystemClock), None)
+    let first = Scheduler::start(engines[0].clone(), Arc::new(SystemClock), None, Vec::new())
         .await
         .unwrap();
     let spec = ScheduleSpec {
@@ -283,8 +283,8 @@ async fn ticks_missed_while_every_replica_was_down_run_once_each() {
     tokio::time::sleep(Duration::from_millis(3200)).await;
     // Two replicas come up at once and both catch up.
     let (b, c) = tokio::join!(
-        Scheduler::start(engines[1].clone(), Arc::new(SystemClock), None),
-        Scheduler::start(engines[2].clone(), Arc::new(SystemClock), None),
+        Scheduler::start(engines[1].clone(), Arc::new(SystemClock), None, Vec::new()),
+        Scheduler::start(engines[2].clone(), Arc::new(SystemClock), None, Vec::new()),
     );
     let (b, c) = (b.unwrap(), c.unwrap());
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -41,6 +41,7 @@ async fn scheduler_at(engine: &Engine, now: &str) -> Scheduler {
         engine.clone(),
         Arc::new(TokioClock::starting_at(at(now))),
         None,
+        Vec::new(),
     )
     .await
     .unwrap()

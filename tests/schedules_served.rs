@@ -241,3 +241,87 @@ async fn schedule_service_over_grpc() {
         .unwrap_err();
     assert_eq!(empty.code(), Code::InvalidArgument);
 }
+
+/// The runs of `workflow` in start order: (scheduled_at, status, started,
+/// finished).
+async fn runs_of(s: &Server, c: &reqwest::Client, workflow: &str) -> Vec<Value> {
+    let url = s.url(&format!(
+        "/v1/executions?workflow={workflow}&page_size=1000"
+    ));
+    let (_, list) = send(c.get(url)).await;
+    let mut runs = list["executions"].as_array().unwrap().clone();
+    runs.sort_by_key(|e| e["input"]["scheduled_at"].as_str().unwrap().to_owned());
+    runs
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queued_ticks_and_the_bound_survive_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let c = client();
+    let queued = {
+        let s = Server::start_at(&data, &[]);
+        let wf = json!({"name": "slow_scan", "tasks": [{"id": "nap", "type": "sleep", "duration": "4s"}]});
+        let (status, _) = send(c.post(s.url("/v1/workflows")).json(&wf)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, created) = send(c.post(s.url("/v1/schedules")).json(&json!({
+            "id": "one-at-a-time",
+            "workflow_name": "slow_scan",
+            "cron_expr": "* * * * * *",
+            "max_concurrent": 1,
+            "concurrency_policy": "queue",
+        })))
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        // One run holds the slot; the ticks after it wait.
+        let mut got = Value::Null;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            got = send(c.get(s.url("/v1/schedules/one-at-a-time"))).await.1;
+            if got["queued"].as_array().is_some_and(|q| q.len() >= 2) {
+                break;
+            }
+        }
+        // Paused, it adds no more: what waits is what must survive.
+        let (status, paused) = send(c.post(s.url("/v1/schedules/one-at-a-time/pause"))).await;
+        assert_eq!(status, StatusCode::OK, "{paused}");
+        let queued = paused["queued"].as_array().cloned().unwrap_or_default();
+        assert!(queued.len() >= 2, "{got}");
+        assert_eq!(runs_of(&s, &c, "slow_scan").await.len(), 1);
+        queued
+        // Dropped: killed, as a crash would.
+    };
+    let s = Server::start_at(&data, &[]);
+    // The resumed run still holds the slot: nothing queued starts beside it.
+    let (_, got) = send(c.get(s.url("/v1/schedules/one-at-a-time"))).await;
+    assert_eq!(got["queued"].as_array().unwrap(), &queued, "{got}");
+    assert_eq!(runs_of(&s, &c, "slow_scan").await.len(), 1);
+    // Then each queued tick runs, one after another.
+    let want = 1 + queued.len();
+    let mut runs = Vec::new();
+    for _ in 0..600 {
+        runs = runs_of(&s, &c, "slow_scan").await;
+        let ended = runs.iter().filter(|r| r["status"] == "completed").count();
+        if ended == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(runs.len(), want, "{runs:?}");
+    assert!(runs.iter().all(|r| r["status"] == "completed"), "{runs:?}");
+    let scheduled: Vec<&Value> = runs[1..]
+        .iter()
+        .map(|r| &r["input"]["scheduled_at"])
+        .collect();
+    assert_eq!(scheduled, queued.iter().collect::<Vec<_>>());
+    let time = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    for pair in runs.windows(2) {
+        let (ended, next) = (time(&pair[0]["finished_at"]), time(&pair[1]["started_at"]));
+        assert!(next >= ended, "two at once: {pair:?}");
+    }
+    let (_, got) = send(c.get(s.url("/v1/schedules/one-at-a-time"))).await;
+    assert!(
+        got["queued"].as_array().is_none_or(|q| q.is_empty()),
+        "{got}"
+    );
+}

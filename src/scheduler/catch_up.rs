@@ -83,7 +83,7 @@ impl Scheduler {
     }
 
     /// The runs schedules started at or after `since`.
-    async fn started_since(&self, since: DateTime<Utc>) -> Found {
+    pub(super) async fn started_since(&self, since: DateTime<Utc>) -> Found {
         let query = crate::store::ExecutionQuery {
             from_ms: Some(since.timestamp_millis()),
             ..Default::default()

@@ -19,9 +19,9 @@ use super::changes::{diff_json, json_fields};
 use super::clock::Clock;
 use super::cron::LastNext;
 use super::slots::Slots;
-use super::spec::{Compiled, SpecProblem, compile, workflow_exists};
+use super::spec::{Compiled, STARTED_BY, SpecProblem, compile, workflow_exists};
 use super::timers::Timers;
-use crate::engine::Engine;
+use crate::engine::{Engine, ExecutionHandle};
 use crate::proto::{self, Schedule, ScheduleSpec, ScheduleTick};
 use crate::store::{StoreError, Write};
 use crate::telemetry::Metrics;
@@ -110,6 +110,7 @@ impl Entry {
     fn stored(&self) -> Schedule {
         let mut s = self.record.clone();
         s.recent = self.recent.iter().cloned().collect();
+        s.queued = self.slots.queued().map(|at| timestamp(*at)).collect();
         s
     }
 
@@ -130,15 +131,23 @@ impl Entry {
 }
 
 impl Scheduler {
-    /// Loads the stored schedules, runs the ticks missed while the server
-    /// was down (by each schedule's `catch_up`), and starts ticking.
+    /// Loads the stored schedules, counts the `resumed` runs they started
+    /// as in flight again, starts the ticks queued before the restart that
+    /// have room, runs the ticks missed while the server was down (by each
+    /// schedule's `catch_up`), and starts ticking.
     pub async fn start(
         engine: Engine,
         clock: Arc<dyn Clock>,
         metrics: Option<Arc<Metrics>>,
+        resumed: Vec<ExecutionHandle>,
     ) -> Result<Self, ScheduleError> {
         let stored = engine.store().list_schedules().await?;
         let shared = engine.store().ownership().is_some();
+        // On a shared store the claims keep the bounds and the queues.
+        let resumed = match shared {
+            true => Vec::new(),
+            false => started_by_schedules(&engine, resumed).await,
+        };
         let scheduler = Self {
             inner: Arc::new(Inner {
                 engine,
@@ -164,13 +173,17 @@ impl Scheduler {
                         continue;
                     }
                 };
+                let mut slots = Slots::default();
+                if !shared {
+                    slots.requeue(record.queued.drain(..).map(|t| date_time(&t)));
+                }
                 let mut entry = Entry {
                     id: spec.id.as_str().into(),
                     recent: std::mem::take(&mut record.recent).into(),
                     record,
                     compiled: Arc::new(compiled),
                     generation: 0,
-                    slots: Slots::default(),
+                    slots,
                     unsaved: false,
                 };
                 if entry.enabled() {
@@ -181,6 +194,7 @@ impl Scheduler {
                 st.arm(&spec.id, now);
             }
         }
+        scheduler.adopt(resumed).await;
         scheduler.catch_up(missed_ticks).await;
         let runner = scheduler.clone();
         tokio::spawn(async move { runner.run().await });
@@ -464,6 +478,33 @@ fn describe(spec: &ScheduleSpec) -> String {
 
 pub(super) fn timestamp(t: DateTime<Utc>) -> pbjson_types::Timestamp {
     proto::timestamp_from(t.into())
+}
+
+/// A stored time as the scheduler reckons (the epoch if out of range).
+fn date_time(t: &pbjson_types::Timestamp) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(proto::timestamp_ms(t)).unwrap_or_default()
+}
+
+/// The `resumed` runs that schedules started, with their schedule's id;
+/// the others are left to run on their own.
+async fn started_by_schedules(
+    engine: &Engine,
+    resumed: Vec<ExecutionHandle>,
+) -> Vec<(String, ExecutionHandle)> {
+    let mut out = Vec::new();
+    for h in resumed {
+        let header = match engine.execution(h.id()).await {
+            Ok(header) => header,
+            Err(e) => {
+                tracing::warn!(execution = h.id(), error = %e, "cannot read a resumed run; its schedule does not count it");
+                continue;
+            }
+        };
+        if let Some(id) = header.started_by.strip_prefix(STARTED_BY) {
+            out.push((id.to_owned(), h));
+        }
+    }
+    out
 }
 
 pub(super) fn rfc3339(t: DateTime<Utc>) -> String {

@@ -84,11 +84,38 @@ impl<T> Slots<T> {
     /// holds a slot until it is `settle`d).
     pub fn ended(&mut self, execution: &str, max: u32) -> Option<T> {
         self.in_flight.retain(|(x, _)| x != execution);
+        self.next_queued(max)
+    }
+
+    /// The oldest queued request, when a slot is free for it (it holds the
+    /// slot until it is `settle`d).
+    pub fn next_queued(&mut self, max: u32) -> Option<T> {
         if max != 0 && self.in_flight.len() + self.starting >= max as usize {
             return None;
         }
         let next = self.queued.pop_front();
         self.starting += usize::from(next.is_some());
         next
+    }
+
+    /// Counts a run started before this process (resumed after a
+    /// restart) as in flight.
+    pub fn adopt(&mut self, execution: String, canceller: Canceller) {
+        self.in_flight.push_back((execution, canceller));
+    }
+
+    /// Puts back requests that were queued before a restart, oldest first.
+    pub fn requeue(&mut self, requests: impl IntoIterator<Item = T>) {
+        self.queued.extend(requests);
+    }
+
+    /// Keeps only the queued requests `keep` accepts.
+    pub fn retain_queued(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.queued.retain(keep);
+    }
+
+    /// The requests waiting, oldest first.
+    pub fn queued(&self) -> impl Iterator<Item = &T> {
+        self.queued.iter()
     }
 }

@@ -16,6 +16,9 @@ pub const SCHEDULED_AT: &str = "scheduled_at";
 /// many missed ticks are run under `catch_up: all`.
 pub const MAX_BACKLOG: usize = 100;
 
+/// What a schedule's runs are started by: this and the schedule's id.
+pub const STARTED_BY: &str = "schedule:";
+
 /// What is wrong with a definition: one field and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -136,7 +139,7 @@ pub fn compile(spec: &ScheduleSpec) -> Result<Compiled, SpecProblem> {
         catch_up,
         workflow: spec.workflow_name.clone(),
         input,
-        started_by: format!("schedule:{}", spec.id),
+        started_by: format!("{STARTED_BY}{}", spec.id),
     })
 }
 

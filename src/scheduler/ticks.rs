@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::schedules::{Entry, Scheduler, State, rfc3339, timestamp};
 use super::slots::Decision;
 use super::spec::{Compiled, SCHEDULED_AT};
-use crate::engine::{Prepared, RunRequest};
+use crate::engine::{ExecutionHandle, Prepared, RunRequest};
 use crate::proto::{self, ScheduleTick};
 use crate::spec::Plan;
 
@@ -260,6 +260,69 @@ impl Scheduler {
                     me.run_ended(id, execution).await;
                 });
             }
+        }
+    }
+
+    /// Counts the runs schedules started before a restart (resumed since)
+    /// as in flight, each learning when it ends, then starts the ticks
+    /// queued before the restart that have room.
+    pub(super) async fn adopt(&self, resumed: Vec<(String, ExecutionHandle)>) {
+        let oldest = {
+            let st = self.lock();
+            st.entries
+                .values()
+                .filter_map(|e| e.slots.queued().next().copied())
+                .min()
+        };
+        // A queued tick whose run was stored but whose record (no longer
+        // listing it) was not: found by its input, and not run again.
+        let mut found = match oldest {
+            Some(since) => self.started_since(since).await,
+            None => Default::default(),
+        };
+        let mut waiting = Vec::new();
+        let fires = {
+            let mut st = self.lock();
+            let st = &mut *st;
+            for e in st.entries.values_mut() {
+                let Some(started) =
+                    found.remove(&(e.id.to_string(), e.spec().workflow_name.clone()))
+                else {
+                    continue;
+                };
+                e.slots
+                    .retain_queued(|at| !started.iter().any(|(t, _)| t == at));
+            }
+            for (id, handle) in resumed {
+                let Some(e) = st.entries.get_mut(&id) else {
+                    continue;
+                };
+                if e.spec().max_concurrent == 0 {
+                    continue;
+                }
+                e.slots.adopt(handle.id().to_owned(), handle.canceller());
+                waiting.push((e.id.clone(), handle));
+            }
+            let mut fires = Vec::new();
+            for e in st.entries.values_mut() {
+                let max = e.spec().max_concurrent;
+                while let Some(at) = e.slots.next_queued(max) {
+                    fires.push(Fire::of(e, e.id.clone(), at, "started"));
+                }
+            }
+            fires
+        };
+        for (id, handle) in waiting {
+            let execution = handle.id().to_owned();
+            let me = self.clone();
+            tokio::spawn(async move {
+                let _ = handle.wait().await;
+                me.run_ended(id, execution).await;
+            });
+        }
+        if !fires.is_empty() {
+            self.start_fires(fires).await;
+            self.save_tick_records();
         }
     }
 

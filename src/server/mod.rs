@@ -223,8 +223,13 @@ pub async fn serve(
     if !resumed.is_empty() {
         tracing::info!(count = resumed.len(), "resumed unfinished executions");
     }
-    let scheduler =
-        Scheduler::start(engine.clone(), Arc::new(SystemClock), Some(metrics.clone())).await?;
+    let scheduler = Scheduler::start(
+        engine.clone(),
+        Arc::new(SystemClock),
+        Some(metrics.clone()),
+        resumed,
+    )
+    .await?;
     let triggers = Triggers::start(engine.clone(), Some(metrics.clone())).await?;
 
     let kafka = if config.kafka_trigger_topics.is_empty() {

@@ -184,6 +184,10 @@ struct ScheduleView {
     skipped: u64,
     /// The next few fire times.
     next_fires: Vec<String>,
+    /// The ticks waiting for a run to end (`queue`), oldest first; kept
+    /// across restarts (on PostgreSQL they are rows of their own, not
+    /// listed here).
+    queued: Vec<String>,
     /// The latest ticks (at most 10) and what came of them, newest first.
     recent: Vec<TickView>,
 }
@@ -245,6 +249,7 @@ impl From<&Schedule> for ScheduleView {
             last_tick: s.last_tick.as_ref().and_then(rfc3339),
             skipped: s.skipped,
             next_fires: s.next_fires.iter().filter_map(rfc3339).collect(),
+            queued: s.queued.iter().filter_map(rfc3339).collect(),
             recent,
         }
     }

@@ -26,7 +26,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eorchestrator/v1/schedule.proto\x12\x0forchestrator.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x02\n\x0cScheduleSpec\x12\n\n\x02id\x18\x01 \x01(\t\x12\x15\n\rworkflow_name\x18\x02 \x01(\t\x12\x11\n\tcron_expr\x18\x03 \x01(\t\x12\x14\n\x07\x65nabled\x18\x04 \x01(\x08H\x00\x88\x01\x01\x12\x16\n\x0emax_concurrent\x18\x05 \x01(\r\x12\x0f\n\x07timeout\x18\x06 \x01(\t\x12\x10\n\x08timezone\x18\x07 \x01(\t\x12+\n\nparameters\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12>\n\x12\x63oncurrency_policy\x18\t \x01(\x0e\x32\".orchestrator.v1.ConcurrencyPolicy\x12*\n\x08\x63\x61tch_up\x18\n \x01(\x0e\x32\x18.orchestrator.v1.CatchUpB\n\n\x08_enabled\"w\n\x0cScheduleTick\x12\x30\n\x0cscheduled_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07outcome\x18\x02 \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x03 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\"\xb6\x02\n\x08Schedule\x12+\n\x04spec\x18\x01 \x01(\x0b\x32\x1d.orchestrator.v1.ScheduleSpec\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tlast_tick\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07skipped\x18\x05 \x01(\x04\x12-\n\x06recent\x18\x06 \x03(\x0b\x32\x1d.orchestrator.v1.ScheduleTick\x12.\n\nnext_fires\x18\x07 \x03(\x0b\x32\x1a.google.protobuf.Timestamp*\x92\x01\n\x11\x43oncurrencyPolicy\x12\"\n\x1e\x43ONCURRENCY_POLICY_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x43ONCURRENCY_POLICY_SKIP\x10\x01\x12\x1c\n\x18\x43ONCURRENCY_POLICY_QUEUE\x10\x02\x12\x1e\n\x1a\x43ONCURRENCY_POLICY_REPLACE\x10\x03*]\n\x07\x43\x61tchUp\x12\x18\n\x14\x43\x41TCH_UP_UNSPECIFIED\x10\x00\x12\x11\n\rCATCH_UP_NONE\x10\x01\x12\x13\n\x0f\x43\x41TCH_UP_LATEST\x10\x02\x12\x10\n\x0c\x43\x41TCH_UP_ALL\x10\x03\x42\x63\n\x13\x64\x65v.orchestrator.v1B\rScheduleProtoP\x01Z;orchestrator.local/clients/go/orchestratorv1;orchestratorv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eorchestrator/v1/schedule.proto\x12\x0forchestrator.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x02\n\x0cScheduleSpec\x12\n\n\x02id\x18\x01 \x01(\t\x12\x15\n\rworkflow_name\x18\x02 \x01(\t\x12\x11\n\tcron_expr\x18\x03 \x01(\t\x12\x14\n\x07\x65nabled\x18\x04 \x01(\x08H\x00\x88\x01\x01\x12\x16\n\x0emax_concurrent\x18\x05 \x01(\r\x12\x0f\n\x07timeout\x18\x06 \x01(\t\x12\x10\n\x08timezone\x18\x07 \x01(\t\x12+\n\nparameters\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12>\n\x12\x63oncurrency_policy\x18\t \x01(\x0e\x32\".orchestrator.v1.ConcurrencyPolicy\x12*\n\x08\x63\x61tch_up\x18\n \x01(\x0e\x32\x18.orchestrator.v1.CatchUpB\n\n\x08_enabled\"w\n\x0cScheduleTick\x12\x30\n\x0cscheduled_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07outcome\x18\x02 \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x03 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\"\xe2\x02\n\x08Schedule\x12+\n\x04spec\x18\x01 \x01(\x0b\x32\x1d.orchestrator.v1.ScheduleSpec\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tlast_tick\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07skipped\x18\x05 \x01(\x04\x12-\n\x06recent\x18\x06 \x03(\x0b\x32\x1d.orchestrator.v1.ScheduleTick\x12.\n\nnext_fires\x18\x07 \x03(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06queued\x18\x08 \x03(\x0b\x32\x1a.google.protobuf.Timestamp*\x92\x01\n\x11\x43oncurrencyPolicy\x12\"\n\x1e\x43ONCURRENCY_POLICY_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x43ONCURRENCY_POLICY_SKIP\x10\x01\x12\x1c\n\x18\x43ONCURRENCY_POLICY_QUEUE\x10\x02\x12\x1e\n\x1a\x43ONCURRENCY_POLICY_REPLACE\x10\x03*]\n\x07\x43\x61tchUp\x12\x18\n\x14\x43\x41TCH_UP_UNSPECIFIED\x10\x00\x12\x11\n\rCATCH_UP_NONE\x10\x01\x12\x13\n\x0f\x43\x41TCH_UP_LATEST\x10\x02\x12\x10\n\x0c\x43\x41TCH_UP_ALL\x10\x03\x42\x63\n\x13\x64\x65v.orchestrator.v1B\rScheduleProtoP\x01Z;orchestrator.local/clients/go/orchestratorv1;orchestratorv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,14 +34,14 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'orchestrator_client.v1.sche
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\023dev.orchestrator.v1B\rScheduleProtoP\001Z;orchestrator.local/clients/go/orchestratorv1;orchestratorv1'
-  _globals['_CONCURRENCYPOLICY']._serialized_start=866
-  _globals['_CONCURRENCYPOLICY']._serialized_end=1012
-  _globals['_CATCHUP']._serialized_start=1014
-  _globals['_CATCHUP']._serialized_end=1107
+  _globals['_CONCURRENCYPOLICY']._serialized_start=910
+  _globals['_CONCURRENCYPOLICY']._serialized_end=1056
+  _globals['_CATCHUP']._serialized_start=1058
+  _globals['_CATCHUP']._serialized_end=1151
   _globals['_SCHEDULESPEC']._serialized_start=115
   _globals['_SCHEDULESPEC']._serialized_end=429
   _globals['_SCHEDULETICK']._serialized_start=431
   _globals['_SCHEDULETICK']._serialized_end=550
   _globals['_SCHEDULE']._serialized_start=553
-  _globals['_SCHEDULE']._serialized_end=863
+  _globals['_SCHEDULE']._serialized_end=907
 # @@protoc_insertion_point(module_scope)

@@ -205,6 +205,7 @@ class Schedule(_message.Message):
     SKIPPED_FIELD_NUMBER: _builtins.int
     RECENT_FIELD_NUMBER: _builtins.int
     NEXT_FIRES_FIELD_NUMBER: _builtins.int
+    QUEUED_FIELD_NUMBER: _builtins.int
     skipped: _builtins.int
     """Ticks skipped in all."""
     @_builtins.property
@@ -233,6 +234,13 @@ class Schedule(_message.Message):
     def next_fires(self) -> _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]:
         """The next fire times (computed when read; empty while paused)."""
 
+    @_builtins.property
+    def queued(self) -> _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]:
+        """The ticks waiting for a run to end (`concurrency_policy` queue),
+        oldest first; kept across restarts. On a shared (PostgreSQL) store
+        they are rows of their own, not listed here.
+        """
+
     def __init__(
         self,
         *,
@@ -243,10 +251,11 @@ class Schedule(_message.Message):
         skipped: _builtins.int = ...,
         recent: _abc.Iterable[Global___ScheduleTick] | None = ...,
         next_fires: _abc.Iterable[_timestamp_pb2.Timestamp] | None = ...,
+        queued: _abc.Iterable[_timestamp_pb2.Timestamp] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "last_tick", b"last_tick", "spec", b"spec", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "last_tick", b"last_tick", "next_fires", b"next_fires", "recent", b"recent", "skipped", b"skipped", "spec", b"spec", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "last_tick", b"last_tick", "next_fires", b"next_fires", "queued", b"queued", "recent", b"recent", "skipped", b"skipped", "spec", b"spec", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

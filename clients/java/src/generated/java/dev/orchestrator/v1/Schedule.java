@@ -22,6 +22,7 @@ private static final long serialVersionUID = 0L;
   private Schedule() {
     recent_ = java.util.Collections.emptyList();
     nextFires_ = java.util.Collections.emptyList();
+    queued_ = java.util.Collections.emptyList();
   }
 
   @java.lang.Override
@@ -341,6 +342,77 @@ private static final long serialVersionUID = 0L;
     return nextFires_.get(index);
   }
 
+  public static final int QUEUED_FIELD_NUMBER = 8;
+  @SuppressWarnings("serial")
+  private java.util.List<com.google.protobuf.Timestamp> queued_;
+  /**
+   * <pre>
+   * The ticks waiting for a run to end (`concurrency_policy` queue),
+   * oldest first; kept across restarts. On a shared (PostgreSQL) store
+   * they are rows of their own, not listed here.
+   * </pre>
+   *
+   * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+   */
+  @java.lang.Override
+  public java.util.List<com.google.protobuf.Timestamp> getQueuedList() {
+    return queued_;
+  }
+  /**
+   * <pre>
+   * The ticks waiting for a run to end (`concurrency_policy` queue),
+   * oldest first; kept across restarts. On a shared (PostgreSQL) store
+   * they are rows of their own, not listed here.
+   * </pre>
+   *
+   * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends com.google.protobuf.TimestampOrBuilder> 
+      getQueuedOrBuilderList() {
+    return queued_;
+  }
+  /**
+   * <pre>
+   * The ticks waiting for a run to end (`concurrency_policy` queue),
+   * oldest first; kept across restarts. On a shared (PostgreSQL) store
+   * they are rows of their own, not listed here.
+   * </pre>
+   *
+   * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+   */
+  @java.lang.Override
+  public int getQueuedCount() {
+    return queued_.size();
+  }
+  /**
+   * <pre>
+   * The ticks waiting for a run to end (`concurrency_policy` queue),
+   * oldest first; kept across restarts. On a shared (PostgreSQL) store
+   * they are rows of their own, not listed here.
+   * </pre>
+   *
+   * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getQueued(int index) {
+    return queued_.get(index);
+  }
+  /**
+   * <pre>
+   * The ticks waiting for a run to end (`concurrency_policy` queue),
+   * oldest first; kept across restarts. On a shared (PostgreSQL) store
+   * they are rows of their own, not listed here.
+   * </pre>
+   *
+   * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getQueuedOrBuilder(
+      int index) {
+    return queued_.get(index);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -375,6 +447,9 @@ private static final long serialVersionUID = 0L;
     }
     for (int i = 0; i < nextFires_.size(); i++) {
       output.writeMessage(7, nextFires_.get(i));
+    }
+    for (int i = 0; i < queued_.size(); i++) {
+      output.writeMessage(8, queued_.get(i));
     }
     getUnknownFields().writeTo(output);
   }
@@ -412,6 +487,10 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < nextFires_.size(); i++) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(7, nextFires_.get(i));
+    }
+    for (int i = 0; i < queued_.size(); i++) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(8, queued_.get(i));
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -454,6 +533,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getRecentList())) return false;
     if (!getNextFiresList()
         .equals(other.getNextFiresList())) return false;
+    if (!getQueuedList()
+        .equals(other.getQueuedList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -491,6 +572,10 @@ private static final long serialVersionUID = 0L;
     if (getNextFiresCount() > 0) {
       hash = (37 * hash) + NEXT_FIRES_FIELD_NUMBER;
       hash = (53 * hash) + getNextFiresList().hashCode();
+    }
+    if (getQueuedCount() > 0) {
+      hash = (37 * hash) + QUEUED_FIELD_NUMBER;
+      hash = (53 * hash) + getQueuedList().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -660,6 +745,13 @@ private static final long serialVersionUID = 0L;
         nextFiresBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00000040);
+      if (queuedBuilder_ == null) {
+        queued_ = java.util.Collections.emptyList();
+      } else {
+        queued_ = null;
+        queuedBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000080);
       return this;
     }
 
@@ -710,6 +802,15 @@ private static final long serialVersionUID = 0L;
         result.nextFires_ = nextFires_;
       } else {
         result.nextFires_ = nextFiresBuilder_.build();
+      }
+      if (queuedBuilder_ == null) {
+        if (((bitField0_ & 0x00000080) != 0)) {
+          queued_ = java.util.Collections.unmodifiableList(queued_);
+          bitField0_ = (bitField0_ & ~0x00000080);
+        }
+        result.queued_ = queued_;
+      } else {
+        result.queued_ = queuedBuilder_.build();
       }
     }
 
@@ -851,6 +952,32 @@ private static final long serialVersionUID = 0L;
           }
         }
       }
+      if (queuedBuilder_ == null) {
+        if (!other.queued_.isEmpty()) {
+          if (queued_.isEmpty()) {
+            queued_ = other.queued_;
+            bitField0_ = (bitField0_ & ~0x00000080);
+          } else {
+            ensureQueuedIsMutable();
+            queued_.addAll(other.queued_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.queued_.isEmpty()) {
+          if (queuedBuilder_.isEmpty()) {
+            queuedBuilder_.dispose();
+            queuedBuilder_ = null;
+            queued_ = other.queued_;
+            bitField0_ = (bitField0_ & ~0x00000080);
+            queuedBuilder_ = 
+              com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
+                 getQueuedFieldBuilder() : null;
+          } else {
+            queuedBuilder_.addAllMessages(other.queued_);
+          }
+        }
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -936,6 +1063,19 @@ private static final long serialVersionUID = 0L;
               }
               break;
             } // case 58
+            case 66: {
+              com.google.protobuf.Timestamp m =
+                  input.readMessage(
+                      com.google.protobuf.Timestamp.parser(),
+                      extensionRegistry);
+              if (queuedBuilder_ == null) {
+                ensureQueuedIsMutable();
+                queued_.add(m);
+              } else {
+                queuedBuilder_.addMessage(m);
+              }
+              break;
+            } // case 66
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2248,6 +2388,354 @@ private static final long serialVersionUID = 0L;
         nextFires_ = null;
       }
       return nextFiresBuilder_;
+    }
+
+    private java.util.List<com.google.protobuf.Timestamp> queued_ =
+      java.util.Collections.emptyList();
+    private void ensureQueuedIsMutable() {
+      if (!((bitField0_ & 0x00000080) != 0)) {
+        queued_ = new java.util.ArrayList<com.google.protobuf.Timestamp>(queued_);
+        bitField0_ |= 0x00000080;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> queuedBuilder_;
+
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public java.util.List<com.google.protobuf.Timestamp> getQueuedList() {
+      if (queuedBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(queued_);
+      } else {
+        return queuedBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public int getQueuedCount() {
+      if (queuedBuilder_ == null) {
+        return queued_.size();
+      } else {
+        return queuedBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public com.google.protobuf.Timestamp getQueued(int index) {
+      if (queuedBuilder_ == null) {
+        return queued_.get(index);
+      } else {
+        return queuedBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public Builder setQueued(
+        int index, com.google.protobuf.Timestamp value) {
+      if (queuedBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureQueuedIsMutable();
+        queued_.set(index, value);
+        onChanged();
+      } else {
+        queuedBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public Builder setQueued(
+        int index, com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (queuedBuilder_ == null) {
+        ensureQueuedIsMutable();
+        queued_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        queuedBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public Builder addQueued(com.google.protobuf.Timestamp value) {
+      if (queuedBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureQueuedIsMutable();
+        queued_.add(value);
+        onChanged();
+      } else {
+        queuedBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public Builder addQueued(
+        int index, com.google.protobuf.Timestamp value) {
+      if (queuedBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureQueuedIsMutable();
+        queued_.add(index, value);
+        onChanged();
+      } else {
+        queuedBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public Builder addQueued(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (queuedBuilder_ == null) {
+        ensureQueuedIsMutable();
+        queued_.add(builderForValue.build());
+        onChanged();
+      } else {
+        queuedBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public Builder addQueued(
+        int index, com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (queuedBuilder_ == null) {
+        ensureQueuedIsMutable();
+        queued_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        queuedBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public Builder addAllQueued(
+        java.lang.Iterable<? extends com.google.protobuf.Timestamp> values) {
+      if (queuedBuilder_ == null) {
+        ensureQueuedIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, queued_);
+        onChanged();
+      } else {
+        queuedBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public Builder clearQueued() {
+      if (queuedBuilder_ == null) {
+        queued_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000080);
+        onChanged();
+      } else {
+        queuedBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public Builder removeQueued(int index) {
+      if (queuedBuilder_ == null) {
+        ensureQueuedIsMutable();
+        queued_.remove(index);
+        onChanged();
+      } else {
+        queuedBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getQueuedBuilder(
+        int index) {
+      return getQueuedFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getQueuedOrBuilder(
+        int index) {
+      if (queuedBuilder_ == null) {
+        return queued_.get(index);  } else {
+        return queuedBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public java.util.List<? extends com.google.protobuf.TimestampOrBuilder> 
+         getQueuedOrBuilderList() {
+      if (queuedBuilder_ != null) {
+        return queuedBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(queued_);
+      }
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public com.google.protobuf.Timestamp.Builder addQueuedBuilder() {
+      return getQueuedFieldBuilder().addBuilder(
+          com.google.protobuf.Timestamp.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public com.google.protobuf.Timestamp.Builder addQueuedBuilder(
+        int index) {
+      return getQueuedFieldBuilder().addBuilder(
+          index, com.google.protobuf.Timestamp.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The ticks waiting for a run to end (`concurrency_policy` queue),
+     * oldest first; kept across restarts. On a shared (PostgreSQL) store
+     * they are rows of their own, not listed here.
+     * </pre>
+     *
+     * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+     */
+    public java.util.List<com.google.protobuf.Timestamp.Builder> 
+         getQueuedBuilderList() {
+      return getQueuedFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        getQueuedFieldBuilder() {
+      if (queuedBuilder_ == null) {
+        queuedBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                queued_,
+                ((bitField0_ & 0x00000080) != 0),
+                getParentForChildren(),
+                isClean());
+        queued_ = null;
+      }
+      return queuedBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

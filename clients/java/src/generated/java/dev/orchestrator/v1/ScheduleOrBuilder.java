@@ -215,4 +215,58 @@ public interface ScheduleOrBuilder extends
    */
   com.google.protobuf.TimestampOrBuilder getNextFiresOrBuilder(
       int index);
+
+  /**
+   * <pre>
+   * The ticks waiting for a run to end (`concurrency_policy` queue),
+   * oldest first; kept across restarts. On a shared (PostgreSQL) store
+   * they are rows of their own, not listed here.
+   * </pre>
+   *
+   * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+   */
+  java.util.List<com.google.protobuf.Timestamp> 
+      getQueuedList();
+  /**
+   * <pre>
+   * The ticks waiting for a run to end (`concurrency_policy` queue),
+   * oldest first; kept across restarts. On a shared (PostgreSQL) store
+   * they are rows of their own, not listed here.
+   * </pre>
+   *
+   * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+   */
+  com.google.protobuf.Timestamp getQueued(int index);
+  /**
+   * <pre>
+   * The ticks waiting for a run to end (`concurrency_policy` queue),
+   * oldest first; kept across restarts. On a shared (PostgreSQL) store
+   * they are rows of their own, not listed here.
+   * </pre>
+   *
+   * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+   */
+  int getQueuedCount();
+  /**
+   * <pre>
+   * The ticks waiting for a run to end (`concurrency_policy` queue),
+   * oldest first; kept across restarts. On a shared (PostgreSQL) store
+   * they are rows of their own, not listed here.
+   * </pre>
+   *
+   * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+   */
+  java.util.List<? extends com.google.protobuf.TimestampOrBuilder> 
+      getQueuedOrBuilderList();
+  /**
+   * <pre>
+   * The ticks waiting for a run to end (`concurrency_policy` queue),
+   * oldest first; kept across restarts. On a shared (PostgreSQL) store
+   * they are rows of their own, not listed here.
+   * </pre>
+   *
+   * <code>repeated .google.protobuf.Timestamp queued = 8;</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getQueuedOrBuilder(
+      int index);
 }

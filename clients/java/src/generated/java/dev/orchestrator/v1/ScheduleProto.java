@@ -51,7 +51,7 @@ public final class ScheduleProto {
       "trator.v1.CatchUpB\n\n\010_enabled\"w\n\014Schedul" +
       "eTick\0220\n\014scheduled_at\030\001 \001(\0132\032.google.pro" +
       "tobuf.Timestamp\022\017\n\007outcome\030\002 \001(\t\022\024\n\014exec" +
-      "ution_id\030\003 \001(\t\022\016\n\006detail\030\004 \001(\t\"\266\002\n\010Sched" +
+      "ution_id\030\003 \001(\t\022\016\n\006detail\030\004 \001(\t\"\342\002\n\010Sched" +
       "ule\022+\n\004spec\030\001 \001(\0132\035.orchestrator.v1.Sche" +
       "duleSpec\022.\n\ncreated_at\030\002 \001(\0132\032.google.pr" +
       "otobuf.Timestamp\022.\n\nupdated_at\030\003 \001(\0132\032.g" +
@@ -59,16 +59,17 @@ public final class ScheduleProto {
       "\001(\0132\032.google.protobuf.Timestamp\022\017\n\007skipp" +
       "ed\030\005 \001(\004\022-\n\006recent\030\006 \003(\0132\035.orchestrator." +
       "v1.ScheduleTick\022.\n\nnext_fires\030\007 \003(\0132\032.go" +
-      "ogle.protobuf.Timestamp*\222\001\n\021ConcurrencyP" +
-      "olicy\022\"\n\036CONCURRENCY_POLICY_UNSPECIFIED\020" +
-      "\000\022\033\n\027CONCURRENCY_POLICY_SKIP\020\001\022\034\n\030CONCUR" +
-      "RENCY_POLICY_QUEUE\020\002\022\036\n\032CONCURRENCY_POLI" +
-      "CY_REPLACE\020\003*]\n\007CatchUp\022\030\n\024CATCH_UP_UNSP" +
-      "ECIFIED\020\000\022\021\n\rCATCH_UP_NONE\020\001\022\023\n\017CATCH_UP" +
-      "_LATEST\020\002\022\020\n\014CATCH_UP_ALL\020\003Bc\n\023dev.orche" +
-      "strator.v1B\rScheduleProtoP\001Z;orchestrato" +
-      "r.local/clients/go/orchestratorv1;orches" +
-      "tratorv1b\006proto3"
+      "ogle.protobuf.Timestamp\022*\n\006queued\030\010 \003(\0132" +
+      "\032.google.protobuf.Timestamp*\222\001\n\021Concurre" +
+      "ncyPolicy\022\"\n\036CONCURRENCY_POLICY_UNSPECIF" +
+      "IED\020\000\022\033\n\027CONCURRENCY_POLICY_SKIP\020\001\022\034\n\030CO" +
+      "NCURRENCY_POLICY_QUEUE\020\002\022\036\n\032CONCURRENCY_" +
+      "POLICY_REPLACE\020\003*]\n\007CatchUp\022\030\n\024CATCH_UP_" +
+      "UNSPECIFIED\020\000\022\021\n\rCATCH_UP_NONE\020\001\022\023\n\017CATC" +
+      "H_UP_LATEST\020\002\022\020\n\014CATCH_UP_ALL\020\003Bc\n\023dev.o" +
+      "rchestrator.v1B\rScheduleProtoP\001Z;orchest" +
+      "rator.local/clients/go/orchestratorv1;or" +
+      "chestratorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -93,7 +94,7 @@ public final class ScheduleProto {
     internal_static_orchestrator_v1_Schedule_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_orchestrator_v1_Schedule_descriptor,
-        new java.lang.String[] { "Spec", "CreatedAt", "UpdatedAt", "LastTick", "Skipped", "Recent", "NextFires", });
+        new java.lang.String[] { "Spec", "CreatedAt", "UpdatedAt", "LastTick", "Skipped", "Recent", "NextFires", "Queued", });
     com.google.protobuf.StructProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();
   }
