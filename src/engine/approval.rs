@@ -8,6 +8,7 @@
 //! resumed execution waits again until the same deadline.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -141,6 +142,24 @@ impl Desk {
         Ok(approval)
     }
 
+    /// The approvals waiting here, by execution.
+    fn by_execution(&self) -> HashMap<Arc<str>, Vec<Arc<Approval>>> {
+        let mut out: HashMap<Arc<str>, Vec<Arc<Approval>>> = HashMap::new();
+        for ((execution, _), (approval, _, _)) in self.lock().iter() {
+            out.entry(execution.clone())
+                .or_default()
+                .push(approval.clone());
+        }
+        out
+    }
+
+    /// Lists `approval` as waiting, before its request is recorded, so
+    /// that a run seen waiting here has all its approvals on the desk.
+    pub(crate) fn seat(self: &Arc<Self>, approval: &Arc<Approval>) -> Seat {
+        let (entry, rx) = self.open(approval.clone());
+        Seat { _entry: entry, rx }
+    }
+
     /// Lists `approval` as waiting; the entry goes when the guard drops.
     fn open(self: &Arc<Self>, approval: Arc<Approval>) -> (Entry, oneshot::Receiver<Delivery>) {
         let (tx, rx) = oneshot::channel();
@@ -161,6 +180,12 @@ impl Desk {
             rx,
         )
     }
+}
+
+/// An approval's place on the desk, held by its wait.
+pub(crate) struct Seat {
+    _entry: Entry,
+    rx: oneshot::Receiver<Delivery>,
 }
 
 /// A desk entry, removed when the wait ends or is dropped.
@@ -186,13 +211,13 @@ impl Drop for Entry {
 /// the default outcome. Returns the outcome and, for a person's decision,
 /// the way to tell them it was recorded (after the task's end is queued).
 pub(crate) async fn wait(
-    desk: Arc<Desk>,
+    seat: Seat,
     approval: Arc<Approval>,
     timeout: Option<Duration>,
 ) -> (Outcome, Option<(Verdict, oneshot::Sender<()>)>) {
     let deadline = timeout.map(|t| remaining(approval.requested_at.as_ref(), t));
     let on_timeout = approval.on_timeout();
-    let (_entry, rx) = desk.open(approval);
+    let Seat { _entry, rx } = seat;
     let sleep = async {
         match deadline {
             Some(d) => tokio::time::sleep(d).await,
@@ -286,14 +311,23 @@ impl super::Engine {
             Some(id) => vec![store.get_execution(id).await?],
             None => store.waiting_executions().await?,
         };
+        let seated = self.shared.desk.by_execution();
         let mut out = Vec::new();
         for e in waiting {
             let unmatched = workflow.is_some_and(|w| w != e.workflow);
             if unmatched || e.status != proto::ExecutionState::Waiting as i32 {
                 continue;
             }
-            let events = store.events(&e.id, 0).await?;
-            out.extend(pending(&e, &events));
+            // A run waiting here with every approval seated needs no
+            // history read; one resuming, ending a wait or elsewhere does.
+            let here = seated.get(e.id.as_str()).filter(|seats| {
+                super::handle::live(&self.active, &e.id)
+                    .is_some_and(|l| l.waiting.load(Ordering::Relaxed) as usize == seats.len())
+            });
+            match here {
+                Some(seats) => out.extend(seats.iter().map(|a| Approval::clone(a))),
+                None => out.extend(pending(&e, &store.events(&e.id, 0).await?)),
+            }
         }
         out.sort_by_key(|a| a.requested_at.as_ref().map(proto::timestamp_ms));
         Ok(out)

@@ -479,6 +479,7 @@ impl Run {
             deadline,
             on_timeout: c.on_timeout() as i32,
         });
+        let seat = self.shared.desk.seat(&approval);
         self.rec.emit(Kind::TaskStarted(proto::TaskStarted {
             task_id: approval.task_id.clone(),
             attempt: 1,
@@ -487,9 +488,8 @@ impl Run {
         if self.live.waiting.fetch_add(1, Ordering::Relaxed) == 0 {
             self.store_status(ExecutionState::Waiting);
         }
-        let desk = self.shared.desk.clone();
         self.running.push(Box::pin(async move {
-            let (outcome, decided) = approval::wait(desk, approval, timeout).await;
+            let (outcome, decided) = approval::wait(seat, approval, timeout).await;
             (i, outcome, decided)
         }));
     }
