@@ -6,6 +6,7 @@
 //! for ever (no timeout), and says so before it starts anything.
 
 use std::io::{BufRead, Write};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
@@ -35,6 +36,8 @@ pub fn undecidable(spec: &WorkflowSpec) -> Option<String> {
 pub struct Prompter {
     requests: mpsc::UnboundedSender<(String, ApprovalRequested)>,
     asking: tokio::task::JoinHandle<()>,
+    /// Held while an answer is handed to the engine and confirmed.
+    handing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Prompter {
@@ -43,16 +46,28 @@ impl Prompter {
     /// unanswered never holds the process up as it exits).
     pub fn start(engine: Engine) -> Self {
         let (requests, mut rx) = mpsc::unbounded_channel::<(String, ApprovalRequested)>();
+        let handing = Arc::new(tokio::sync::Mutex::new(()));
+        let held = handing.clone();
         let asking = tokio::spawn(async move {
             let mut lines = stdin_lines();
             while let Some((execution, request)) = rx.recv().await {
-                if !decide(&engine, &mut lines, &execution, &request).await {
+                if !decide(&engine, &held, &mut lines, &execution, &request).await {
                     // Standard input is closed: nothing more can be asked.
                     return;
                 }
             }
         });
-        Self { requests, asking }
+        Self {
+            requests,
+            asking,
+            handing,
+        }
+    }
+
+    /// Waits until an answer being handed over is confirmed on the
+    /// terminal: the run it ends may end first.
+    pub async fn settle(&self) {
+        let _ = self.handing.lock().await;
     }
 
     /// Queues `request` of `execution` to be asked.
@@ -85,6 +100,7 @@ fn stdin_lines() -> mpsc::UnboundedReceiver<String> {
 /// approval is no longer waiting; false once standard input is closed.
 async fn decide(
     engine: &Engine,
+    handing: &tokio::sync::Mutex<()>,
     lines: &mut mpsc::UnboundedReceiver<String>,
     execution: &str,
     request: &ApprovalRequested,
@@ -100,6 +116,7 @@ async fn decide(
             return false;
         };
         let decision = verdict.decision;
+        let _handing = handing.lock().await;
         match engine
             .decide(execution, &request.task_id, verdict, |_| Ok(()))
             .await

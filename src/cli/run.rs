@@ -141,12 +141,11 @@ pub async fn run(args: RunArgs, config: &Config, out: &mut dyn Write, err: &mut 
             ..Default::default()
         },
     );
-    report(
-        follow(handle, args.output, prompter.as_ref(), &mut interrupts, out).await,
-        args.output,
-        out,
-        err,
-    )
+    let ended = follow(handle, args.output, prompter.as_ref(), &mut interrupts, out).await;
+    if let Some(p) = &prompter {
+        p.settle().await;
+    }
+    report(ended, args.output, out, err)
 }
 
 /// Continues every unfinished execution in a data directory; returns 0

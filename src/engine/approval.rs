@@ -312,6 +312,18 @@ impl super::Engine {
             None => store.waiting_executions().await?,
         };
         let seated = self.shared.desk.by_execution();
+        // How many approvals each run seated here counts as waiting, read
+        // under one hold of the active table.
+        let live_waiting: HashMap<&str, usize> = {
+            let active = self.lock_active();
+            seated
+                .keys()
+                .filter_map(|id| {
+                    let l = active.get(&**id)?;
+                    Some((&**id, l.waiting.load(Ordering::Relaxed) as usize))
+                })
+                .collect()
+        };
         let mut out = Vec::new();
         for e in waiting {
             let unmatched = workflow.is_some_and(|w| w != e.workflow);
@@ -320,10 +332,9 @@ impl super::Engine {
             }
             // A run waiting here with every approval seated needs no
             // history read; one resuming, ending a wait or elsewhere does.
-            let here = seated.get(e.id.as_str()).filter(|seats| {
-                super::handle::live(&self.active, &e.id)
-                    .is_some_and(|l| l.waiting.load(Ordering::Relaxed) as usize == seats.len())
-            });
+            let here = seated
+                .get(e.id.as_str())
+                .filter(|seats| live_waiting.get(e.id.as_str()) == Some(&seats.len()));
             match here {
                 Some(seats) => out.extend(seats.iter().map(|a| Approval::clone(a))),
                 None => out.extend(pending(&e, &store.events(&e.id, 0).await?)),

@@ -165,6 +165,8 @@ pub struct FeedTap {
     /// The approval tasks waiting for a decision: while any does, every
     /// change says the execution is waiting, as its stored header does.
     waiting: Arc<Mutex<Vec<String>>>,
+    /// An approval was ever requested (until then nothing can wait).
+    asked: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FeedTap {
@@ -175,11 +177,19 @@ impl FeedTap {
             workflow,
             version,
             waiting: Default::default(),
+            asked: Default::default(),
         }
     }
 
     /// The execution's state after `kind`, while it has not ended.
     fn state_after(&self, kind: &Kind) -> ExecutionState {
+        // Most runs never wait for a person: no lock on their events.
+        if !self.asked.load(Ordering::Relaxed) {
+            if !matches!(kind, Kind::ApprovalRequested(_)) {
+                return ExecutionState::Running;
+            }
+            self.asked.store(true, Ordering::Relaxed);
+        }
         let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         match kind {
             Kind::ApprovalRequested(a) if !waiting.contains(&a.task_id) => {

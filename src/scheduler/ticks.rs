@@ -253,12 +253,7 @@ impl Scheduler {
         let handles = self.inner.engine.launch_all(runs);
         for (handle, bounded) in handles.into_iter().zip(bounded) {
             if let Some(id) = bounded {
-                let execution = handle.id().to_owned();
-                let me = self.clone();
-                tokio::spawn(async move {
-                    let _ = handle.wait().await;
-                    me.run_ended(id, execution).await;
-                });
+                self.free_slot_when_done(id, handle);
             }
         }
     }
@@ -313,17 +308,22 @@ impl Scheduler {
             fires
         };
         for (id, handle) in waiting {
-            let execution = handle.id().to_owned();
-            let me = self.clone();
-            tokio::spawn(async move {
-                let _ = handle.wait().await;
-                me.run_ended(id, execution).await;
-            });
+            self.free_slot_when_done(id, handle);
         }
         if !fires.is_empty() {
             self.start_fires(fires).await;
             self.save_tick_records();
         }
+    }
+
+    /// Frees schedule `id`'s slot once the run of `handle` ends.
+    fn free_slot_when_done(&self, id: Arc<str>, handle: ExecutionHandle) {
+        let execution = handle.id().to_owned();
+        let me = self.clone();
+        tokio::spawn(async move {
+            let _ = handle.wait().await;
+            me.run_ended(id, execution).await;
+        });
     }
 
     /// A run of a schedule ended: its slot is free for a queued tick.
